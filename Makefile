@@ -1,0 +1,49 @@
+# Gratitude: `make run` serves the app with demo data and a worker; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint typecheck check-deploy pytest bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv, install, migrate the embedded database, load demo data once
+	$(BIN)/gratitude migrate --noinput
+	$(BIN)/gratitude demo_data
+
+run: setup  ## serve at http://127.0.0.1:$(PORT) with a background worker; Ctrl-C stops both
+	@echo "Gratitude is at http://127.0.0.1:$(PORT)/  (mail lands in http://127.0.0.1:$(PORT)/dev/mailbox/)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/gratitude worker & \
+	$(BIN)/gratitude runserver 127.0.0.1:$(PORT) & \
+	wait
+
+lint: $(STAMP)  ## ruff (lint and format check)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check-deploy: $(STAMP)  ## Django's deployment checklist against production settings
+	GRATITUDE_ENV=prod SECRET_KEY="$$(openssl rand -base64 48)" SITE_URL=https://gratitude.example \
+	EMAIL_URL=smtp://127.0.0.1:25 DATABASE_URL=sqlite:///$$(mktemp -d)/deploy-check.sqlite3 \
+	$(BIN)/gratitude check --deploy --fail-level WARNING
+
+pytest: $(STAMP)
+	bash scripts/run-tests.sh
+
+test: lint typecheck check-deploy pytest  ## everything CI runs
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,241 @@
+"""Gratitude's settings: one file, driven by the environment (see README "Configure")."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from gratitude.core.email_url import email_settings_from_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("GRATITUDE_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# dev | test | prod. Under pytest the default is "test" so a bare `pytest` never sends real mail.
+GRATITUDE_ENV = os.environ.get("GRATITUDE_ENV") or ("test" if "pytest" in sys.modules else "dev")
+if GRATITUDE_ENV not in {"dev", "test", "prod"}:
+    raise ImproperlyConfigured(f"GRATITUDE_ENV must be dev, test or prod, not {GRATITUDE_ENV!r}")
+IS_PROD = GRATITUDE_ENV == "prod"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from exc
+
+
+def _dev_secret_key() -> str:
+    """Generate the dev secret once into var/, so sessions survive restarts without a checked-in key."""
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or ""
+if not SECRET_KEY:
+    if IS_PROD:
+        raise ImproperlyConfigured("SECRET_KEY must be set when GRATITUDE_ENV=prod")
+    SECRET_KEY = _dev_secret_key()
+
+DEBUG = _env_bool("DEBUG", GRATITUDE_ENV == "dev")
+
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+if not ALLOWED_HOSTS:
+    from urllib.parse import urlsplit
+
+    ALLOWED_HOSTS = [urlsplit(SITE_URL).hostname or "localhost"]
+    if not IS_PROD:
+        ALLOWED_HOSTS += ["localhost", "127.0.0.1", "testserver"]
+CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("https://") else []
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    "gratitude.core",
+    "gratitude.accounts",
+    "gratitude.registries",
+    "gratitude.gifts",
+    "gratitude.thanks",
+    "gratitude.notifications",
+    "gratitude.operations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # django-axes wants to be last so it sees the outcome of every login attempt.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "gratitude" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "gratitude.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'gratitude.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers proceed while a worker writes; IMMEDIATE takes the write lock at BEGIN, so two
+    # worker processes serialise their claims instead of failing on lock upgrade (docs/scaling.md).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not :memory:, so worker subprocesses in tests open the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background work ------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- Accounts and security ------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
+
+AXES_FAILURE_LIMIT = _env_int("GRATITUDE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if IS_PROD:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", True)
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_PROD
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Mail -----------------------------------------------------------------------------------
+# Default: captured into var/mailbox and readable at /dev/mailbox (dev only). See docs/notifications.md.
+DEV_MAILBOX_DIR = VAR_DIR / "mailbox"
+EMAIL_URL = os.environ.get("EMAIL_URL", "" if IS_PROD else "mailbox:")
+if IS_PROD and not EMAIL_URL:
+    raise ImproperlyConfigured("EMAIL_URL must be set when GRATITUDE_ENV=prod (e.g. smtp://host:587)")
+globals().update(email_settings_from_url(EMAIL_URL))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Gratitude <alerts@gratitude.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The dev mailbox page exists only in dev; tests switch it on explicitly.
+GRATITUDE_DEV_MAILBOX = GRATITUDE_ENV == "dev"
+# Outside prod only matching addresses get mail (fnmatch patterns, comma separated); "" = nobody.
+# Capturing transports never leave the machine, so they allow everyone by default; a real transport
+# outside prod defaults to the reserved test domain only (SAFETY.md promise 5).
+_MAIL_CAPTURED = EMAIL_URL.split(":", 1)[0] in {"mailbox", "locmem", "console"}
+GRATITUDE_MAIL_ALLOWLIST = [
+    pattern.strip()
+    for pattern in os.environ.get(
+        "GRATITUDE_MAIL_ALLOWLIST", "*" if _MAIL_CAPTURED else "*@example.test"
+    ).split(",")
+    if pattern.strip()
+]
+
+# --- Sending path (docs/notifications.md) ---------------------------------------------------
+GRATITUDE_ALERT_SETTLE_SECONDS = _env_int("GRATITUDE_ALERT_SETTLE_SECONDS", 600 if IS_PROD else 0)
+GRATITUDE_DIGEST_WINDOW_SECONDS = _env_int("GRATITUDE_DIGEST_WINDOW_SECONDS", 3600 * 24)
+GRATITUDE_QUIET_HOURS = os.environ.get("GRATITUDE_QUIET_HOURS", "21-8" if IS_PROD else "off")
+GRATITUDE_LEASE_SECONDS = _env_int("GRATITUDE_LEASE_SECONDS", 120)
+GRATITUDE_SEND_RETRY_BUDGET = _env_int("GRATITUDE_SEND_RETRY_BUDGET", 8)
+GRATITUDE_RESERVATION_HOURS = _env_int("GRATITUDE_RESERVATION_HOURS", 48)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "gratitude": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    },
+}

@@ -1,0 +1,204 @@
+"""The worker's side of the outbox: claim due rows under a lease, run the send-time guards, render,
+send, record. Every decision is written on the row, so each intent ends sent or with its reason.
+
+Order of checks (docs/notifications.md): send controls -> provenance -> suppression -> pacing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import socket
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_tasks_db.utils import exclusive_transaction
+
+from gratitude.notifications import guards
+from gratitude.notifications.kinds import kind_named
+from gratitude.notifications.models import Notification, NotificationState
+from gratitude.notifications.rendering import build_email, render
+
+logger = logging.getLogger("gratitude.notifications")
+
+CLAIM_BATCH = 100
+
+
+def worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    suppressed: int = 0
+    held: int = 0
+    deferred: int = 0
+    failed: int = 0
+    retrying: int = 0
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def handled(self) -> int:
+        return len(self.outcomes)
+
+    def note(self, row_id: int, outcome: str) -> None:
+        self.outcomes[row_id] = outcome
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+def _claimable(now: timezone.datetime) -> Q:
+    # Due pending rows, and rows whose lease expired (a worker died between claim and record).
+    return Q(state=NotificationState.PENDING, due_at__lte=now) | Q(
+        state=NotificationState.SENDING, lease_expires_at__lt=now
+    )
+
+
+def claim_due(*, worker_id: str, limit: int = CLAIM_BATCH, only_id: int | None = None) -> list[int]:
+    """Lease up to `limit` due rows to this worker. SKIP LOCKED on PostgreSQL; on SQLite the exclusive
+    transaction serialises claimers, so two workers never hold the same row."""
+    now = timezone.now()
+    with exclusive_transaction():
+        rows = Notification.objects.filter(_claimable(now))
+        if only_id is not None:
+            rows = rows.filter(pk=only_id)
+        ids = list(
+            rows.order_by("due_at", "pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Notification.objects.filter(pk__in=ids).update(
+                state=NotificationState.SENDING,
+                lease_owner=worker_id,
+                lease_expires_at=now + timedelta(seconds=settings.GRATITUDE_LEASE_SECONDS),
+            )
+    return ids
+
+
+def _settle(row_id: int, worker_id: str, **changes: object) -> bool:
+    """Record the outcome only while we still hold the lease (a fence against a slow, expired worker)."""
+    updated = Notification.objects.filter(
+        pk=row_id, state=NotificationState.SENDING, lease_owner=worker_id
+    ).update(lease_owner="", lease_expires_at=None, **changes)
+    return updated == 1
+
+
+def deliver_claimed(*, row_ids: list[int], worker_id: str) -> DeliveryStats:
+    stats = DeliveryStats()
+    if not row_ids:
+        return stats
+    connection = get_connection()
+    try:
+        for row_id in row_ids:
+            _deliver_row(row_id, worker_id, connection, stats)
+    finally:
+        connection.close()
+    return stats
+
+
+def _deliver_row(row_id: int, worker_id: str, connection: object, stats: DeliveryStats) -> None:
+    row = (
+        Notification.objects.select_related("recipient", "gift__item", "gift__registry", "registry")
+        .filter(pk=row_id, state=NotificationState.SENDING, lease_owner=worker_id)
+        .first()
+    )
+    if row is None:
+        return  # our lease was taken over; the other worker owns the outcome
+    verdict = guards.check(row)
+    if verdict.action == guards.Action.HOLD:
+        _settle(row_id, worker_id, state=NotificationState.HELD, reason=verdict.reason)
+        stats.note(row_id, "held")
+        return
+    if verdict.action == guards.Action.SUPPRESS:
+        _settle(row_id, worker_id, state=NotificationState.SUPPRESSED, reason=verdict.reason)
+        stats.note(row_id, "suppressed")
+        return
+    if verdict.action == guards.Action.DEFER:
+        assert verdict.until is not None
+        _settle(
+            row_id, worker_id, state=NotificationState.PENDING, due_at=verdict.until,
+            reason=verdict.reason,
+        )
+        stats.note(row_id, "deferred")
+        return
+    kind = kind_named(row.kind)
+    assert kind is not None  # guards suppress undeclared kinds
+    rendered = render(row, kind)
+    email = build_email(row, kind, rendered)
+    Notification.objects.filter(pk=row_id).update(attempts=F("attempts") + 1)
+    row.attempts += 1
+    try:
+        connection.send_messages([email])  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001 - every transport error is classified below
+        _record_failure(row, worker_id, exc, stats)
+        return
+    # The one duplicate window (SAFETY.md promise 7): the server accepted, and we die before this line.
+    # The lease expires and another worker re-sends. docs/notifications.md measures this window.
+    _settle(
+        row_id,
+        worker_id,
+        state=NotificationState.SENT,
+        reason="",
+        sent_at=timezone.now(),
+        sent_to=row.recipient.email,
+        subject=rendered.subject[:300],
+        message_id=str(email.extra_headers["Message-ID"]),
+    )
+    stats.note(row_id, "sent")
+
+
+def _smtp_code(exc: Exception) -> int | None:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return max(codes) if codes else None
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code
+    return None
+
+
+def _record_failure(row: Notification, worker_id: str, exc: Exception, stats: DeliveryStats) -> None:
+    from gratitude.notifications.suppression import suppression_add
+
+    code = _smtp_code(exc)
+    if code is not None and 500 <= code < 600:
+        # Permanent: this address will not take mail; stop trying it for every kind.
+        with transaction.atomic():
+            _settle(row.pk, worker_id, state=NotificationState.FAILED, reason=f"smtp_{code}")
+            suppression_add(address=row.recipient.email, reason="hard_bounce", detail=f"SMTP {code}")
+        stats.note(row.pk, "failed")
+        logger.warning("permanent failure for %s (%s): %s", row.reference, code, exc)
+        return
+    if row.attempts >= settings.GRATITUDE_SEND_RETRY_BUDGET:
+        _settle(row.pk, worker_id, state=NotificationState.FAILED, reason="retry_budget_spent")
+        stats.note(row.pk, "failed")
+        logger.error("gave up on %s after %d attempts: %s", row.reference, row.attempts, exc)
+        return
+    backoff = min(2 ** row.attempts * 30, 3600)
+    _settle(
+        row.pk,
+        worker_id,
+        state=NotificationState.PENDING,
+        due_at=timezone.now() + timedelta(seconds=backoff),
+        reason=f"retry: {type(exc).__name__}"[:200],
+    )
+    stats.note(row.pk, "retrying")
+    logger.info("temporary failure for %s, retry in %ds: %s", row.reference, backoff, exc)
+
+
+def deliver_due(*, worker_id: str, limit: int = CLAIM_BATCH) -> DeliveryStats:
+    """Claim and deliver one batch of due rows."""
+    return deliver_claimed(row_ids=claim_due(worker_id=worker_id, limit=limit), worker_id=worker_id)
+
+
+def deliver_one(*, notification_id: int, worker_id: str) -> str:
+    """Deliver one row if it is due and unclaimed (the task path); otherwise leave it to the sweep."""
+    ids = claim_due(worker_id=worker_id, limit=1, only_id=notification_id)
+    stats = deliver_claimed(row_ids=ids, worker_id=worker_id)
+    return stats.outcomes.get(notification_id, "not_due_or_taken")

@@ -1,0 +1,78 @@
+"""The send-time guard chain: send controls -> provenance -> suppression -> pacing.
+
+Each guard looks at the row as the world is *now*, not as it was when the row was queued. The first
+guard that objects decides the row's fate. See docs/notifications.md and ../shared/SAFETY.md.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from django.conf import settings
+
+from gratitude.notifications.kinds import kind_named
+from gratitude.notifications.models import Notification
+from gratitude.notifications.suppression import suppression_reason_for
+from gratitude.operations.selectors import halt_for
+from gratitude.operations.services import breaker_trip
+
+logger = logging.getLogger("gratitude.notifications")
+
+
+class Action(Enum):
+    SEND = "send"
+    HOLD = "hold"  # a halt: kept, sent after an operator resumes
+    SUPPRESS = "suppress"  # never sent, reason recorded
+    DEFER = "defer"  # not yet: due again at `until`
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: Action
+    reason: str = ""
+    until: datetime | None = None
+
+
+SEND = Verdict(Action.SEND)
+
+
+def check(row: Notification) -> Verdict:
+    kind = kind_named(row.kind)
+    if kind is None:
+        # A row of a kind nobody declared was not written by any service of ours.
+        breaker_trip(kind=row.kind, reason=f"undeclared kind on row {row.reference}")
+        return Verdict(Action.SUPPRESS, "undeclared_kind")
+
+    halt = halt_for(kind=row.kind)
+    if halt is not None:
+        return Verdict(Action.HOLD, f"halted: {halt.reason}"[:200])
+
+    refusal = kind.provenance(row)
+    if refusal is not None:
+        if refusal.breach:
+            breaker_trip(
+                kind=kind.name,
+                reason=f"provenance failed ({refusal.reason}) on row {row.reference}",
+            )
+        return Verdict(Action.SUPPRESS, refusal.reason)
+
+    suppressed = suppression_reason_for(address=row.recipient.email)
+    if suppressed is not None:
+        return Verdict(Action.SUPPRESS, f"suppressed: {suppressed}")
+
+    if not allowlisted(row.recipient.email):
+        logger.info("dropped %s to a non-allowlisted address outside prod", row.reference)
+        return Verdict(Action.SUPPRESS, "not_allowlisted")
+
+    return SEND
+
+
+def allowlisted(address: str) -> bool:
+    """Outside prod, only addresses matching GRATITUDE_MAIL_ALLOWLIST get mail (SAFETY.md promise 5)."""
+    if settings.GRATITUDE_ENV == "prod":
+        return True
+    return any(fnmatch.fnmatch(address.lower(), p.lower()) for p in settings.GRATITUDE_MAIL_ALLOWLIST)

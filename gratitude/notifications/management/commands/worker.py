@@ -1,0 +1,65 @@
+"""`gratitude worker [--drain]`: run queued tasks and deliver every due outbox row.
+
+The task queue (django-tasks-db) is the fast wake-up; the sweep over the outbox is the guarantee: a lost
+task, a deferred row or an expired lease is still found here. See docs/notifications.md.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from argparse import ArgumentParser
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
+
+from gratitude.notifications.delivery import deliver_due, worker_identity
+
+
+class Command(BaseCommand):
+    help = "Deliver notifications: run queued tasks and sweep the outbox for due rows."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--drain", action="store_true", help="Do all due work, then exit.")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="Seconds to sleep when idle (default 1)."
+        )
+        parser.add_argument("--batch-size", type=int, default=100, help="Rows claimed at once.")
+
+    def handle(self, *args: Any, drain: bool, interval: float, batch_size: int, **options: Any) -> None:
+        self.running = True
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+        worker_id = worker_identity()
+        tasks = TaskWorker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id[:64],
+            excluded_queue_names=[],
+        )
+        if not drain:
+            self.stdout.write(f"worker {worker_id} started; Ctrl-C stops it")
+        total = 0
+        while self.running:
+            close_old_connections()
+            tasks.run()
+            stats = deliver_due(worker_id=worker_id, limit=batch_size)
+            total += stats.handled
+            if stats.handled:
+                continue
+            if drain:
+                break
+            time.sleep(interval)
+        if drain and options.get("verbosity", 1) >= 1:
+            self.stdout.write(f"drained: {total} outbox rows handled")
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        # Finish the row in hand, then exit; a second signal is not needed.
+        self.running = False

@@ -1,0 +1,88 @@
+"""The outbox: one row per intended message to one recipient, written in the business transaction."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+# No 0/O/1/I/L: reference codes are read aloud to support and typed from a phone.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 10
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    HELD = "held", "Held by a halt"
+    SENDING = "sending", "Being sent (leased)"
+    SENT = "sent", "Sent"
+    SUPPRESSED = "suppressed", "Suppressed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Rows in these states will never be looked at by a worker again.
+FINAL_STATES = (
+    NotificationState.SENT,
+    NotificationState.SUPPRESSED,
+    NotificationState.FAILED,
+    NotificationState.CANCELLED,
+)
+
+
+class Notification(models.Model):
+    kind = models.CharField(max_length=40)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    gift = models.ForeignKey(
+        "gifts.Gift", null=True, blank=True, on_delete=models.PROTECT, related_name="notifications"
+    )
+    registry = models.ForeignKey(
+        "registries.Registry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+    )
+    # One row per (kind, trigger, recipient): enqueuing twice writes one row.
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    state = models.CharField(
+        max_length=12, choices=NotificationState.choices, default=NotificationState.PENDING
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, default=new_reference)
+    due_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # What actually went out, recorded at send time: recall lists exactly these.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_to = models.EmailField(blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    message_id = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="outbox_due"),
+            models.Index(fields=["kind", "state", "sent_at"], name="outbox_kind_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient_id} [{self.state}] {self.reference}"
+
+
+class SuppressedAddress(models.Model):
+    """An address we stop mailing: a hard bounce or a complaint. Checked at send time for every kind."""
+
+    address = models.EmailField(unique=True)
+    reason = models.CharField(max_length=40)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,80 @@
+"""Operator actions on sending: halt, resume, and the breaker that halts a kind by itself."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from gratitude.core.errors import GratitudeError
+from gratitude.operations.models import ALL_KINDS, AuditEntry, OperatorAlert, SendControl
+
+logger = logging.getLogger("gratitude.operations")
+
+
+def _scope(kind: str | None) -> str:
+    from gratitude.notifications.kinds import KINDS
+
+    if kind is None or kind == ALL_KINDS:
+        return ALL_KINDS
+    if kind not in KINDS:
+        raise GratitudeError(f"unknown kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}")
+    return kind
+
+
+def sends_halt(*, kind: str | None = None, reason: str, by: str) -> SendControl:
+    """Halt one kind or everything. Workers check the switch before every message; queued rows are held."""
+    if not reason.strip():
+        raise GratitudeError("a reason is required to halt sending")
+    scope = _scope(kind)
+    with transaction.atomic():
+        control, _ = SendControl.objects.select_for_update().get_or_create(
+            kind=scope, defaults={"changed_at": timezone.now()}
+        )
+        control.halted = True
+        control.source = SendControl.Source.OPERATOR
+        control.reason = reason.strip()
+        control.changed_at = timezone.now()
+        control.changed_by = by
+        control.save()
+        AuditEntry.objects.create(actor=by, action="sends.halt", target=scope, reason=reason)
+    logger.warning("sending halted for %s by %s: %s", scope, by, reason)
+    return control
+
+
+def sends_resume(*, kind: str | None = None, by: str, reason: str = "") -> int:
+    """Resume one kind or everything; held rows become due again. Returns how many were released."""
+    from gratitude.notifications.models import Notification, NotificationState
+
+    scope = _scope(kind)
+    with transaction.atomic():
+        SendControl.objects.filter(kind=scope).update(
+            halted=False, reason="", changed_at=timezone.now(), changed_by=by
+        )
+        held = Notification.objects.filter(state=NotificationState.HELD)
+        if scope != ALL_KINDS:
+            held = held.filter(kind=scope)
+        released = held.update(state=NotificationState.PENDING, due_at=timezone.now(), reason="")
+        AuditEntry.objects.create(actor=by, action="sends.resume", target=scope, reason=reason)
+    logger.warning("sending resumed for %s by %s (%d held rows released)", scope, by, released)
+    return released
+
+
+def breaker_trip(*, kind: str, reason: str) -> None:
+    """Halt a kind because something that should never happen did; only an operator resumes it."""
+    with transaction.atomic():
+        control, _ = SendControl.objects.select_for_update().get_or_create(
+            kind=kind, defaults={"changed_at": timezone.now()}
+        )
+        already_open = control.halted and control.source == SendControl.Source.BREAKER
+        control.halted = True
+        control.source = SendControl.Source.BREAKER
+        control.reason = reason
+        control.changed_at = timezone.now()
+        control.changed_by = "breaker"
+        control.save()
+        if not already_open:
+            OperatorAlert.objects.create(kind=kind, message=f"Breaker tripped for {kind}: {reason}")
+    if not already_open:
+        logger.error("breaker tripped for %s: %s", kind, reason)
