@@ -11,7 +11,6 @@ from gratitude.accounts.models import User, normalize_email_address
 from gratitude.accounts.tokens import read_verify_token
 from gratitude.core.errors import GratitudeError
 
-
 VERIFICATION_RESENDS_PER_HOUR = 3
 PASSWORD_RESETS_PER_HOUR = 3
 

@@ -14,5 +14,8 @@ class GiftForm(forms.Form):
     )
     quantity = forms.IntegerField(label="How many", min_value=1, initial=1)
     message = forms.CharField(
-        label="A message for them (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label="A message for them (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

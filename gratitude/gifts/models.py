@@ -60,9 +60,7 @@ class Reservation(models.Model):
     giver_name = models.CharField(max_length=120)
     giver_email = models.EmailField(blank=True)
     quantity = models.PositiveIntegerField()
-    state = models.CharField(
-        max_length=10, choices=ReservationState.choices, default=ReservationState.HELD
-    )
+    state = models.CharField(max_length=10, choices=ReservationState.choices, default=ReservationState.HELD)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -70,3 +68,6 @@ class Reservation(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="reservation_quantity_at_least_one")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.item} held for {self.giver_name}"

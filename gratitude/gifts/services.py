@@ -101,9 +101,7 @@ def reservation_create(
         item = _lock_item(item)
         wanted = item_availability(item=item).still_wanted
         if quantity > wanted:
-            raise NotEnoughWanted(
-                f"Only {wanted} of “{item.title}” still wanted; you asked for {quantity}."
-            )
+            raise NotEnoughWanted(f"Only {wanted} of “{item.title}” still wanted; you asked for {quantity}.")
         return Reservation.objects.create(
             item=item,
             giver_name=giver_name.strip(),

@@ -46,8 +46,13 @@ def give(request: HttpRequest, share_key: str, item_id: int) -> HttpResponse:
     return render(
         request,
         "gifts/give.html",
-        {"registry": item.registry, "item": item, "availability": availability, "form": form,
-         "share_key": share_key},
+        {
+            "registry": item.registry,
+            "item": item,
+            "availability": availability,
+            "form": form,
+            "share_key": share_key,
+        },
         status=status,
     )
 

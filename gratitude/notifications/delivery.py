@@ -11,7 +11,7 @@ import os
 import smtplib
 import socket
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -53,7 +53,7 @@ class DeliveryStats:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
-def _claimable(now: timezone.datetime) -> Q:
+def _claimable(now: datetime) -> Q:
     # Due pending rows, and rows whose lease expired (a worker died between claim and record).
     return Q(state=NotificationState.PENDING, due_at__lte=now) | Q(
         state=NotificationState.SENDING, lease_expires_at__lt=now
@@ -123,7 +123,10 @@ def _deliver_row(row_id: int, worker_id: str, connection: object, stats: Deliver
     if verdict.action == guards.Action.DEFER:
         assert verdict.until is not None
         _settle(
-            row_id, worker_id, state=NotificationState.PENDING, due_at=verdict.until,
+            row_id,
+            worker_id,
+            state=NotificationState.PENDING,
+            due_at=verdict.until,
             reason=verdict.reason,
         )
         stats.note(row_id, "deferred")
@@ -180,7 +183,7 @@ def _record_failure(row: Notification, worker_id: str, exc: Exception, stats: De
         stats.note(row.pk, "failed")
         logger.error("gave up on %s after %d attempts: %s", row.reference, row.attempts, exc)
         return
-    backoff = min(2 ** row.attempts * 30, 3600)
+    backoff = min(2**row.attempts * 30, 3600)
     _settle(
         row.pk,
         worker_id,

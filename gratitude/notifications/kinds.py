@@ -58,9 +58,7 @@ def _gift_alert_provenance(row: Notification) -> Refusal | None:
         return Refusal("registry_mismatch", breach=True)
     if gift.state != GiftState.ACTIVE:
         return Refusal("gift_cancelled")
-    member = RegistryMember.objects.filter(
-        registry_id=gift.registry_id, user_id=row.recipient_id
-    ).first()
+    member = RegistryMember.objects.filter(registry_id=gift.registry_id, user_id=row.recipient_id).first()
     if member is None:
         # Someone who left after the row was written is a normal change; anyone else never belonged.
         left_since = FormerMember.objects.filter(

@@ -86,3 +86,6 @@ class SuppressedAddress(models.Model):
     reason = models.CharField(max_length=40)
     detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.reason})"

@@ -50,9 +50,7 @@ def notification_enqueue_gift_alerts(*, gift: Gift) -> list[Notification]:
     """One gift-alert intent per alert-enabled member of the gift's registry. The recipients come from
     the registry, never from the caller."""
     due_at = timezone.now() + timedelta(seconds=settings.GRATITUDE_ALERT_SETTLE_SECONDS)
-    members = RegistryMember.objects.filter(registry_id=gift.registry_id).exclude(
-        alerts=AlertPreference.OFF
-    )
+    members = RegistryMember.objects.filter(registry_id=gift.registry_id).exclude(alerts=AlertPreference.OFF)
     return [
         _write(
             kind=GIFT_ALERT.name,

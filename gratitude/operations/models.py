@@ -41,6 +41,9 @@ class OperatorAlert(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return self.message
+
 
 class AuditEntry(models.Model):
     """Append-only record of every operator action: who, when, what, why."""
@@ -57,3 +60,6 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.target}"

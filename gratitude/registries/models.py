@@ -74,15 +74,11 @@ class RegistryMember(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registry_memberships"
     )
     role = models.CharField(max_length=15, choices=MemberRole.choices)
-    alerts = models.CharField(
-        max_length=10, choices=AlertPreference.choices, default=AlertPreference.INSTANT
-    )
+    alerts = models.CharField(max_length=10, choices=AlertPreference.choices, default=AlertPreference.INSTANT)
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["registry", "user"], name="one_membership_per_person")
-        ]
+        constraints = [models.UniqueConstraint(fields=["registry", "user"], name="one_membership_per_person")]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) on {self.registry}"
@@ -94,6 +90,9 @@ class FormerMember(models.Model):
     registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="former_members")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     left_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} left registry {self.registry_id}"
 
 
 class Item(models.Model):

@@ -33,7 +33,7 @@ class SmtpSink:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         reply = self.respond(message)

@@ -13,7 +13,7 @@ from gratitude.accounts.models import User
 from gratitude.accounts.services import user_create
 from gratitude.registries.services import item_add, registry_create, registry_member_add
 
-DEMO_PASSWORD = "gratitude-demo"
+DEMO_PASSWORD = "gratitude-demo"  # noqa: S105 - a demo login, printed by `make run`
 DEMO_OWNER = "alex@example.test"
 DEMO_PARTNER = "sam@example.test"
 DEMO_ITEMS = [

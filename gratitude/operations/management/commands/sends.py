@@ -72,7 +72,10 @@ def sends_status() -> dict[str, Any]:
 
     def counts(**filters: Any) -> dict[str, int]:
         return dict(
-            Notification.objects.filter(**filters).values("kind").annotate(n=Count("pk")).values_list("kind", "n")
+            Notification.objects.filter(**filters)
+            .values("kind")
+            .annotate(n=Count("pk"))
+            .values_list("kind", "n")
         )
 
     queued = counts(state__in=[NotificationState.PENDING, NotificationState.SENDING])
