@@ -12,6 +12,7 @@ import smtplib
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -20,10 +21,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks_db.utils import exclusive_transaction
 
-from gratitude.notifications import guards
-from gratitude.notifications.kinds import kind_named
+from gratitude.notifications import blast_radius, guards, pacing
+from gratitude.notifications.kinds import Kind, kind_named
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.notifications.rendering import build_email, render
+from gratitude.operations.services import breaker_trip
 
 logger = logging.getLogger("gratitude.notifications")
 
@@ -42,6 +44,7 @@ class DeliveryStats:
     deferred: int = 0
     failed: int = 0
     retrying: int = 0
+    messages: int = 0
     outcomes: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -91,70 +94,114 @@ def _settle(row_id: int, worker_id: str, **changes: object) -> bool:
 
 
 def deliver_claimed(*, row_ids: list[int], worker_id: str) -> DeliveryStats:
+    """Deliver rows this worker has leased: blast-radius check per kind, guards per row, pacing and one
+    message per group (one recipient, one registry, one kind)."""
     stats = DeliveryStats()
-    if not row_ids:
+    rows = _load_leased(row_ids, worker_id)
+    if not rows:
         return stats
     connection = get_connection()
     try:
-        for row_id in row_ids:
-            _deliver_row(row_id, worker_id, connection, stats)
+        for kind_name, kind_rows in _by_kind(rows).items():
+            kind = kind_named(kind_name)
+            if kind is not None:
+                excess = blast_radius.excess_in(kind=kind, rows=kind_rows, now=timezone.now())
+                if excess is not None:
+                    breaker_trip(kind=kind.name, reason=f"blast radius: {excess}")
+            for group in _groups(kind, kind_rows):
+                _deliver_group(kind, group, worker_id, connection, stats)
     finally:
         connection.close()
     return stats
 
 
-def _deliver_row(row_id: int, worker_id: str, connection: object, stats: DeliveryStats) -> None:
-    row = (
+def _load_leased(row_ids: list[int], worker_id: str) -> list[Notification]:
+    return list(
         Notification.objects.select_related("recipient", "gift__item", "gift__registry", "registry")
-        .filter(pk=row_id, state=NotificationState.SENDING, lease_owner=worker_id)
-        .first()
+        .filter(pk__in=row_ids, state=NotificationState.SENDING, lease_owner=worker_id)
+        .order_by("due_at", "pk")
     )
-    if row is None:
-        return  # our lease was taken over; the other worker owns the outcome
-    verdict = guards.check(row)
-    if verdict.action == guards.Action.HOLD:
-        _settle(row_id, worker_id, state=NotificationState.HELD, reason=verdict.reason)
-        stats.note(row_id, "held")
+
+
+def _by_kind(rows: list[Notification]) -> dict[str, list[Notification]]:
+    grouped: dict[str, list[Notification]] = {}
+    for row in rows:
+        grouped.setdefault(row.kind, []).append(row)
+    return grouped
+
+
+def _groups(kind: Kind | None, rows: list[Notification]) -> list[list[Notification]]:
+    if kind is None or not kind.pacing.coalesces:
+        return [[row] for row in rows]
+    grouped: dict[tuple[int, int | None], list[Notification]] = {}
+    for row in rows:
+        grouped.setdefault((row.recipient_id, row.registry_id), []).append(row)
+    return list(grouped.values())
+
+
+def _deliver_group(
+    kind: Kind | None, group: list[Notification], worker_id: str, connection: Any, stats: DeliveryStats
+) -> None:
+    ready: list[Notification] = []
+    for row in group:
+        verdict = guards.check(row)
+        if verdict.action == guards.Action.HOLD:
+            _settle(row.pk, worker_id, state=NotificationState.HELD, reason=verdict.reason)
+            stats.note(row.pk, "held")
+        elif verdict.action == guards.Action.SUPPRESS:
+            _settle(row.pk, worker_id, state=NotificationState.SUPPRESSED, reason=verdict.reason)
+            stats.note(row.pk, "suppressed")
+        else:
+            ready.append(row)
+    if not ready:
         return
-    if verdict.action == guards.Action.SUPPRESS:
-        _settle(row_id, worker_id, state=NotificationState.SUPPRESSED, reason=verdict.reason)
-        stats.note(row_id, "suppressed")
+    assert kind is not None  # guards suppress rows of undeclared kinds
+    deferral = pacing.defer_group(kind=kind, rows=ready, now=timezone.now())
+    if deferral is not None:
+        for row in ready:
+            _settle(
+                row.pk,
+                worker_id,
+                state=NotificationState.PENDING,
+                due_at=deferral.until,
+                reason=deferral.reason,
+            )
+            stats.note(row.pk, "deferred")
         return
-    if verdict.action == guards.Action.DEFER:
-        assert verdict.until is not None
-        _settle(
-            row_id,
-            worker_id,
-            state=NotificationState.PENDING,
-            due_at=verdict.until,
-            reason=verdict.reason,
-        )
-        stats.note(row_id, "deferred")
-        return
-    kind = kind_named(row.kind)
-    assert kind is not None  # guards suppress undeclared kinds
-    rendered = render(row, kind)
-    email = build_email(row, kind, rendered)
-    Notification.objects.filter(pk=row_id).update(attempts=F("attempts") + 1)
-    row.attempts += 1
+    _send(kind, ready, worker_id, connection, stats)
+
+
+def _send(
+    kind: Kind, rows: list[Notification], worker_id: str, connection: Any, stats: DeliveryStats
+) -> None:
+    lead = rows[0]
+    rendered = render(rows, kind)
+    email = build_email(lead, kind, rendered)
+    ids = [row.pk for row in rows]
+    Notification.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
+    attempts = max(row.attempts for row in rows) + 1
     try:
-        connection.send_messages([email])  # type: ignore[attr-defined]
+        connection.send_messages([email])
     except Exception as exc:  # noqa: BLE001 - every transport error is classified below
-        _record_failure(row, worker_id, exc, stats)
+        for row in rows:
+            _record_failure(row, attempts, worker_id, exc, stats)
         return
     # The one duplicate window (SAFETY.md promise 7): the server accepted, and we die before this line.
     # The lease expires and another worker re-sends. docs/notifications.md measures this window.
-    _settle(
-        row_id,
-        worker_id,
-        state=NotificationState.SENT,
-        reason="",
-        sent_at=timezone.now(),
-        sent_to=row.recipient.email,
-        subject=rendered.subject[:300],
-        message_id=str(email.extra_headers["Message-ID"]),
-    )
-    stats.note(row_id, "sent")
+    sent_at = timezone.now()
+    for row in rows:
+        _settle(
+            row.pk,
+            worker_id,
+            state=NotificationState.SENT,
+            reason="" if len(rows) == 1 else f"digest of {len(rows)}",
+            sent_at=sent_at,
+            sent_to=lead.recipient.email,
+            subject=rendered.subject[:300],
+            message_id=str(email.extra_headers["Message-ID"]),
+        )
+        stats.note(row.pk, "sent")
+    stats.messages += 1
 
 
 def _smtp_code(exc: Exception) -> int | None:
@@ -166,7 +213,9 @@ def _smtp_code(exc: Exception) -> int | None:
     return None
 
 
-def _record_failure(row: Notification, worker_id: str, exc: Exception, stats: DeliveryStats) -> None:
+def _record_failure(
+    row: Notification, attempts: int, worker_id: str, exc: Exception, stats: DeliveryStats
+) -> None:
     from gratitude.notifications.suppression import suppression_add
 
     code = _smtp_code(exc)
@@ -178,10 +227,10 @@ def _record_failure(row: Notification, worker_id: str, exc: Exception, stats: De
         stats.note(row.pk, "failed")
         logger.warning("permanent failure for %s (%s): %s", row.reference, code, exc)
         return
-    if row.attempts >= settings.GRATITUDE_SEND_RETRY_BUDGET:
+    if attempts >= settings.GRATITUDE_SEND_RETRY_BUDGET:
         _settle(row.pk, worker_id, state=NotificationState.FAILED, reason="retry_budget_spent")
         stats.note(row.pk, "failed")
-        logger.error("gave up on %s after %d attempts: %s", row.reference, row.attempts, exc)
+        logger.error("gave up on %s after %d attempts: %s", row.reference, attempts, exc)
         return
     backoff = min(2**row.attempts * 30, 3600)
     _settle(

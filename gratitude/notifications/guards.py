@@ -1,7 +1,9 @@
-"""The send-time guard chain: send controls -> provenance -> suppression -> pacing.
+"""The send-time guard chain for one row: send controls -> provenance -> suppression -> allowlist.
 
 Each guard looks at the row as the world is *now*, not as it was when the row was queued. The first
-guard that objects decides the row's fate. See docs/notifications.md and ../shared/SAFETY.md.
+guard that objects decides the row's fate; pacing (pacing.py) then applies to the rows that may go, as a
+group. One exception to the order: a provenance *breach* is suppressed even while the kind is halted, so a
+later resume can never release a forged row. See docs/notifications.md.
 """
 
 from __future__ import annotations
@@ -48,16 +50,14 @@ def check(row: Notification) -> Verdict:
         return Verdict(Action.SUPPRESS, "undeclared_kind")
 
     halt = halt_for(kind=row.kind)
+    refusal = kind.provenance(row)
+    if refusal is not None and refusal.breach:
+        # Even while halted: a row that should never exist is suppressed, so a resume cannot release it.
+        breaker_trip(kind=kind.name, reason=f"provenance failed ({refusal.reason}) on row {row.reference}")
+        return Verdict(Action.SUPPRESS, refusal.reason)
     if halt is not None:
         return Verdict(Action.HOLD, f"halted: {halt.reason}"[:200])
-
-    refusal = kind.provenance(row)
     if refusal is not None:
-        if refusal.breach:
-            breaker_trip(
-                kind=kind.name,
-                reason=f"provenance failed ({refusal.reason}) on row {row.reference}",
-            )
         return Verdict(Action.SUPPRESS, refusal.reason)
 
     suppressed = suppression_reason_for(address=row.recipient.email)

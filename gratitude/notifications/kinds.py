@@ -32,18 +32,41 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class Pacing:
+    """When a kind's rows may go, on top of their due time (pacing.py applies this)."""
+
+    # Wait GRATITUDE_ALERT_SETTLE_SECONDS after the trigger, so a quick cancel never alerts.
+    settles: bool = False
+    # Rows for one recipient and registry go as one message; at most one per GRATITUDE_DIGEST_WINDOW_SECONDS.
+    coalesces: bool = False
+    # The member's instant / digest / off choice applies.
+    follows_alert_preference: bool = False
+    # Deferred (never dropped) while it is quiet hours in the recipient's time zone.
+    respects_quiet_hours: bool = False
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str
     category: Category
     # The model the row's trigger lives on ("gift", "user"), or None for operator-written kinds.
     trigger: str | None
-    # Re-checked at send time: returns None when the recipient may get this row, else the reason not.
+    # Re-checked at send time: None when the recipient may get this row now, else why not.
     provenance: Callable[[Notification], Refusal | None]
+    # Blast radius: how many recipients one trigger can legitimately have (K x this is the ceiling).
+    recipients_per_trigger: Callable[[Notification], int]
     template: str
     # Event-backed kinds may only be created by their event's service (SAFETY.md promise 2).
     event_backed: bool
-    settles: bool = False
-    respects_quiet_hours: bool = False
+    # The occasions the copy speaks of: "registry" = only the registry's own declared occasion.
+    occasions: tuple[str, ...] = ()
+    pacing: Pacing = Pacing()
+
+    def trigger_key(self, row: Notification) -> str:
+        """Rows with the same key share one trigger (for the per-trigger blast-radius ceiling)."""
+        if self.trigger == "gift":
+            return f"gift:{row.gift_id}"
+        return f"row:{row.pk}"
 
 
 def _gift_alert_provenance(row: Notification) -> Refusal | None:
@@ -96,21 +119,40 @@ def _password_reset_provenance(row: Notification) -> Refusal | None:
     return refusal
 
 
+def _gift_alert_recipients_per_trigger(row: Notification) -> int:
+    """Everyone who is, or was since the gift, a member of the gift's registry."""
+    from gratitude.registries.models import FormerMember, RegistryMember
+
+    if row.gift is None:
+        return 0
+    current = RegistryMember.objects.filter(registry_id=row.gift.registry_id).count()
+    former = FormerMember.objects.filter(
+        registry_id=row.gift.registry_id, left_at__gte=row.gift.created_at
+    ).count()
+    return current + former
+
+
+def _one_recipient(row: Notification) -> int:
+    return 1
+
+
 GIFT_ALERT = Kind(
     name="gift_alert",
     category=Category.EVENT,
     trigger="gift",
     provenance=_gift_alert_provenance,
+    recipients_per_trigger=_gift_alert_recipients_per_trigger,
     template="gift_alert",
     event_backed=True,
-    settles=True,
-    respects_quiet_hours=True,
+    occasions=("registry",),
+    pacing=Pacing(settles=True, coalesces=True, follows_alert_preference=True, respects_quiet_hours=True),
 )
 EMAIL_VERIFY = Kind(
     name="email_verify",
     category=Category.TRANSACTIONAL,
     trigger="user",
     provenance=_email_verify_provenance,
+    recipients_per_trigger=_one_recipient,
     template="email_verify",
     event_backed=True,
 )
@@ -119,6 +161,7 @@ PASSWORD_RESET = Kind(
     category=Category.TRANSACTIONAL,
     trigger="user",
     provenance=_password_reset_provenance,
+    recipients_per_trigger=_one_recipient,
     template="password_reset",
     event_backed=True,
 )

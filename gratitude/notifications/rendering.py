@@ -40,26 +40,27 @@ def _mail_domain() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
-def _gift_alert_context(row: Notification) -> dict[str, Any]:
-    gift = row.gift
-    assert gift is not None  # provenance has checked this before rendering
-    registry = gift.registry
+def _gift_alert_context(rows: list[Notification]) -> dict[str, Any]:
+    gifts = [row.gift for row in rows if row.gift is not None]
+    assert len(gifts) == len(rows)  # provenance has checked every row before rendering
+    registry = gifts[0].registry
     return {
         "registry": registry,
-        "gift": gift,
+        "gifts": gifts,
+        "first_recorded": min(gift.created_at for gift in gifts),
         # "Covered only": the alert must not reveal what or by whom, as the list itself does not.
         "hide_details": registry.surprise == Surprise.COVERED_ONLY,
         "thank_you_list_url": site_link(reverse("thanks:list", args=[registry.pk])),
     }
 
 
-def _email_verify_context(row: Notification) -> dict[str, Any]:
-    token = make_verify_token(row.recipient)
+def _email_verify_context(rows: list[Notification]) -> dict[str, Any]:
+    token = make_verify_token(rows[0].recipient)
     return {"verify_url": site_link(reverse("accounts:verify", args=[token]))}
 
 
-def _password_reset_context(row: Notification) -> dict[str, Any]:
-    user = row.recipient
+def _password_reset_context(rows: list[Notification]) -> dict[str, Any]:
+    user = rows[0].recipient
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return {"reset_url": site_link(reverse("accounts:password_reset_confirm", args=[uid, token]))}
@@ -72,12 +73,14 @@ _CONTEXT_BUILDERS = {
 }
 
 
-def render(row: Notification, kind: Kind) -> RenderedMessage:
+def render(rows: list[Notification], kind: Kind) -> RenderedMessage:
+    """One message for a group of rows to one recipient (one row, or a digest of several)."""
+    lead = rows[0]
     context = {
-        "recipient": row.recipient,
-        "reference": row.reference,
+        "recipient": lead.recipient,
+        "reference": lead.reference,
         "site_url": settings.SITE_URL,
-        **_CONTEXT_BUILDERS[kind.name](row),
+        **_CONTEXT_BUILDERS[kind.name](rows),
     }
     base = f"notifications/email/{kind.template}"
     subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())

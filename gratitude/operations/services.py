@@ -78,3 +78,28 @@ def breaker_trip(*, kind: str, reason: str) -> None:
             OperatorAlert.objects.create(kind=kind, message=f"Breaker tripped for {kind}: {reason}")
     if not already_open:
         logger.error("breaker tripped for %s: %s", kind, reason)
+        quarantined = quarantine_kind(kind=kind)
+        logger.error(
+            "breaker for %s: %d queued rows failed provenance and were suppressed", kind, quarantined
+        )
+
+
+def quarantine_kind(*, kind: str) -> int:
+    """Re-check every queued row of `kind` and suppress those that fail provenance as a breach, so the
+    operator's later resume releases only genuine rows. Returns how many were suppressed."""
+    from gratitude.notifications.kinds import kind_named
+    from gratitude.notifications.models import Notification, NotificationState
+
+    declared = kind_named(kind)
+    queued = Notification.objects.filter(
+        kind=kind, state__in=[NotificationState.PENDING, NotificationState.HELD]
+    ).select_related("recipient", "gift")
+    suppressed = 0
+    for row in queued.iterator(chunk_size=500):
+        refusal = declared.provenance(row) if declared is not None else None
+        if declared is None or (refusal is not None and refusal.breach):
+            reason = refusal.reason if refusal is not None else "undeclared_kind"
+            suppressed += Notification.objects.filter(pk=row.pk, state=row.state).update(
+                state=NotificationState.SUPPRESSED, reason=reason
+            )
+    return suppressed

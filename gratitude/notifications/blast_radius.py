@@ -1,0 +1,66 @@
+"""Blast radius: before a batch of one kind goes out, check it is not far larger than its causes allow.
+
+A kind halts (its breaker trips) before the next message when any of these holds (SAFETY.md promise 3):
+- one trigger has more live rows than K x the recipients it can legitimately have (GRATITUDE_BLAST_K, 2);
+- the kind's sends in the last hour would pass an absolute cap (GRATITUDE_BLAST_CAP_PER_HOUR);
+- they would pass M x the kind's trailing hourly baseline over the past week (GRATITUDE_BLAST_M, 5),
+  once above a floor that keeps a quiet new site from tripping on its first busy hour.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from gratitude.notifications.kinds import Kind
+from gratitude.notifications.models import Notification, NotificationState
+
+_LIVE = (
+    NotificationState.PENDING,
+    NotificationState.HELD,
+    NotificationState.SENDING,
+    NotificationState.SENT,
+)
+WINDOW = timedelta(hours=1)
+BASELINE_SPAN = timedelta(days=7)
+
+
+def excess_in(*, kind: Kind, rows: list[Notification], now: datetime) -> str | None:
+    """Why this batch must not go (a reason for the breaker), or None."""
+    reason = _per_trigger_excess(kind, rows)
+    if reason is not None:
+        return reason
+    sent = Notification.objects.filter(kind=kind.name, state=NotificationState.SENT)
+    in_window = sent.filter(sent_at__gte=now - WINDOW).count() + len(rows)
+    cap = settings.GRATITUDE_BLAST_CAP_PER_HOUR
+    if in_window > cap:
+        return f"{in_window} {kind.name} sends in an hour would pass the cap of {cap}"
+    earlier = sent.filter(sent_at__gte=now - WINDOW - BASELINE_SPAN, sent_at__lt=now - WINDOW).count()
+    baseline_per_hour = earlier / (BASELINE_SPAN / WINDOW)
+    ceiling = max(settings.GRATITUDE_BLAST_M * baseline_per_hour, settings.GRATITUDE_BLAST_FLOOR_PER_HOUR)
+    if in_window > ceiling:
+        return (
+            f"{in_window} {kind.name} sends in an hour would pass {settings.GRATITUDE_BLAST_M} x the "
+            f"trailing baseline ({baseline_per_hour:.1f}/h; ceiling {ceiling:.0f})"
+        )
+    return None
+
+
+def _per_trigger_excess(kind: Kind, rows: list[Notification]) -> str | None:
+    by_trigger: dict[str, list[Notification]] = defaultdict(list)
+    for row in rows:
+        by_trigger[kind.trigger_key(row)].append(row)
+    for key, trigger_rows in by_trigger.items():
+        sample = trigger_rows[0]
+        if kind.trigger == "gift" and sample.gift_id is not None:
+            live = Notification.objects.filter(
+                kind=kind.name, gift_id=sample.gift_id, state__in=_LIVE
+            ).count()
+        else:
+            live = len(trigger_rows)
+        allowed = settings.GRATITUDE_BLAST_K * max(1, kind.recipients_per_trigger(sample))
+        if live > allowed:
+            return f"{live} {kind.name} rows for one trigger ({key}); at most {allowed} may exist"
+    return None
