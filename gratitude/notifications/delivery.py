@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_tasks_db.utils import exclusive_transaction
 
 from gratitude.notifications import blast_radius, guards, pacing
+from gratitude.notifications.faults import fault_point
 from gratitude.notifications.kinds import Kind, kind_named
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.notifications.rendering import build_email, render
@@ -100,6 +101,7 @@ def deliver_claimed(*, row_ids: list[int], worker_id: str) -> DeliveryStats:
     rows = _load_leased(row_ids, worker_id)
     if not rows:
         return stats
+    fault_point("after_claim")
     connection = get_connection()
     try:
         for kind_name, kind_rows in _by_kind(rows).items():
@@ -186,8 +188,9 @@ def _send(
         for row in rows:
             _record_failure(row, attempts, worker_id, exc, stats)
         return
-    # The one duplicate window (SAFETY.md promise 7): the server accepted, and we die before this line.
+    # The one duplicate window (SAFETY.md promise 7): the server accepted, and we die before recording.
     # The lease expires and another worker re-sends. docs/notifications.md measures this window.
+    fault_point("after_accept")
     sent_at = timezone.now()
     for row in rows:
         _settle(
@@ -202,6 +205,7 @@ def _send(
         )
         stats.note(row.pk, "sent")
     stats.messages += 1
+    fault_point("after_record")
 
 
 def _smtp_code(exc: Exception) -> int | None:
