@@ -64,7 +64,9 @@ def _claimable(now: datetime) -> Q:
     )
 
 
-def claim_due(*, worker_id: str, limit: int = CLAIM_BATCH, only_id: int | None = None) -> list[int]:
+def claim_due(
+    *, worker_id: str, limit: int = CLAIM_BATCH, only_id: int | None = None, among: Q | None = None
+) -> list[int]:
     """Lease up to `limit` due rows to this worker. SKIP LOCKED on PostgreSQL; on SQLite the exclusive
     transaction serialises claimers, so two workers never hold the same row."""
     now = timezone.now()
@@ -72,6 +74,8 @@ def claim_due(*, worker_id: str, limit: int = CLAIM_BATCH, only_id: int | None =
         rows = Notification.objects.filter(_claimable(now))
         if only_id is not None:
             rows = rows.filter(pk=only_id)
+        if among is not None:
+            rows = rows.filter(among)
         ids = list(
             rows.order_by("due_at", "pk")
             .select_for_update(skip_locked=True)
@@ -101,6 +105,7 @@ def deliver_claimed(*, row_ids: list[int], worker_id: str) -> DeliveryStats:
     rows = _load_leased(row_ids, worker_id)
     if not rows:
         return stats
+    rows += _claim_companions(rows, worker_id)
     fault_point("after_claim")
     connection = get_connection()
     try:
@@ -123,6 +128,21 @@ def _load_leased(row_ids: list[int], worker_id: str) -> list[Notification]:
         .filter(pk__in=row_ids, state=NotificationState.SENDING, lease_owner=worker_id)
         .order_by("due_at", "pk")
     )
+
+
+def _claim_companions(rows: list[Notification], worker_id: str) -> list[Notification]:
+    """For kinds that coalesce, also lease the other due rows of each group, so a burst that one task
+    woke up for goes as one message rather than one message and a later digest."""
+    held = {row.pk for row in rows}
+    extra: list[int] = []
+    groups = {(r.kind, r.recipient_id, r.registry_id) for r in rows}
+    for kind_name, recipient_id, registry_id in groups:
+        kind = kind_named(kind_name)
+        if kind is None or not kind.pacing.coalesces:
+            continue
+        same_group = Q(kind=kind_name, recipient_id=recipient_id, registry_id=registry_id) & ~Q(pk__in=held)
+        extra += claim_due(worker_id=worker_id, limit=CLAIM_BATCH, among=same_group)
+    return _load_leased(extra, worker_id) if extra else []
 
 
 def _by_kind(rows: list[Notification]) -> dict[str, list[Notification]]:
