@@ -123,7 +123,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'gratitude.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Persistent connections: a worker reuses one connection instead of reopening it (and, on SQLite,
+# checkpointing the WAL on every close) for each task.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a worker writes; IMMEDIATE takes the write lock at BEGIN, so two
     # worker processes serialise their claims instead of failing on lock upgrade (docs/scaling.md).

@@ -31,8 +31,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, drain: bool, interval: float, batch_size: int, **options: Any) -> None:
         self.running = True
-        signal.signal(signal.SIGINT, self._stop)
-        signal.signal(signal.SIGTERM, self._stop)
+        previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self._loop(drain=drain, interval=interval, batch_size=batch_size, verbosity=options["verbosity"])
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _loop(self, *, drain: bool, interval: float, batch_size: int, verbosity: int) -> None:
         worker_id = worker_identity()
         tasks = TaskWorker(
             queue_names=["*"],
@@ -57,7 +63,7 @@ class Command(BaseCommand):
             if drain:
                 break
             time.sleep(interval)
-        if drain and options.get("verbosity", 1) >= 1:
+        if drain and verbosity >= 1:
             self.stdout.write(f"drained: {total} outbox rows handled")
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
