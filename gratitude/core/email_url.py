@@ -32,6 +32,10 @@ def email_settings_from_url(url: str) -> dict[str, Any]:
     if not parts.hostname:
         raise ImproperlyConfigured("EMAIL_URL needs a host, e.g. smtp://127.0.0.1:1025")
     query = parse_qs(parts.query)
+    starttls = query.get("starttls", ["0"])[0] in {"1", "true"}
+    if starttls and scheme == "smtps":
+        # Django's SMTP backend refuses SSL with STARTTLS, but only at the first send: refuse it at start-up.
+        raise ImproperlyConfigured("EMAIL_URL: smtps:// already uses TLS; drop ?starttls=1 or use smtp://")
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": parts.hostname,
@@ -39,6 +43,6 @@ def email_settings_from_url(url: str) -> dict[str, Any]:
         "EMAIL_HOST_USER": unquote(parts.username or ""),
         "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
         "EMAIL_USE_SSL": scheme == "smtps",
-        "EMAIL_USE_TLS": query.get("starttls", ["0"])[0] in {"1", "true"},
+        "EMAIL_USE_TLS": starttls,
         "EMAIL_TIMEOUT": 20,
     }

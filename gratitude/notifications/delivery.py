@@ -1,7 +1,10 @@
 """The worker's side of the outbox: claim due rows under a lease, run the send-time guards, render,
 send, record. Every decision is written on the row, so each intent ends sent or with its reason.
 
-Order of checks (docs/notifications.md): send controls -> provenance -> suppression -> pacing.
+Per batch: blast radius per kind (blast_radius.py). Per row: guards.py (send controls, provenance,
+suppression, allowlist). Per group of rows to one recipient: pacing.py, then one message. Just before
+sending, the worker renews its lease on the group and sends only the rows it still holds.
+See docs/notifications.md.
 """
 
 from __future__ import annotations
@@ -196,9 +199,21 @@ def _deliver_group(
 def _send(
     kind: Kind, rows: list[Notification], worker_id: str, connection: Any, stats: DeliveryStats
 ) -> None:
+    rows = _renew_leases(rows, worker_id)
+    if not rows:
+        return
     lead = rows[0]
-    rendered = render(rows, kind)
-    email = build_email(lead, kind, rendered)
+    try:
+        rendered = render(rows, kind)
+        email = build_email(lead, kind, rendered)
+    except Exception as exc:
+        # A template or context bug affects every row of the kind: stop the kind, keep the rows.
+        logger.exception("rendering %s failed", lead.reference)
+        breaker_trip(kind=kind.name, reason=f"rendering failed on row {lead.reference}: {exc!r}"[:480])
+        for row in rows:
+            _settle(row.pk, worker_id, state=NotificationState.HELD, reason="render_error")
+            stats.note(row.pk, "held")
+        return
     ids = [row.pk for row in rows]
     Notification.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
     attempts = max(row.attempts for row in rows) + 1
@@ -226,6 +241,23 @@ def _send(
         stats.note(row.pk, "sent")
     stats.messages += 1
     fault_point("after_record")
+
+
+def _renew_leases(rows: list[Notification], worker_id: str) -> list[Notification]:
+    """Extend the lease on rows we still hold; drop any another worker has re-claimed meanwhile (a slow
+    batch whose lease expired), so two workers never both send one row."""
+    ids = [row.pk for row in rows]
+    until = timezone.now() + timedelta(seconds=settings.GRATITUDE_LEASE_SECONDS)
+    with transaction.atomic():
+        Notification.objects.filter(
+            pk__in=ids, state=NotificationState.SENDING, lease_owner=worker_id
+        ).update(lease_expires_at=until)
+        still_ours = set(
+            Notification.objects.filter(
+                pk__in=ids, state=NotificationState.SENDING, lease_owner=worker_id
+            ).values_list("pk", flat=True)
+        )
+    return [row for row in rows if row.pk in still_ours]
 
 
 def _smtp_code(exc: Exception) -> int | None:

@@ -55,6 +55,9 @@ def sends_resume(*, kind: str | None = None, by: str, reason: str = "") -> int:
         held = Notification.objects.filter(state=NotificationState.HELD)
         if scope != ALL_KINDS:
             held = held.filter(kind=scope)
+        # Rows of a kind that is still halted on its own switch stay held.
+        still_halted = SendControl.objects.filter(halted=True).values_list("kind", flat=True)
+        held = held.exclude(kind__in=list(still_halted))
         released = held.update(state=NotificationState.PENDING, due_at=timezone.now(), reason="")
         AuditEntry.objects.create(actor=by, action="sends.resume", target=scope, reason=reason)
     logger.warning("sending resumed for %s by %s (%d held rows released)", scope, by, released)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 
 from gratitude.gifts.services import gift_cancel
@@ -153,8 +154,9 @@ def test_surprise_mode_alert_names_neither_item_nor_giver():
     drain()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    html = message.alternatives[0][0]
-    for text in (message.subject, message.body, html):
+    assert isinstance(message, EmailMultiAlternatives)
+    html = str(message.alternatives[0][0])
+    for text in (str(message.subject), str(message.body), html):
         assert "Secret Teapot" not in text
         assert "Robin Secret" not in text
     assert registry.title in message.body

@@ -67,5 +67,5 @@ class Command(BaseCommand):
             self.stdout.write(f"drained: {total} outbox rows handled")
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
-        # Finish the row in hand, then exit; a second signal is not needed.
+        # Finish the batch in hand (every row in it gets its outcome recorded), then exit.
         self.running = False

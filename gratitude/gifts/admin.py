@@ -1,0 +1,17 @@
+"""Admin for gifts and reservations. Gifts change only through services, so the admin only reads."""
+
+from django.contrib import admin
+
+from gratitude.core.admin import ReadOnlyAdmin
+from gratitude.gifts.models import Gift, Reservation
+
+
+@admin.register(Gift)
+class GiftAdmin(ReadOnlyAdmin):
+    list_display = ["item", "giver_name", "quantity", "source", "state", "created_at"]
+    list_filter = ["state", "source"]
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyAdmin):
+    list_display = ["item", "giver_name", "quantity", "state", "expires_at"]
