@@ -19,12 +19,7 @@ setup: $(STAMP)  ## create .venv, install, migrate the embedded database, load d
 	$(BIN)/gratitude demo_data
 
 run: setup  ## serve at http://127.0.0.1:$(PORT) with a background worker; Ctrl-C stops both
-	@echo "Gratitude is at http://127.0.0.1:$(PORT)/  (mail lands in http://127.0.0.1:$(PORT)/dev/mailbox/)"
-	@export SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"; \
-	trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/gratitude worker & \
-	$(BIN)/gratitude runserver 127.0.0.1:$(PORT) & \
-	wait
+	PORT=$(PORT) $(BIN)/python scripts/serve_dev.py
 
 lint: $(STAMP)  ## ruff (lint and format check)
 	$(BIN)/ruff check .
