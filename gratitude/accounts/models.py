@@ -39,6 +39,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(max_length=120, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Quiet mode (issue 7): while set, no registry or occasion message goes to this person.
+    quiet_since = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=django_timezone.now)

@@ -109,3 +109,12 @@ def reservation_create(
             quantity=quantity,
             expires_at=timezone.now() + timedelta(hours=settings.GRATITUDE_RESERVATION_HOURS),
         )
+
+
+def gift_mark_received(*, gift: Gift, received: bool = True) -> Gift:
+    """Mark a gift as arrived (or undo the mark). The caller has checked the person is a member."""
+    with transaction.atomic():
+        gift = Gift.objects.select_for_update().get(pk=gift.pk)
+        gift.received_at = (gift.received_at or timezone.now()) if received else None
+        gift.save(update_fields=["received_at"])
+    return gift

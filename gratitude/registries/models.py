@@ -44,6 +44,9 @@ class Registry(models.Model):
     surprise = models.CharField(max_length=15, choices=Surprise.choices, default=Surprise.SHOW_ALL)
     share_key = models.CharField(max_length=32, unique=True, default=new_share_key)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Paused (issue 7): no messages about this registry, hidden from search, share link shows a neutral page.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     members: models.Manager[RegistryMember]
     items: models.Manager[Item]
