@@ -1,7 +1,9 @@
 """Every notification kind, declared in one place: trigger, who may receive it, category, pacing.
 
 The send-time guards (guards.py) and the renderer (rendering.py) read these declarations; a kind that is not
-declared here cannot be sent. See docs/notifications.md.
+declared here cannot be sent. What a kind needs from its domain (provenance, context) lives beside that
+domain, in `<app>/notifications.py` (Saleor's layout); this file is where they are bound. See
+docs/notifications.md.
 """
 
 from __future__ import annotations
@@ -9,8 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+from gratitude.accounts.notifications import (
+    email_verify_context,
+    email_verify_provenance,
+    password_reset_context,
+    password_reset_provenance,
+)
+from gratitude.gifts.notifications import (
+    gift_alert_context,
+    gift_alert_provenance,
+    gift_alert_recipients_per_trigger,
+)
 from gratitude.notifications.models import Notification
+from gratitude.notifications.refusals import Refusal
+
+__all__ = ["KINDS", "Category", "Kind", "Pacing", "Refusal", "kind_named"]
 
 
 class Category(StrEnum):
@@ -20,15 +37,6 @@ class Category(StrEnum):
     EVENT = "event"
     REMINDER = "reminder"
     MARKETING = "marketing"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a row may not be sent. A breach means the row should never have existed: a bug upstream
-    or a forged row, so the kind's breaker trips (SAFETY.md promises 1 and 3)."""
-
-    reason: str
-    breach: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,9 @@ class Kind:
     provenance: Callable[[Notification], Refusal | None]
     # Blast radius: how many recipients one trigger can legitimately have (K x this is the ceiling).
     recipients_per_trigger: Callable[[Notification], int]
+    # The template triplet's folder, and the context it is rendered with (one row, or a digest's rows).
     template: str
+    context: Callable[[list[Notification]], dict[str, Any]]
     # Event-backed kinds may only be created by their event's service (SAFETY.md promise 2).
     event_backed: bool
     # The occasions the copy speaks of: "registry" = only the registry's own declared occasion.
@@ -69,69 +79,6 @@ class Kind:
         return f"row:{row.pk}"
 
 
-def _gift_alert_provenance(row: Notification) -> Refusal | None:
-    """The gift exists, is active, and the recipient is an alert-enabled member of its registry now."""
-    from gratitude.gifts.models import GiftState
-    from gratitude.registries.models import AlertPreference, FormerMember, RegistryMember
-
-    gift = row.gift
-    if gift is None:
-        return Refusal("no_gift", breach=True)
-    if row.registry_id != gift.registry_id:
-        return Refusal("registry_mismatch", breach=True)
-    if gift.state != GiftState.ACTIVE:
-        return Refusal("gift_cancelled")
-    member = RegistryMember.objects.filter(registry_id=gift.registry_id, user_id=row.recipient_id).first()
-    if member is None:
-        # Someone who left after the row was written is a normal change; anyone else never belonged.
-        left_since = FormerMember.objects.filter(
-            registry_id=gift.registry_id, user_id=row.recipient_id, left_at__gte=row.created_at
-        ).exists()
-        return Refusal("member_left") if left_since else Refusal("not_a_member", breach=True)
-    if member.alerts == AlertPreference.OFF:
-        return Refusal("alerts_off")
-    if not row.recipient.is_active:
-        return Refusal("recipient_inactive")
-    if not row.recipient.email_verified:
-        return Refusal("email_unverified")
-    return None
-
-
-def _account_mail_provenance(row: Notification) -> Refusal | None:
-    if row.gift_id is not None or row.registry_id is not None:
-        return Refusal("unexpected_trigger", breach=True)
-    if not row.recipient.is_active:
-        return Refusal("recipient_inactive")
-    return None
-
-
-def _email_verify_provenance(row: Notification) -> Refusal | None:
-    refusal = _account_mail_provenance(row)
-    if refusal is None and row.recipient.email_verified:
-        return Refusal("already_verified")
-    return refusal
-
-
-def _password_reset_provenance(row: Notification) -> Refusal | None:
-    refusal = _account_mail_provenance(row)
-    if refusal is None and not row.recipient.has_usable_password():
-        return Refusal("no_password")
-    return refusal
-
-
-def _gift_alert_recipients_per_trigger(row: Notification) -> int:
-    """Everyone who is, or was since the gift, a member of the gift's registry."""
-    from gratitude.registries.models import FormerMember, RegistryMember
-
-    if row.gift is None:
-        return 0
-    current = RegistryMember.objects.filter(registry_id=row.gift.registry_id).count()
-    former = FormerMember.objects.filter(
-        registry_id=row.gift.registry_id, left_at__gte=row.gift.created_at
-    ).count()
-    return current + former
-
-
 def _one_recipient(row: Notification) -> int:
     return 1
 
@@ -140,9 +87,10 @@ GIFT_ALERT = Kind(
     name="gift_alert",
     category=Category.EVENT,
     trigger="gift",
-    provenance=_gift_alert_provenance,
-    recipients_per_trigger=_gift_alert_recipients_per_trigger,
+    provenance=gift_alert_provenance,
+    recipients_per_trigger=gift_alert_recipients_per_trigger,
     template="gift_alert",
+    context=gift_alert_context,
     event_backed=True,
     occasions=("registry",),
     pacing=Pacing(settles=True, coalesces=True, follows_alert_preference=True, respects_quiet_hours=True),
@@ -151,18 +99,20 @@ EMAIL_VERIFY = Kind(
     name="email_verify",
     category=Category.TRANSACTIONAL,
     trigger="user",
-    provenance=_email_verify_provenance,
+    provenance=email_verify_provenance,
     recipients_per_trigger=_one_recipient,
     template="email_verify",
+    context=email_verify_context,
     event_backed=True,
 )
 PASSWORD_RESET = Kind(
     name="password_reset",
     category=Category.TRANSACTIONAL,
     trigger="user",
-    provenance=_password_reset_provenance,
+    provenance=password_reset_provenance,
     recipients_per_trigger=_one_recipient,
     template="password_reset",
+    context=password_reset_context,
     event_backed=True,
 )
 
