@@ -2,5 +2,6 @@
 
 print(
     "make bench: no benchmark yet. The end-to-end gift-alert benchmark (records N gifts, drains the worker"
-    " to a local SMTP sink, compares with plain smtplib) arrives with the sending path; see docs/benchmarks.md."
+    " to a local SMTP sink, compares with plain smtplib) arrives with the sending path;"
+    " see docs/benchmarks.md."
 )
