@@ -4,16 +4,24 @@ from django.contrib import admin
 from django.urls import include, path
 
 from gratitude.core.views import home
-from gratitude.notifications.views import dev_mailbox, dev_mailbox_message
+from gratitude.notifications.views import dev_mailbox, dev_mailbox_message, mail_preview, mail_previews
 
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("gratitude.accounts.urls")),
     path("registries/", include("gratitude.registries.urls")),
     path("registries/", include("gratitude.thanks.urls")),
+    path("registries/", include("gratitude.gifts.member_urls")),
     path("r/", include("gratitude.gifts.urls")),
+    path("t/", include("gratitude.thanks.giver_urls")),
     # Both answer 404 outside dev (see notifications/views.py).
     path("dev/mailbox/", dev_mailbox, name="dev_mailbox"),
     path("dev/mailbox/<str:name>/", dev_mailbox_message, name="dev_mailbox_message"),
+    path("dev/mail-previews/", mail_previews, name="dev_mail_previews"),
+    path("dev/mail-previews/<str:kind>/", mail_preview, name="dev_mail_preview"),
+    # The notification centre, "Is this email from us?", one-click unsubscribe, provider webhooks.
+    path("mail/", include("gratitude.notifications.urls")),
+    # The operator console (staff only): sending, halts, alerts, audit log, campaigns, recall.
+    path("ops/", include("gratitude.operations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("verify/resend/", views.resend_verification, name="verify_resend"),
     path("verify/<str:token>/", views.verify_email, name="verify"),
     path("password-reset/", views.password_reset_request, name="password_reset"),
+    path("emails/", views.mail_preferences, name="mail_preferences"),
     path(
         "reset/<uidb64>/<token>/",
         views.PasswordResetConfirmView.as_view(),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
@@ -83,3 +83,31 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         messages.success(self.request, "Your password is changed. Log in with the new one.")
         return super().form_valid(form)
+
+
+@login_required
+def mail_preferences(request: HttpRequest) -> HttpResponse:
+    """Which categories of mail this person gets. Transactional mail (their own requests) always comes."""
+    from gratitude.notifications.suppression import (
+        category_resubscribe,
+        category_unsubscribe,
+        unsubscribed_categories,
+    )
+    from gratitude.notifications.unsubscribe import UNSUBSCRIBABLE, choice_for
+
+    user = request.user
+    assert isinstance(user, User)
+    if request.method == "POST":
+        choice = choice_for(request.POST.get("category", ""))
+        if choice is None:
+            return HttpResponseBadRequest("Unknown category")
+        if request.POST.get("action") == "stop":
+            category_unsubscribe(user=user, category=choice.category, source="preferences")
+            messages.success(request, f"You get no more {choice.label.lower()}.")
+        else:
+            category_resubscribe(user=user, category=choice.category)
+            messages.success(request, f"You get {choice.label.lower()} again.")
+        return redirect("accounts:mail_preferences")
+    stopped = unsubscribed_categories(user=user)
+    choices = [{"choice": choice, "on": choice.category not in stopped} for choice in UNSUBSCRIBABLE]
+    return render(request, "accounts/mail_preferences.html", {"choices": choices})

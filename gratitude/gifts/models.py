@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from gratitude.registries.models import Item, Registry
+
+
+def new_reservation_token() -> str:
+    # The giver's own link to their hold (release it, or record the purchase); 128 bits, never guessable.
+    return secrets.token_urlsafe(16)
 
 
 class GiftSource(models.TextChoices):
@@ -35,12 +44,31 @@ class Gift(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # When a registrant marked the gift as arrived (the Thank You List's "date received").
     received_at = models.DateTimeField(null=True, blank=True)
+    # A contribution toward a group gift, in the item's currency (quantity is then 1).
+    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    # The hold this purchase fulfilled, if the giver reserved first.
+    reservation = models.ForeignKey(
+        "Reservation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who recorded it by hand (source "registrant").
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The giver asked for a receipt by mail; the account the mail goes to (docs/registries.md).
+    receipt_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="gift_quantity_at_least_one"),
             models.CheckConstraint(condition=~Q(giver_name=""), name="gift_giver_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | (Q(amount__gt=0) & Q(quantity=1)),
+                name="gift_contribution_is_positive",
+                violation_error_message="A contribution is a positive amount toward one item.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -65,11 +93,29 @@ class Reservation(models.Model):
     state = models.CharField(max_length=10, choices=ReservationState.choices, default=ReservationState.HELD)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    token = models.CharField(max_length=32, unique=True, default=new_reservation_token)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The giver asked to be reminded before the hold lapses; the account the mail goes to.
+    reminder_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="reservation_quantity_at_least_one")
         ]
+        indexes = [models.Index(fields=["item", "state", "expires_at"], name="reservation_item_live")]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.item} held for {self.giver_name}"
+
+    def is_current(self) -> bool:
+        """Held and not yet lapsed: the units still count against what is wanted."""
+        return self.state == ReservationState.HELD and timezone.now() < self.expires_at
+
+    @property
+    def status(self) -> str:
+        """held | lapsed | released | fulfilled, as the giver's page shows it."""
+        if self.state == ReservationState.HELD and not self.is_current():
+            return "lapsed"
+        return self.state

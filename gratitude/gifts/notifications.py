@@ -1,17 +1,25 @@
-"""What the gift alert needs from the gifts domain: who may receive it, how many may, and what it says.
+"""What the gifts domain's mail needs from it: who may receive it, how many may, and what it says.
 
-Declared as the `gift_alert` kind in gratitude/notifications/kinds.py.
+Declared as the `gift_alert`, `gift_receipt` and `reservation_reminder` kinds in
+gratitude/notifications/kinds.py.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from gratitude.core.links import site_link
 from gratitude.notifications.models import Notification
 from gratitude.notifications.refusals import Refusal
+
+if TYPE_CHECKING:
+    from gratitude.gifts.models import Reservation
 
 
 def gift_alert_provenance(row: Notification) -> Refusal | None:
@@ -56,8 +64,6 @@ def gift_alert_recipients_per_trigger(row: Notification) -> int:
 
 
 def gift_alert_context(rows: list[Notification]) -> dict[str, Any]:
-    from gratitude.registries.models import Surprise
-
     gifts = [row.gift for row in rows if row.gift is not None]
     assert len(gifts) == len(rows)  # provenance has checked every row before rendering
     registry = gifts[0].registry
@@ -65,7 +71,104 @@ def gift_alert_context(rows: list[Notification]) -> dict[str, Any]:
         "registry": registry,
         "gifts": gifts,
         "first_recorded": min(gift.created_at for gift in gifts),
-        # "Covered only": the alert must not reveal what or by whom, as the list itself does not.
-        "hide_details": registry.surprise == Surprise.COVERED_ONLY,
+        # "Covered only": the alert must not reveal what or by whom, as the list itself does not, until the
+        # reveal date the registrants chose (or their event date).
+        "hide_details": registry.hides_gift_details(),
         "thank_you_list_url": site_link(reverse("thanks:list", args=[registry.pk])),
+    }
+
+
+# --- Mail a giver asked for: a receipt, and a reminder before a hold lapses (docs/registries.md) -------
+
+_RECEIPT_KEY = re.compile(r"^gift_receipt:gift:(\d+)$")
+_REMINDER_KEY = re.compile(r"^reservation_reminder:reservation:(\d+)$")
+
+
+def _id_in_key(pattern: re.Pattern[str], row: Notification) -> int | None:
+    match = pattern.match(row.idempotency_key)
+    return int(match.group(1)) if match else None
+
+
+def gift_receipt_provenance(row: Notification) -> Refusal | None:
+    """The gift exists, is the one the row's key names, and its giver asked for a receipt at this account."""
+    from gratitude.gifts.models import GiftState
+
+    gift = row.gift
+    if gift is None or _id_in_key(_RECEIPT_KEY, row) != gift.pk:
+        return Refusal("no_gift", breach=True)
+    if row.registry_id != gift.registry_id:
+        return Refusal("registry_mismatch", breach=True)
+    if gift.receipt_to_id is None or gift.receipt_to_id != row.recipient_id:
+        return Refusal("not_requested", breach=True)
+    if gift.state != GiftState.ACTIVE:
+        return Refusal("gift_cancelled")
+    if not row.recipient.is_active:
+        return Refusal("recipient_inactive")
+    return None
+
+
+def gift_receipt_context(rows: list[Notification]) -> dict[str, Any]:
+    from gratitude.registries.models import Visibility
+
+    gift = rows[0].gift
+    assert gift is not None  # provenance has checked the row before rendering
+    registry = gift.registry
+    shared = registry.visibility != Visibility.PRIVATE and registry.archived_at is None
+    return {
+        "gift": gift,
+        "registry": registry,
+        "giver_name": gift.giver_name,
+        "shared_address": bool(gift.giver_address),
+        "list_url": site_link(reverse("gifts:shared_registry", args=[registry.share_key])) if shared else "",
+    }
+
+
+def reservation_reminder_due_at(reservation: Reservation) -> datetime:
+    """Shortly before the hold lapses (GRATITUDE_RESERVATION_REMINDER_HOURS, 12), or now if that is past."""
+    lead = timedelta(hours=int(getattr(settings, "GRATITUDE_RESERVATION_REMINDER_HOURS", 12)))
+    return max(reservation.expires_at - lead, timezone.now())
+
+
+def _reservation_for(row: Notification) -> Reservation | None:
+    from gratitude.gifts.models import Reservation
+
+    reservation_id = _id_in_key(_REMINDER_KEY, row)
+    if reservation_id is None:
+        return None
+    return Reservation.objects.select_related("item__registry").filter(pk=reservation_id).first()
+
+
+def reservation_reminder_provenance(row: Notification) -> Refusal | None:
+    """The hold exists, its giver asked to be reminded at this account, and it is still held, not lapsed."""
+    from gratitude.gifts.models import ReservationState
+
+    reservation = _reservation_for(row)
+    if reservation is None or row.gift_id is not None:
+        return Refusal("no_reservation", breach=True)
+    if row.registry_id != reservation.item.registry_id:
+        return Refusal("registry_mismatch", breach=True)
+    if reservation.reminder_to_id is None or reservation.reminder_to_id != row.recipient_id:
+        return Refusal("not_requested", breach=True)
+    if reservation.state == ReservationState.RELEASED:
+        return Refusal("reservation_released")
+    if reservation.state == ReservationState.FULFILLED:
+        return Refusal("reservation_fulfilled")
+    if not reservation.is_current():
+        return Refusal("reservation_lapsed")
+    if reservation.item.registry.archived_at is not None:
+        return Refusal("registry_archived")
+    if not row.recipient.is_active:
+        return Refusal("recipient_inactive")
+    return None
+
+
+def reservation_reminder_context(rows: list[Notification]) -> dict[str, Any]:
+    reservation = _reservation_for(rows[0])
+    assert reservation is not None  # provenance has checked the row before rendering
+    return {
+        "reservation": reservation,
+        "item": reservation.item,
+        "registry": reservation.item.registry,
+        "giver_name": reservation.giver_name,
+        "hold_url": site_link(reverse("gifts:reservation", args=[reservation.token])),
     }

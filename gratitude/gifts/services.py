@@ -1,8 +1,13 @@
-"""Every change to gifts and reservations. Recording a gift queues its alerts in the same transaction."""
+"""Every change to gifts and reservations. Recording a gift queues its alerts in the same transaction.
+
+Quantities are checked with the item row locked (gratitude/registries/locks.py), so two givers racing for
+the last unit cannot both get it. See docs/registries.md.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,13 +15,24 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from gratitude.core.errors import GratitudeError, NotEnoughWanted
-from gratitude.gifts.models import Gift, GiftSource, GiftState, Reservation
-from gratitude.registries.models import Item
-from gratitude.registries.selectors import item_availability
+from gratitude.accounts.models import User
+from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied
+from gratitude.gifts.models import Gift, GiftSource, GiftState, Reservation, ReservationState
+from gratitude.registries.locks import lock_item
+from gratitude.registries.models import Item, Registry, RegistryMember
+from gratitude.registries.selectors import ItemAvailability, item_availability
+from gratitude.registries.services import account_for_address, item_add_off_list
 
 # Sources that take an item off the wanted list; a registrant's hand-recorded gift may exceed it.
 _FROM_THE_LIST = {GiftSource.GUEST, GiftSource.API, GiftSource.STORE}
+
+MAX_NAME = 120
+MAX_MESSAGE = 2000
+MAX_ADDRESS = 500
+# Mail to a giver only goes where the giver asked, but anyone can type any address into a form: at most
+# this many giver messages (receipts, reminders) to one address a day, whoever typed it.
+GIVER_MAILS_PER_ADDRESS_PER_DAY = 5
+GIVER_MAIL_KINDS = ("gift_receipt", "reservation_reminder")
 
 
 def _check_quantity(quantity: int) -> None:
@@ -27,16 +43,88 @@ def _check_quantity(quantity: int) -> None:
 def _check_giver(giver_name: str, giver_email: str) -> None:
     if not giver_name.strip():
         raise GratitudeError("giver_name: please say who the gift is from")
+    if len(giver_name.strip()) > MAX_NAME:
+        raise GratitudeError(f"giver_name: at most {MAX_NAME} characters")
     if giver_email:
         try:
-            validate_email(giver_email)
+            validate_email(giver_email.strip())
         except ValidationError as exc:
             raise GratitudeError("giver_email: enter a valid email address") from exc
 
 
-def _lock_item(item: Item) -> Item:
-    # Locking the item serialises concurrent givers, so two cannot both take the last one.
-    return Item.objects.select_for_update().get(pk=item.pk)
+def _check_words(*, message: str, giver_address: str) -> None:
+    if len(message.strip()) > MAX_MESSAGE:
+        raise GratitudeError(f"message: at most {MAX_MESSAGE:,} characters, please")
+    if len(giver_address.strip()) > MAX_ADDRESS:
+        raise GratitudeError(f"giver_address: at most {MAX_ADDRESS} characters")
+
+
+def _check_on_the_list(item: Item) -> None:
+    if item.registry.archived_at is not None:
+        raise GratitudeError("This registry is closed and no longer takes gifts.")
+    if item.archived_at is not None or item.off_list:
+        raise GratitudeError(f"“{item.title}” is no longer on the list.")
+
+
+def _not_enough(item: Item, wanted: int, quantity: int) -> NotEnoughWanted:
+    return NotEnoughWanted(f"Only {wanted} of “{item.title}” still wanted; you asked for {quantity}.")
+
+
+def _giver_account_for_mail(*, giver_email: str, giver_name: str) -> User | None:
+    """The account a giver's requested mail goes to, or None if this address has had enough mail today."""
+    from gratitude.notifications.models import Notification
+
+    account = account_for_address(email=giver_email, name=giver_name)
+    recent = Notification.objects.filter(
+        recipient=account,
+        kind__in=GIVER_MAIL_KINDS,
+        created_at__gte=timezone.now() - timedelta(days=1),
+    ).count()
+    return account if recent < GIVER_MAILS_PER_ADDRESS_PER_DAY else None
+
+
+def _create_gift(
+    *,
+    item: Item,
+    giver_name: str,
+    giver_email: str,
+    message: str,
+    quantity: int,
+    source: str,
+    giver_address: str,
+    send_receipt: bool,
+    amount: Decimal | None = None,
+    reservation: Reservation | None = None,
+    recorded_by: User | None = None,
+) -> Gift:
+    """Write the gift, its alerts and, if the giver asked, their receipt. The caller holds the item lock."""
+    from gratitude.notifications.services import (
+        notification_enqueue_gift_alerts,
+        notification_enqueue_gift_receipt,
+    )
+
+    email = giver_email.strip().lower()
+    receipt_to = None
+    if send_receipt and email:
+        receipt_to = _giver_account_for_mail(giver_email=email, giver_name=giver_name)
+    gift = Gift.objects.create(
+        registry_id=item.registry_id,
+        item=item,
+        giver_name=giver_name.strip(),
+        giver_email=email,
+        giver_address=giver_address.strip(),
+        message=message.strip(),
+        quantity=quantity,
+        source=source,
+        amount=amount,
+        reservation=reservation,
+        recorded_by=recorded_by,
+        receipt_to=receipt_to,
+    )
+    notification_enqueue_gift_alerts(gift=gift)
+    if receipt_to is not None:
+        notification_enqueue_gift_receipt(gift=gift)
+    return gift
 
 
 def gift_record(
@@ -48,33 +136,141 @@ def gift_record(
     quantity: int = 1,
     source: str = GiftSource.GUEST,
     giver_address: str = "",
+    send_receipt: bool = False,
 ) -> Gift:
-    """Record a gift and, in the same transaction, one gift-alert intent per alert-enabled member."""
-    from gratitude.notifications.services import notification_enqueue_gift_alerts
+    """Record a gift and, in the same transaction, one gift-alert intent per alert-enabled member.
 
+    `giver_address` is the giver's mailing address for the thank-you note, given only with their explicit
+    consent (the form asks); `send_receipt` mails them a receipt if they gave an address to send it to.
+    """
     _check_quantity(quantity)
     _check_giver(giver_name, giver_email)
+    _check_words(message=message, giver_address=giver_address)
     if source not in GiftSource.values:
         raise GratitudeError(f"source: choose one of {', '.join(GiftSource.values)}")
     with transaction.atomic():
-        item = _lock_item(item)
+        item = lock_item(item.pk)
         if source in _FROM_THE_LIST:
+            _check_on_the_list(item)
+            if item.group_gift:
+                raise GratitudeError(f"“{item.title}” is a group gift: contribute toward it instead.")
             wanted = item_availability(item=item).still_wanted
             if quantity > wanted:
-                raise NotEnoughWanted(
-                    f"Only {wanted} of “{item.title}” still wanted; you asked for {quantity}."
-                )
-        gift = Gift.objects.create(
-            registry_id=item.registry_id,
+                raise _not_enough(item, wanted, quantity)
+        return _create_gift(
             item=item,
-            giver_name=giver_name.strip(),
-            giver_email=giver_email.strip().lower(),
-            giver_address=giver_address.strip(),
-            message=message.strip(),
+            giver_name=giver_name,
+            giver_email=giver_email,
+            message=message,
             quantity=quantity,
             source=source,
+            giver_address=giver_address,
+            send_receipt=send_receipt,
         )
-        notification_enqueue_gift_alerts(gift=gift)
+
+
+def _parse_amount(amount: Decimal | str | int) -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation as exc:
+        raise GratitudeError("amount: enter an amount like 25 or 25.50") from exc
+    if not value.is_finite() or value <= 0:
+        raise GratitudeError("amount: must be more than zero")
+    if value != value.quantize(Decimal("0.01")):
+        raise GratitudeError("amount: at most two decimal places")
+    return value
+
+
+def gift_contribute(
+    *,
+    item: Item,
+    giver_name: str,
+    amount: Decimal,
+    giver_email: str = "",
+    message: str = "",
+    giver_address: str = "",
+    send_receipt: bool = False,
+) -> Gift:
+    """A contribution toward a group gift: a gift on the Thank You List, with its amount."""
+    value = _parse_amount(amount)
+    _check_giver(giver_name, giver_email)
+    _check_words(message=message, giver_address=giver_address)
+    with transaction.atomic():
+        item = lock_item(item.pk)
+        _check_on_the_list(item)
+        if not item.group_gift:
+            raise GratitudeError(f"“{item.title}” is not a group gift.")
+        needed = item_availability(item=item).still_needed
+        if value > needed:
+            raise NotEnoughWanted(
+                f"Only {needed} {item.currency} of “{item.title}” is still needed; you offered {value}."
+            )
+        return _create_gift(
+            item=item,
+            giver_name=giver_name,
+            giver_email=giver_email,
+            message=message,
+            quantity=1,
+            source=GiftSource.GUEST,
+            giver_address=giver_address,
+            send_receipt=send_receipt,
+            amount=value,
+        )
+
+
+def gift_record_by_hand(
+    *,
+    registry: Registry,
+    by: User,
+    giver_name: str,
+    item: Item | None = None,
+    description: str = "",
+    quantity: int = 1,
+    message: str = "",
+    giver_email: str = "",
+    giver_address: str = "",
+    amount: Decimal | None = None,
+    received: bool = True,
+) -> Gift:
+    """A registrant records a gift themselves: for an item on the list, or one that came off-registry.
+
+    Gifts recorded by hand may go beyond what the list wanted (the gift has already arrived).
+    """
+    _check_quantity(quantity)
+    _check_giver(giver_name, giver_email)
+    _check_words(message=message, giver_address=giver_address)
+    value = _parse_amount(amount) if amount is not None else None
+    if item is None and not description.strip():
+        raise GratitudeError("description: say what the gift was")
+    with transaction.atomic():
+        if not RegistryMember.objects.filter(registry_id=registry.pk, user_id=by.pk).exists():
+            raise PermissionDenied("Only the registry's members may record gifts on it.")
+        if registry.archived_at is not None:
+            raise GratitudeError("This registry is archived: its owner can reopen it to make changes.")
+        if item is None:
+            item = item_add_off_list(registry=registry, title=description, quantity=quantity)
+        elif item.registry_id != registry.pk:
+            raise GratitudeError("item: that item is not on this registry")
+        item = lock_item(item.pk)
+        if value is not None and not item.group_gift:
+            raise GratitudeError("amount: only a group gift takes an amount")
+        if value is not None:
+            quantity = 1
+        gift = _create_gift(
+            item=item,
+            giver_name=giver_name,
+            giver_email=giver_email,
+            message=message,
+            quantity=quantity,
+            source=GiftSource.REGISTRANT,
+            giver_address=giver_address,
+            send_receipt=False,
+            amount=value,
+            recorded_by=by,
+        )
+        if received:
+            gift.received_at = gift.created_at
+            gift.save(update_fields=["received_at"])
     return gift
 
 
@@ -91,26 +287,6 @@ def gift_cancel(*, gift: Gift, reason: str = "") -> Gift:
     return gift
 
 
-def reservation_create(
-    *, item: Item, giver_name: str, giver_email: str = "", quantity: int = 1
-) -> Reservation:
-    """Hold `quantity` of an item for a giver; raise NotEnoughWanted when fewer are still wanted."""
-    _check_quantity(quantity)
-    _check_giver(giver_name, giver_email)
-    with transaction.atomic():
-        item = _lock_item(item)
-        wanted = item_availability(item=item).still_wanted
-        if quantity > wanted:
-            raise NotEnoughWanted(f"Only {wanted} of “{item.title}” still wanted; you asked for {quantity}.")
-        return Reservation.objects.create(
-            item=item,
-            giver_name=giver_name.strip(),
-            giver_email=giver_email.strip().lower(),
-            quantity=quantity,
-            expires_at=timezone.now() + timedelta(hours=settings.GRATITUDE_RESERVATION_HOURS),
-        )
-
-
 def gift_mark_received(*, gift: Gift, received: bool = True) -> Gift:
     """Mark a gift as arrived (or undo the mark). The caller has checked the person is a member."""
     with transaction.atomic():
@@ -118,3 +294,110 @@ def gift_mark_received(*, gift: Gift, received: bool = True) -> Gift:
         gift.received_at = (gift.received_at or timezone.now()) if received else None
         gift.save(update_fields=["received_at"])
     return gift
+
+
+# --- Reservations ------------------------------------------------------------------------------
+
+
+def reservation_create(
+    *,
+    item: Item,
+    giver_name: str,
+    giver_email: str = "",
+    quantity: int = 1,
+    remind: bool = False,
+) -> Reservation:
+    """Hold `quantity` of an item for a giver; raise NotEnoughWanted when fewer are still wanted.
+
+    The hold lapses by itself after GRATITUDE_RESERVATION_HOURS. With `remind` (and an address), the giver
+    gets one reminder shortly before it does: their own request, so a transactional message.
+    """
+    from gratitude.notifications.services import notification_enqueue_reservation_reminder
+
+    _check_quantity(quantity)
+    _check_giver(giver_name, giver_email)
+    if remind and not giver_email.strip():
+        raise GratitudeError("giver_email: give an address for the reminder")
+    with transaction.atomic():
+        item = lock_item(item.pk)
+        _check_on_the_list(item)
+        if item.group_gift:
+            raise GratitudeError(f"“{item.title}” is a group gift: contribute toward it instead.")
+        wanted = item_availability(item=item).still_wanted
+        if quantity > wanted:
+            raise _not_enough(item, wanted, quantity)
+        email = giver_email.strip().lower()
+        expires_at = timezone.now() + timedelta(hours=settings.GRATITUDE_RESERVATION_HOURS)
+        reminder_to = _giver_account_for_mail(giver_email=email, giver_name=giver_name) if remind else None
+        reservation = Reservation.objects.create(
+            item=item,
+            giver_name=giver_name.strip(),
+            giver_email=email,
+            quantity=quantity,
+            expires_at=expires_at,
+            reminder_to=reminder_to,
+        )
+        if reminder_to is not None:
+            notification_enqueue_reservation_reminder(reservation=reservation)
+        return reservation
+
+
+def reservation_release(*, reservation: Reservation) -> Reservation:
+    """The giver lets go of their hold; the units are wanted again at once. Idempotent."""
+    with transaction.atomic():
+        lock_item(reservation.item_id)
+        locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
+        if locked.state == ReservationState.FULFILLED:
+            raise GratitudeError("This hold became a gift already; it cannot be released.")
+        if locked.state == ReservationState.HELD:
+            locked.state = ReservationState.RELEASED
+            locked.ended_at = timezone.now()
+            locked.save(update_fields=["state", "ended_at"])
+    return locked
+
+
+def _wanted_besides(availability: ItemAvailability, reservation: Reservation) -> int:
+    """What is still wanted if this giver's own current hold is counted as theirs to use."""
+    own = reservation.quantity if reservation.is_current() else 0
+    held_by_others = availability.reserved - own
+    return max(availability.item.quantity - availability.given - held_by_others, 0)
+
+
+def reservation_fulfil(
+    *,
+    reservation: Reservation,
+    message: str = "",
+    giver_address: str = "",
+    send_receipt: bool = False,
+) -> Gift:
+    """The giver bought what they reserved: record the gift and end the hold, in one transaction.
+
+    A hold that lapsed still becomes a gift if enough are still wanted; otherwise the giver is told.
+    """
+    _check_words(message=message, giver_address=giver_address)
+    with transaction.atomic():
+        # Item first, then the reservation: the same order as reservation_release.
+        item = lock_item(reservation.item_id)
+        locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
+        if locked.state == ReservationState.FULFILLED:
+            raise GratitudeError("You already recorded this gift. Thank you!")
+        if locked.state == ReservationState.RELEASED:
+            raise GratitudeError("You released this hold. Open the list to give something.")
+        _check_on_the_list(item)
+        wanted = _wanted_besides(item_availability(item=item), locked)
+        if locked.quantity > wanted:
+            raise _not_enough(item, wanted, locked.quantity)
+        locked.state = ReservationState.FULFILLED
+        locked.ended_at = timezone.now()
+        locked.save(update_fields=["state", "ended_at"])
+        return _create_gift(
+            item=item,
+            giver_name=locked.giver_name,
+            giver_email=locked.giver_email,
+            message=message,
+            quantity=locked.quantity,
+            source=GiftSource.GUEST,
+            giver_address=giver_address,
+            send_receipt=send_receipt,
+            reservation=locked,
+        )

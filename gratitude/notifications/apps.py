@@ -6,3 +6,7 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "gratitude.notifications"
     label = "notifications"
+
+    def ready(self) -> None:
+        # Provider delivery events (anymail's tracking signal) -> suppression and the delivery log.
+        from gratitude.notifications import webhooks  # noqa: F401

@@ -9,6 +9,7 @@ See docs/notifications.md.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import smtplib
@@ -97,7 +98,8 @@ def _settle(row_id: int, worker_id: str, **changes: object) -> bool:
     """Record the outcome only while we still hold the lease (a fence against a slow, expired worker)."""
     updated = Notification.objects.filter(
         pk=row_id, state=NotificationState.SENDING, lease_owner=worker_id
-    ).update(lease_owner="", lease_expires_at=None, **changes)
+    ).update(lease_owner="", lease_expires_at=None, updated_at=timezone.now(), **changes)
+    # update() skips auto_now, so updated_at is set by hand: "suppressed in the last hour" reads it.
     return updated == 1
 
 
@@ -218,8 +220,14 @@ def _send(
     Notification.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
     attempts = max(row.attempts for row in rows) + 1
     try:
+        # Opening it ourselves keeps one SMTP session for the whole batch (send_messages closes a
+        # connection only if it opened it); open() is a no-op when the session is already up.
+        connection.open()
         connection.send_messages([email])
     except Exception as exc:  # noqa: BLE001 - every transport error is classified below
+        # After an error the session may be unusable (a timeout mid-DATA): start afresh next time.
+        with contextlib.suppress(Exception):
+            connection.close()
         for row in rows:
             _record_failure(row, attempts, worker_id, exc, stats)
         return

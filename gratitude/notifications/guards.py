@@ -1,4 +1,5 @@
-"""The send-time guard chain for one row: send controls -> provenance -> suppression -> allowlist.
+"""The send-time guard chain for one row: send controls -> provenance -> suppression -> unsubscribed
+category -> allowlist.
 
 Each guard looks at the row as the world is *now*, not as it was when the row was queued. The first
 guard that objects decides the row's fate; pacing (pacing.py) then applies to the rows that may go, as a
@@ -18,7 +19,7 @@ from django.conf import settings
 
 from gratitude.notifications.kinds import kind_named
 from gratitude.notifications.models import Notification
-from gratitude.notifications.suppression import suppression_reason_for
+from gratitude.notifications.suppression import is_unsubscribed, suppression_reason_for
 from gratitude.operations.selectors import halt_for
 from gratitude.operations.services import breaker_trip
 
@@ -63,6 +64,9 @@ def check(row: Notification) -> Verdict:
     suppressed = suppression_reason_for(address=row.recipient.email)
     if suppressed is not None:
         return Verdict(Action.SUPPRESS, f"suppressed: {suppressed}")
+
+    if kind.unsubscribable and is_unsubscribed(user_id=row.recipient_id, category=kind.category):
+        return Verdict(Action.SUPPRESS, f"unsubscribed: {kind.category}")
 
     if not allowlisted(row.recipient.email):
         logger.info("dropped %s to a non-allowlisted address outside prod", row.reference)

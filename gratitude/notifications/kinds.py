@@ -23,9 +23,32 @@ from gratitude.gifts.notifications import (
     gift_alert_context,
     gift_alert_provenance,
     gift_alert_recipients_per_trigger,
+    gift_receipt_context,
+    gift_receipt_provenance,
+    reservation_reminder_context,
+    reservation_reminder_provenance,
 )
 from gratitude.notifications.models import Notification
 from gratitude.notifications.refusals import Refusal
+from gratitude.operations.notifications import (
+    campaign_context,
+    correction_context,
+    operator_message_provenance,
+    operator_message_recipients_per_trigger,
+)
+from gratitude.registries.notifications import (
+    registry_archive_notice_context,
+    registry_archive_notice_provenance,
+    registry_invitation_context,
+    registry_invitation_provenance,
+)
+from gratitude.thanks.notifications import (
+    address_request_context,
+    address_request_provenance,
+    reminder_recipients_per_trigger,
+    thank_you_reminder_context,
+    thank_you_reminder_provenance,
+)
 
 __all__ = ["KINDS", "Category", "Kind", "Pacing", "Refusal", "kind_named"]
 
@@ -72,6 +95,11 @@ class Kind:
     occasions: tuple[str, ...] = ()
     pacing: Pacing = Pacing()
 
+    @property
+    def unsubscribable(self) -> bool:
+        """Everything but the person's own requests carries one-click unsubscribe (RFC 8058)."""
+        return self.category != Category.TRANSACTIONAL
+
     def trigger_key(self, row: Notification) -> str:
         """Rows with the same key share one trigger (for the per-trigger blast-radius ceiling)."""
         if self.trigger == "gift":
@@ -116,7 +144,131 @@ PASSWORD_RESET = Kind(
     event_backed=True,
 )
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (GIFT_ALERT, EMAIL_VERIFY, PASSWORD_RESET)}
+# A registrant asks a giver (usually without an account) for a mailing address: one message per giver per
+# registry, written by thanks.services.address_request_create (docs/thank-you-list.md).
+ADDRESS_REQUEST = Kind(
+    name="address_request",
+    category=Category.EVENT,
+    trigger="gift",
+    provenance=address_request_provenance,
+    recipients_per_trigger=_one_recipient,
+    template="address_request",
+    context=address_request_context,
+    event_backed=True,
+    occasions=("registry",),
+    pacing=Pacing(respects_quiet_hours=True),
+)
+# At most weekly, to registrants with gifts waiting for thanks; written by the periodic
+# thanks.services.thank_you_reminders_enqueue. Its trigger is the registry's week, not one gift.
+THANK_YOU_REMINDER = Kind(
+    name="thank_you_reminder",
+    category=Category.REMINDER,
+    trigger="registry",
+    provenance=thank_you_reminder_provenance,
+    recipients_per_trigger=reminder_recipients_per_trigger,
+    template="thank_you_reminder",
+    context=thank_you_reminder_context,
+    event_backed=True,
+    occasions=("registry",),
+    pacing=Pacing(respects_quiet_hours=True),
+)
+
+# An invitation to help run a registry, to an address that may have no account yet; written only by
+# registries.services.registry_invitation_create (docs/registries.md).
+REGISTRY_INVITATION = Kind(
+    name="registry_invitation",
+    category=Category.EVENT,
+    trigger="invitation",
+    provenance=registry_invitation_provenance,
+    recipients_per_trigger=_one_recipient,
+    template="registry_invitation",
+    context=registry_invitation_context,
+    event_backed=True,
+    occasions=("registry",),
+)
+# A giver asked to be reminded before their hold lapses: their own request, so never paced (a deferred
+# reminder could arrive after the lapse). Written only by gifts.services.reservation_create.
+RESERVATION_REMINDER = Kind(
+    name="reservation_reminder",
+    category=Category.TRANSACTIONAL,
+    trigger="reservation",
+    provenance=reservation_reminder_provenance,
+    recipients_per_trigger=_one_recipient,
+    template="reservation_reminder",
+    context=reservation_reminder_context,
+    event_backed=True,
+    occasions=("registry",),
+)
+# A giver asked for a receipt of the gift they recorded. Written only by gifts.services.
+GIFT_RECEIPT = Kind(
+    name="gift_receipt",
+    category=Category.TRANSACTIONAL,
+    trigger="gift",
+    provenance=gift_receipt_provenance,
+    recipients_per_trigger=_one_recipient,
+    template="gift_receipt",
+    context=gift_receipt_context,
+    event_backed=True,
+    occasions=("registry",),
+)
+# Fourteen days before a registry archives itself after its event, to its owner. Written only by
+# registries.services.registry_lifecycle_step.
+REGISTRY_ARCHIVE_NOTICE = Kind(
+    name="registry_archive_notice",
+    category=Category.REMINDER,
+    trigger="registry",
+    provenance=registry_archive_notice_provenance,
+    recipients_per_trigger=_one_recipient,
+    template="registry_archive_notice",
+    context=registry_archive_notice_context,
+    event_backed=True,
+    occasions=("registry",),
+    pacing=Pacing(respects_quiet_hours=True),
+)
+
+# Operator-written kinds (docs/operations.md, "Campaigns"): written only by operations/campaigns.py through
+# notifications.services.notification_enqueue_operator_messages, after a second operator's approval and a
+# canary. Never event-backed, and no event-backed kind's template can be used by them.
+CAMPAIGN = Kind(
+    name="campaign",
+    category=Category.MARKETING,
+    trigger="campaign",
+    provenance=operator_message_provenance,
+    recipients_per_trigger=operator_message_recipients_per_trigger,
+    template="campaign",
+    context=campaign_context,
+    event_backed=False,
+    pacing=Pacing(respects_quiet_hours=True),
+)
+# A correction to exactly the recipients of a recalled send. Not held for quiet hours: the sooner it lands,
+# the fewer people act on the message it corrects.
+CORRECTION = Kind(
+    name="correction",
+    category=Category.EVENT,
+    trigger="campaign",
+    provenance=operator_message_provenance,
+    recipients_per_trigger=operator_message_recipients_per_trigger,
+    template="correction",
+    context=correction_context,
+    event_backed=False,
+)
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        GIFT_ALERT,
+        EMAIL_VERIFY,
+        PASSWORD_RESET,
+        ADDRESS_REQUEST,
+        THANK_YOU_REMINDER,
+        REGISTRY_INVITATION,
+        RESERVATION_REMINDER,
+        GIFT_RECEIPT,
+        REGISTRY_ARCHIVE_NOTICE,
+        CAMPAIGN,
+        CORRECTION,
+    )
+}
 
 
 def kind_named(name: str) -> Kind | None:

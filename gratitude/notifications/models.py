@@ -68,6 +68,9 @@ class Notification(models.Model):
     sent_to = models.EmailField(blank=True)
     subject = models.CharField(max_length=300, blank=True)
     message_id = models.CharField(max_length=300, blank=True)
+    # The content as rendered for sending, shown in the recipient's notification centre (rendering.py).
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
 
     class Meta:
         indexes = [
@@ -89,3 +92,53 @@ class SuppressedAddress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} ({self.reason})"
+
+
+class Unsubscribe(models.Model):
+    """A person stopped one category of mail (event, reminder, marketing); checked at send time."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_unsubscribes"
+    )
+    category = models.CharField(max_length=20)
+    # one_click (RFC 8058 POST), page (the confirmation page's button), preferences, provider
+    source = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="one_unsubscribe_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} stopped {self.category} ({self.source})"
+
+
+class DeliveryEvent(models.Model):
+    """What a mail provider reported about one message (anymail's normalised tracking events)."""
+
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="delivery_events"
+    )
+    esp_name = models.CharField(max_length=40)
+    event_type = models.CharField(max_length=40)
+    # The provider's own id for this event, when it gives one: a retried webhook is recorded once.
+    event_id = models.CharField(max_length=200, blank=True)
+    provider_message_id = models.CharField(max_length=300, blank=True)
+    recipient = models.EmailField(blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.CharField(max_length=40, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["esp_name", "event_id"],
+                condition=~models.Q(event_id=""),
+                name="one_delivery_event_per_provider_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.esp_name} {self.event_type} {self.recipient}"

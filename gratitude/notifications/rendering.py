@@ -2,20 +2,39 @@
 
 Each kind has a template triplet under templates/notifications/email/<template>/ (Zulip's discipline). The
 context names only what the recipient or the giver entered; see docs/notifications.md.
+
+What every kind gets from here, whoever declared it (docs/deliverability.md):
+- the common footer: where to find this message again (the notification centre), how to check a code, and,
+  for every kind that is not transactional, a one-click unsubscribe link and the preferences page;
+- the HTML with its CSS inlined (css-inline), dark-mode rules kept, and checked for bait (mail_checks.py);
+- headers: a unique Message-ID on our From domain, X-Gratitude-Kind / -Reference, and for non-transactional
+  kinds the RFC 8058 pair List-Unsubscribe (one https URL, never folded) and List-Unsubscribe-Post.
+The transport signs the result with DKIM (dkim.py, transport.py).
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from email.utils import make_msgid
-from urllib.parse import urlsplit
+from email.utils import parseaddr
+from functools import cache
+from typing import Any
 
+import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import utf8_charset_qp
 from django.template.loader import render_to_string
+from django.urls import reverse
 
+from gratitude.core.links import site_link
 from gratitude.notifications.kinds import Kind
+from gratitude.notifications.mail_checks import check_html
 from gratitude.notifications.models import Notification
+from gratitude.notifications.unsubscribe import choice_for, preferences_url, unsubscribe_url
+
+ONE_CLICK = "List-Unsubscribe=One-Click"
+UNFOLDED_HEADERS = ("List-Unsubscribe",)
 
 
 @dataclass(frozen=True)
@@ -23,10 +42,45 @@ class RenderedMessage:
     subject: str
     text: str
     html: str
+    # The RFC 8058 target, for kinds that are not transactional; "" otherwise.
+    unsubscribe_url: str = ""
 
 
 def _mail_domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+    """Our From address's domain: Message-IDs live there, aligned with From and DKIM's d=."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].lower() or "localhost"
+
+
+def new_message_id(reference: str) -> str:
+    # 96 random bits make every Message-ID unique on its own; the reference makes it traceable.
+    return f"<{secrets.token_hex(12)}.{reference}@{_mail_domain()}>"
+
+
+@cache
+def _inliner() -> css_inline.CSSInliner:
+    # Media queries (dark mode, narrow screens) cannot be inlined: keep them in a <style> block.
+    return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+
+
+def footer_context(rows: list[Notification], kind: Kind) -> dict[str, object]:
+    recipient = rows[0].recipient
+    # Someone we only hold as a contact (a giver who never made an account) cannot open signed-in pages,
+    # so their mail does not point at them.
+    can_sign_in = recipient.is_active and recipient.has_usable_password()
+    context: dict[str, object] = {
+        "can_sign_in": can_sign_in,
+        "centre_url": site_link(reverse("notifications:centre")) if can_sign_in else "",
+        "check_url": site_link(reverse("notifications:check")) if can_sign_in else "",
+        "unsubscribe_url": "",
+        "preferences_url": "",
+        "category_label": "",
+    }
+    choice = choice_for(kind.category)
+    if kind.unsubscribable and choice is not None:
+        context["unsubscribe_url"] = unsubscribe_url(user=recipient, category=kind.category)
+        context["category_label"] = choice.label.lower()
+        context["preferences_url"] = preferences_url() if can_sign_in else ""
+    return context
 
 
 def render(rows: list[Notification], kind: Kind) -> RenderedMessage:
@@ -37,29 +91,85 @@ def render(rows: list[Notification], kind: Kind) -> RenderedMessage:
         "reference": lead.reference,
         "site_url": settings.SITE_URL,
         **kind.context(rows),
+        **footer_context(rows, kind),
     }
     base = f"notifications/email/{kind.template}"
     subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
+    # Every kind's text ends with its own reference and why line; the common footer follows it.
+    text = render_to_string(f"{base}/body.txt", context).rstrip() + "\n"
+    text += render_to_string("notifications/email/footer.txt", context)
+    html = _inliner().inline(render_to_string(f"{base}/body.html", context))
+    check_html(html)
     return RenderedMessage(
-        subject=subject,
-        text=render_to_string(f"{base}/body.txt", context),
-        html=render_to_string(f"{base}/body.html", context),
+        subject=subject, text=text, html=html, unsubscribe_url=str(context["unsubscribe_url"])
     )
 
 
-def build_email(row: Notification, kind: Kind, rendered: RenderedMessage) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
+class _Unfolded:
+    """A header value the generator writes on one line, whatever its length (under RFC 5322's 998). The
+    stdlib folds long values onto a continuation line; a folded List-Unsubscribe has broken DKIM at Gmail."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return self.value
+
+    def encode(self, linesep: str = "\n", maxlinelen: int | None = None, **kwargs: object) -> str:
+        return self.value
+
+
+class MailMessage(EmailMultiAlternatives):
+    """Django's message, made safe to sign: List-Unsubscribe kept on a single line, and text parts in
+    quoted-printable rather than 8bit, so a relay that must downgrade 8bit cannot break the DKIM body hash
+    (RFC 6376 5.3). The attributes below are read by django-anymail's backends and ignored by the others."""
+
+    metadata: dict[str, str]
+    tags: list[str]
+    track_clicks: bool
+    track_opens: bool
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        mime = super().message(*args, **kwargs)
+        for name in UNFOLDED_HEADERS:
+            if name in mime:
+                mime.replace_header(name, _Unfolded(str(mime[name])))
+        for part in mime.walk():
+            if part.get_content_maintype() == "text" and part["Content-Transfer-Encoding"] == "8bit":
+                text = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+                del part["Content-Transfer-Encoding"]
+                part.set_payload(text, charset=utf8_charset_qp)
+        return mime
+
+
+def build_email(row: Notification, kind: Kind, rendered: RenderedMessage) -> MailMessage:
+    """The message to send for `row` (a group's lead row). Also records its content on the row, so the
+    recipient's notification centre shows exactly what went out once the worker marks the row sent."""
+    headers = {
+        "Message-ID": new_message_id(row.reference),
+        # Support and recall trace any forwarded message back to its outbox row with these.
+        "X-Gratitude-Kind": kind.name,
+        "X-Gratitude-Reference": row.reference,
+        "Auto-Submitted": "auto-generated",
+    }
+    if rendered.unsubscribe_url:
+        # RFC 8058: an https URL that takes a cookie-less POST; a single URL keeps the header unfolded.
+        headers["List-Unsubscribe"] = f"<{rendered.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = ONE_CLICK
+    message = MailMessage(
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[row.recipient.email],
-        headers={
-            "Message-ID": make_msgid(idstring=row.reference, domain=_mail_domain()),
-            # Support and recall trace any forwarded message back to its outbox row with these.
-            "X-Gratitude-Kind": kind.name,
-            "X-Gratitude-Reference": row.reference,
-            "Auto-Submitted": "auto-generated",
-        },
+        headers=headers,
     )
     message.attach_alternative(rendered.html, "text/html")
+    # For providers through django-anymail: webhooks carry the reference back (webhooks.py), and no
+    # click or open tracking rewrites our links to the provider's host.
+    message.metadata = {"gratitude_reference": row.reference}
+    message.tags = [kind.name]
+    message.track_clicks = False
+    message.track_opens = False
+    if row.pk is not None:
+        Notification.objects.filter(pk=row.pk).update(body_text=rendered.text, body_html=rendered.html)
     return message

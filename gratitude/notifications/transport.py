@@ -1,7 +1,12 @@
-"""Mail transports of our own: the dev mailbox (each message a .eml file under var/mailbox)."""
+"""Mail transports of our own: direct SMTP with DKIM signing, and the dev mailbox (.eml files in var/mailbox).
+
+Both sign with every key configured (dkim.py), so what a developer reads in the dev mailbox is what a
+receiver would get. A provider through django-anymail signs on its own side (docs/deliverability.md).
+"""
 
 from __future__ import annotations
 
+import smtplib
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +15,35 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
 from django.utils import timezone
+
+from gratitude.notifications.dkim import sign_message
+
+
+def signed_bytes(message: EmailMessage) -> bytes:
+    """The message exactly as it goes on the wire (CRLF), with its DKIM signature(s) in front."""
+    return sign_message(message.message().as_bytes(linesep="\r\n"))
+
+
+class SigningSmtpBackend(SmtpBackend):
+    """Django's SMTP backend, sending the DKIM-signed bytes (signed last, so nothing changes them after)."""
+
+    def _send(self, email_message: EmailMessage) -> bool:
+        if not email_message.recipients():
+            return False
+        encoding = email_message.encoding or settings.DEFAULT_CHARSET
+        from_email = sanitize_address(email_message.from_email, encoding)
+        recipients = [sanitize_address(address, encoding) for address in email_message.recipients()]
+        assert self.connection is not None
+        try:
+            self.connection.sendmail(from_email, recipients, signed_bytes(email_message))
+        except smtplib.SMTPException:
+            if not self.fail_silently:
+                raise
+            return False
+        return True
 
 
 class DevMailboxBackend(BaseEmailBackend):
@@ -25,5 +58,5 @@ class DevMailboxBackend(BaseEmailBackend):
         for message in email_messages:
             stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
             path = self.directory / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-            path.write_bytes(message.message().as_bytes())
+            path.write_bytes(signed_bytes(message))
         return len(email_messages)

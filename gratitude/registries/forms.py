@@ -1,25 +1,174 @@
-"""Forms for building a registry and its items. Rules live in the services; forms shape input."""
+"""Forms for building a registry, its items and its people. Rules live in the services; forms shape input."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django import forms
 
-from gratitude.registries.models import Item, Registry
+from gratitude.registries.models import (
+    AlertPreference,
+    Item,
+    MemberRole,
+    Priority,
+    Registry,
+    http_url,
+)
+
+CURRENCIES = ["EUR", "USD", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "JPY", "NZD", "PLN"]
 
 
 class RegistryForm(forms.ModelForm[Registry]):
     class Meta:
         model = Registry
-        fields = ["title", "occasion", "event_date", "visibility"]
-        widgets = {"event_date": forms.DateInput(attrs={"type": "date"})}
-        labels = {"title": "Registry name", "event_date": "Event date (optional)"}
+        fields = ["title", "occasion", "event_date", "visibility", "welcome_note"]
+        widgets = {
+            "event_date": forms.DateInput(attrs={"type": "date"}),
+            "welcome_note": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {
+            "title": "Registry name",
+            "event_date": "Event date (optional)",
+            "welcome_note": "A note for your givers (optional)",
+        }
+
+
+class RegistrySettingsForm(forms.ModelForm[Registry]):
+    class Meta:
+        model = Registry
+        fields = [
+            "title",
+            "occasion",
+            "event_date",
+            "welcome_note",
+            "visibility",
+            "surprise",
+            "reveal_on",
+            "shipping_address",
+            "city",
+            "region",
+            "show_city_region",
+            "auto_archive",
+        ]
+        widgets = {
+            "event_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "reveal_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "welcome_note": forms.Textarea(attrs={"rows": 3}),
+            "shipping_address": forms.Textarea(attrs={"rows": 3}),
+            "visibility": forms.RadioSelect,
+            "surprise": forms.RadioSelect,
+        }
+        labels = {
+            "title": "Registry name",
+            "event_date": "Event date (optional)",
+            "welcome_note": "A note for your givers (optional)",
+            "surprise": "Surprises",
+            "reveal_on": "Reveal gifts on (optional; the event date if empty)",
+            "shipping_address": "Shipping address (only members see it)",
+            "show_city_region": "Show givers your city and region (never the address)",
+            "auto_archive": "Archive this registry by itself some time after the event (after a notice)",
+        }
 
 
 class ItemForm(forms.ModelForm[Item]):
     quantity = forms.IntegerField(min_value=1, initial=1, label="How many you want")
-    url = forms.URLField(label="Link (optional)", required=False, max_length=500, assume_scheme="https")
+    url = forms.URLField(
+        label="Link (optional)", required=False, max_length=500, assume_scheme="https", validators=[http_url]
+    )
+    image_url = forms.URLField(
+        label="Picture link (optional)",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        validators=[http_url],
+    )
+    currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCIES], required=False, initial="EUR")
+    priority = forms.ChoiceField(choices=Priority.choices, required=False, initial=Priority.NORMAL)
 
     class Meta:
         model = Item
-        fields = ["title", "quantity", "price", "url"]
-        labels = {"title": "What is it?", "price": "Price (optional)"}
+        fields = [
+            "title",
+            "quantity",
+            "price",
+            "currency",
+            "url",
+            "priority",
+            "notes",
+            "image_url",
+            "group_gift",
+        ]
+        labels = {
+            "title": "What is it?",
+            "price": "Price (optional)",
+            "notes": "Notes for givers (optional): size, colour, where to find it",
+            "group_gift": "Group gift: several givers contribute toward the price",
+        }
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data.get("currency") or "EUR"
+
+    def clean_priority(self) -> str:
+        return self.cleaned_data.get("priority") or Priority.NORMAL
+
+
+class ItemEditForm(ItemForm):
+    class Meta(ItemForm.Meta):
+        fields = ["title", "quantity", "price", "currency", "url", "priority", "notes", "image_url"]
+
+
+class InvitationForm(forms.Form):
+    name = forms.CharField(label="Their name", max_length=120, help_text="How the invitation greets them.")
+    email = forms.EmailField(label="Their email address")
+    role = forms.ChoiceField(
+        choices=[
+            (MemberRole.CO_REGISTRANT, "Co-registrant: runs the registry with you"),
+            (MemberRole.DELEGATE, "Trusted delegate: helps manage it, not alerted unless they choose"),
+        ],
+        initial=MemberRole.CO_REGISTRANT,
+        widget=forms.RadioSelect,
+    )
+
+
+class AlertsForm(forms.Form):
+    alerts = forms.ChoiceField(
+        choices=AlertPreference.choices,
+        widget=forms.RadioSelect,
+        label="How do you want to hear about gifts?",
+    )
+
+
+class AcceptWithPasswordForm(forms.Form):
+    display_name = forms.CharField(label="Your name", max_length=120)
+    password = forms.CharField(
+        label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+
+class SearchForm(forms.Form):
+    name = forms.CharField(label="Registrant's name", max_length=120)
+    month = forms.CharField(
+        label="Event month (optional)",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2031-06"}),
+    )
+    city = forms.CharField(label="City (optional)", required=False, max_length=100)
+
+    def clean_month(self) -> date | None:
+        value: str = self.cleaned_data.get("month") or ""
+        if not value:
+            return None
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            return date(year, month, 1)
+        except ValueError as exc:
+            raise forms.ValidationError("Enter a month like 2031-06.") from exc
+
+    def search_arguments(self) -> dict[str, Any]:
+        return {
+            "name": self.cleaned_data["name"],
+            "month": self.cleaned_data["month"],
+            "city": self.cleaned_data["city"],
+        }

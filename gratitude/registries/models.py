@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 def new_share_key() -> str:
     # 128 bits: a share link cannot be guessed, and resetting it revokes every older link at once.
     return secrets.token_urlsafe(16)
+
+
+# Links a giver's browser will follow or load: only http(s), never javascript:, data: or ftp:.
+http_url = URLValidator(schemes=["http", "https"], message="Enter a link starting with http:// or https://")
+currency_code = RegexValidator(r"^[A-Z]{3}$", "Enter a three-letter currency code, like EUR or USD.")
 
 
 class Occasion(models.TextChoices):
@@ -47,9 +54,25 @@ class Registry(models.Model):
     # Paused (issue 7): no messages about this registry, hidden from search, share link shows a neutral page.
     paused_at = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # What the registrants wrote for their givers; shown on the share page.
+    welcome_note = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
+    # Never shown to givers. City and region are, but only if the registrants allow it.
+    shipping_address = models.TextField(blank=True, max_length=500, validators=[MaxLengthValidator(500)])
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    show_city_region = models.BooleanField(default=False)
+    # "Covered only" hides what and by whom until this date (or the event date when it is empty).
+    reveal_on = models.DateField(null=True, blank=True)
+    # Lifecycle (docs/registries.md): archived some days after the event, after a notice 14 days ahead.
+    auto_archive = models.BooleanField(default=True)
+    archive_on = models.DateField(null=True, blank=True)
+    archive_notice_for = models.DateField(null=True, blank=True)
+    archive_reason = models.CharField(max_length=20, blank=True)
 
     members: models.Manager[RegistryMember]
     items: models.Manager[Item]
+    search_names: models.Manager[RegistrySearchName]
+    invitations: models.Manager[RegistryInvitation]
 
     class Meta:
         verbose_name_plural = "registries"
@@ -57,6 +80,33 @@ class Registry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def reveal_date(self) -> date | None:
+        return self.reveal_on or self.event_date
+
+    def hides_gift_details(self, today: date | None = None) -> bool:
+        """True while "covered only" must keep what was given, and by whom, from the registrants."""
+        if self.surprise != Surprise.COVERED_ONLY:
+            return False
+        reveal = self.reveal_date()
+        return reveal is None or (today or timezone.localdate()) < reveal
+
+
+class RegistrySearchName(models.Model):
+    """One word of a registrant's name, folded for search (public registries are found by name)."""
+
+    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="search_names")
+    term = models.CharField(max_length=60)
+
+    class Meta:
+        indexes = [models.Index(fields=["term", "registry"], name="registry_search_term")]
+
+    def __str__(self) -> str:
+        return f"{self.term} -> {self.registry_id}"
 
 
 class MemberRole(models.TextChoices):
@@ -98,6 +148,12 @@ class FormerMember(models.Model):
         return f"user {self.user_id} left registry {self.registry_id}"
 
 
+class Priority(models.TextChoices):
+    MOST_WANTED = "most_wanted", "Most wanted"
+    NORMAL = "normal", "Normal"
+    NICE_TO_HAVE = "nice_to_have", "Nice to have"
+
+
 class Item(models.Model):
     registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="items")
     title = models.CharField(max_length=200)
@@ -109,15 +165,73 @@ class Item(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
-    url = models.URLField(max_length=500, blank=True)
+    currency = models.CharField(max_length=3, default="EUR", validators=[currency_code])
+    url = models.URLField(max_length=500, blank=True, validators=[http_url])
+    image_url = models.URLField(max_length=500, blank=True, validators=[http_url])
+    priority = models.CharField(max_length=15, choices=Priority.choices, default=Priority.NORMAL)
+    notes = models.TextField(blank=True, max_length=1000, validators=[MaxLengthValidator(1000)])
+    # The registrants' order; new items go last.
+    position = models.PositiveIntegerField(default=0)
+    # Archived items leave the list (givers no longer see them); their gifts stay on the Thank You List.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    # A gift that came off the registry, recorded by hand: never on the list givers see.
+    off_list = models.BooleanField(default=False)
+    # Several givers contribute toward the price instead of one buying it.
+    group_gift = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["created_at", "pk"]
+        ordering = ["position", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="item_quantity_at_least_one"),
             models.CheckConstraint(condition=~Q(title=""), name="item_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(group_gift=False) | (Q(price__gt=0) & Q(quantity=1)),
+                name="item_group_gift_has_a_price",
+                violation_error_message="A group gift needs a price, and is one item (quantity 1).",
+            ),
         ]
+        indexes = [models.Index(fields=["registry", "position"], name="item_registry_position")]
 
     def __str__(self) -> str:
         return self.title
+
+
+class InvitationState(models.TextChoices):
+    PENDING = "pending", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+class RegistryInvitation(models.Model):
+    """An invitation to help run a registry, sent to an email address and accepted through a signed link."""
+
+    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    # The person the mail goes to: their account, or an account made for the address (docs/registries.md).
+    invitee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    role = models.CharField(max_length=15, choices=MemberRole.choices)
+    state = models.CharField(max_length=10, choices=InvitationState.choices, default=InvitationState.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registry", "email"],
+                condition=Q(state="pending"),
+                name="one_pending_invitation_per_address",
+            ),
+            models.CheckConstraint(condition=~Q(role="owner"), name="invitation_never_makes_an_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.registry_id} as {self.role} [{self.state}]"
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        return self.state == InvitationState.PENDING and (now or timezone.now()) < self.expires_at

@@ -1,15 +1,32 @@
-"""Reads of registries, always scoped to who is asking."""
+"""Reads of registries, always scoped to who is asking (a member, a link holder, or anyone searching)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from gratitude.accounts.models import User
-from gratitude.registries.models import Item, Registry, RegistryMember, Visibility
+from gratitude.registries.models import (
+    InvitationState,
+    Item,
+    MemberRole,
+    Registry,
+    RegistryInvitation,
+    RegistryMember,
+    RegistrySearchName,
+    Visibility,
+)
+from gratitude.registries.services import SEARCHABLE_ROLES, invitation_days, search_terms
+from gratitude.registries.tokens import digest_matches, read_invitation_token
+
+SEARCH_RESULTS_LIMIT = 50
+# Shorter prefixes match too much of the index to be useful, and would let anyone page through it.
+SEARCH_MIN_LETTERS = 2
 
 
 def registries_for_member(*, user: User) -> QuerySet[Registry]:
@@ -24,8 +41,51 @@ def registry_for_member(*, user: User, registry_id: int) -> Registry:
     return registry
 
 
+def member_for(*, user: User, registry_id: int) -> RegistryMember:
+    """The viewer's membership of the registry, with the registry; 404 if they are not a member."""
+    member = (
+        RegistryMember.objects.select_related("registry").filter(registry_id=registry_id, user=user).first()
+    )
+    if member is None:
+        raise Http404("No such registry")
+    return member
+
+
 def membership_for(*, user: User, registry: Registry) -> RegistryMember | None:
     return RegistryMember.objects.filter(registry=registry, user=user).first()
+
+
+def members_of(*, registry: Registry) -> list[RegistryMember]:
+    order: dict[str, int] = {MemberRole.OWNER: 0, MemberRole.CO_REGISTRANT: 1, MemberRole.DELEGATE: 2}
+    members = list(RegistryMember.objects.filter(registry=registry).select_related("user"))
+    return sorted(members, key=lambda member: (order.get(member.role, 9), member.joined_at))
+
+
+def pending_invitations(*, registry: Registry) -> QuerySet[RegistryInvitation]:
+    return registry.invitations.filter(state=InvitationState.PENDING, expires_at__gt=timezone.now()).order_by(
+        "created_at"
+    )
+
+
+def invitation_for_member(*, registry: Registry, invitation_id: int) -> RegistryInvitation:
+    invitation = registry.invitations.filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404("No such invitation")
+    return invitation
+
+
+def invitation_for_token(*, token: str) -> RegistryInvitation | None:
+    """The invitation a mailed link opens, or None for a tampered, expired or mismatched link."""
+    parsed = read_invitation_token(token, max_age_seconds=invitation_days() * 24 * 3600)
+    if parsed is None:
+        return None
+    invitation_id, digest = parsed
+    invitation = (
+        RegistryInvitation.objects.select_related("registry", "invitee", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    return invitation if invitation is not None and digest_matches(invitation, digest) else None
 
 
 def registry_for_share_key(*, share_key: str) -> Registry | None:
@@ -41,53 +101,170 @@ class ItemAvailability:
     item: Item
     given: int
     reserved: int
+    # Group gifts: the sum of the contributions so far.
+    contributed: Decimal = Decimal("0")
 
     @property
     def still_wanted(self) -> int:
+        if self.item.group_gift:
+            return 1 if self.still_needed > 0 else 0
         return max(self.item.quantity - self.given - self.reserved, 0)
+
+    @property
+    def still_needed(self) -> Decimal:
+        """Group gifts: how much of the price is still open."""
+        return max((self.item.price or Decimal("0")) - self.contributed, Decimal("0"))
+
+    @property
+    def percent_funded(self) -> int:
+        if not self.item.price:
+            return 0
+        return min(int(self.contributed * 100 / self.item.price), 100)
 
 
 def item_availability(*, item: Item) -> ItemAvailability:
     return _availability([item])[0]
 
 
+# What the list pages show; leaving out the rest (timestamps above all) makes a long list load much faster.
+_LIST_FIELDS = (
+    "registry_id",
+    "title",
+    "quantity",
+    "price",
+    "currency",
+    "url",
+    "image_url",
+    "priority",
+    "notes",
+    "group_gift",
+    "position",
+)
+
+
 def items_with_availability(*, registry: Registry) -> list[ItemAvailability]:
-    return _availability(list(registry.items.all()))
+    """The list givers see, in the registrants' order: no archived or off-list items."""
+    items = list(registry.items.filter(archived_at__isnull=True, off_list=False).only(*_LIST_FIELDS))
+    return _availability(items, registry_id=registry.pk)
 
 
-def _availability(items: list[Item]) -> list[ItemAvailability]:
+def archived_items(*, registry: Registry) -> list[Item]:
+    return list(registry.items.filter(archived_at__isnull=False, off_list=False).order_by("-archived_at"))
+
+
+def _availability(items: list[Item], registry_id: int | None = None) -> list[ItemAvailability]:
+    """Two queries whatever the number of items (the registry page must not grow with its list)."""
     from gratitude.gifts.models import Gift, GiftState, Reservation, ReservationState
 
-    ids = [item.pk for item in items]
-    given = dict(
-        Gift.objects.filter(item_id__in=ids, state=GiftState.ACTIVE)
-        .values("item_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("item_id", "total")
-    )
+    # For a whole registry, filter on the registry rather than a list of hundreds of ids.
+    gifts = Gift.objects.filter(state=GiftState.ACTIVE)
+    reservations = Reservation.objects.filter(state=ReservationState.HELD, expires_at__gt=timezone.now())
+    if registry_id is not None:
+        gifts = gifts.filter(registry_id=registry_id)
+        reservations = reservations.filter(item__registry_id=registry_id)
+    else:
+        ids = [item.pk for item in items]
+        gifts = gifts.filter(item_id__in=ids)
+        reservations = reservations.filter(item_id__in=ids)
+    given = {
+        row["item_id"]: row
+        for row in gifts.values("item_id").annotate(total=Sum("quantity"), amount=Sum("amount"))
+    }
     reserved = dict(
-        Reservation.objects.filter(
-            item_id__in=ids, state=ReservationState.HELD, expires_at__gt=timezone.now()
-        )
-        .values("item_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("item_id", "total")
+        reservations.values("item_id").annotate(total=Sum("quantity")).values_list("item_id", "total")
     )
     return [
-        ItemAvailability(item=item, given=given.get(item.pk, 0), reserved=reserved.get(item.pk, 0))
+        ItemAvailability(
+            item=item,
+            given=given[item.pk]["total"] if item.pk in given else 0,
+            reserved=reserved.get(item.pk, 0),
+            contributed=_money(given[item.pk]["amount"]) if item.pk in given else Decimal("0.00"),
+        )
         for item in items
     ]
 
 
+def _money(value: Decimal | None) -> Decimal:
+    # SQLite sums decimals as floats; bring them back to cents.
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
 def item_for_share_key(*, share_key: str, item_id: int) -> Item | None:
+    """An item on the list a guest's link opens (never an archived or off-list one)."""
     registry = registry_for_share_key(share_key=share_key)
     if registry is None:
         return None
-    return registry.items.filter(pk=item_id).first()
+    return registry.items.filter(pk=item_id, archived_at__isnull=True, off_list=False).first()
 
 
-def item_for_member(*, user: User, item_id: int) -> Item:
-    item = Item.objects.filter(pk=item_id, registry__members__user=user).first()
+def item_for_member(*, user: User, item_id: int, registry_id: int | None = None) -> Item:
+    items = Item.objects.select_related("registry").filter(pk=item_id, registry__members__user=user)
+    if registry_id is not None:
+        items = items.filter(registry_id=registry_id)
+    item = items.first()
     if item is None:
         raise Http404("No such item")
     return item
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """All that search reveals about a registry: its title, its registrants' names and the event month."""
+
+    title: str
+    names: list[str]
+    event_month: date | None
+    share_key: str
+
+
+def registry_search(*, name: str, month: date | None = None, city: str = "") -> list[SearchResult]:
+    """Public registries whose registrants' names start with every word given.
+
+    Link-only, private, paused and archived registries never appear. City narrows the search only among
+    registries whose registrants chose to show their city; results never show it.
+    """
+    terms = [term for term in search_terms(name) if len(term) >= SEARCH_MIN_LETTERS]
+    if not terms:
+        return []
+    registries = Registry.objects.filter(
+        visibility=Visibility.PUBLIC, paused_at__isnull=True, archived_at__isnull=True
+    )
+    for term in terms:
+        # A range on the indexed term is a prefix match every database can answer from the index.
+        matching = RegistrySearchName.objects.filter(term__gte=term, term__lt=term + "\U0010ffff")
+        registries = registries.filter(pk__in=matching.values("registry_id"))
+    if month is not None:
+        first = month.replace(day=1)
+        following = (
+            first.replace(year=first.year + 1, month=1)
+            if first.month == 12
+            else first.replace(month=first.month + 1)
+        )
+        registries = registries.filter(event_date__gte=first, event_date__lt=following)
+    if city.strip():
+        registries = registries.filter(show_city_region=True, city__iexact=city.strip())
+    found = list(
+        registries.order_by("-event_date", "pk").values("pk", "title", "event_date", "share_key")[
+            :SEARCH_RESULTS_LIMIT
+        ]
+    )
+    names: dict[int, list[str]] = {}
+    for registry_id, display_name in (
+        RegistryMember.objects.filter(registry_id__in=[row["pk"] for row in found], role__in=SEARCHABLE_ROLES)
+        .filter(~Q(user__display_name=""))
+        .order_by("registry_id", "joined_at")
+        .values_list("registry_id", "user__display_name")
+    ):
+        names.setdefault(registry_id, []).append(display_name)
+    return [
+        SearchResult(
+            title=row["title"],
+            names=names.get(row["pk"], []),
+            event_month=row["event_date"].replace(day=1) if row["event_date"] else None,
+            share_key=row["share_key"],
+        )
+        for row in found
+    ]

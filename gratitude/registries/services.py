@@ -1,27 +1,57 @@
-"""Every change to registries, their members and their items."""
+"""Every change to registries, their members, invitations and items. See docs/registries.md."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+import unicodedata
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from gratitude.accounts.models import User
-from gratitude.core.errors import GratitudeError
+from gratitude.accounts.models import User, normalize_email_address
+from gratitude.accounts.services import user_create
+from gratitude.core.errors import GratitudeError, PermissionDenied
+from gratitude.registries.locks import lock_items, lock_registry
 from gratitude.registries.models import (
     FormerMember,
+    InvitationState,
     Item,
     MemberRole,
     Occasion,
+    Priority,
     Registry,
+    RegistryInvitation,
     RegistryMember,
+    RegistrySearchName,
     Surprise,
     Visibility,
     new_share_key,
 )
+
+# Who may do what (docs/registries.md, "Roles"). Every member may read the registry and manage its items.
+SETTINGS_ROLES = frozenset({MemberRole.OWNER, MemberRole.CO_REGISTRANT})
+INVITE_ROLES = frozenset({MemberRole.OWNER, MemberRole.CO_REGISTRANT})
+OWNER_ONLY = frozenset({MemberRole.OWNER})
+# Names that make a public registry findable; a delegate helps, but it is not their registry.
+SEARCHABLE_ROLES = (MemberRole.OWNER, MemberRole.CO_REGISTRANT)
+
+PENDING_INVITATIONS_PER_REGISTRY = 20
+ARCHIVE_NOTICE_DAYS = 14
+
+
+def invitation_days() -> int:
+    return int(getattr(settings, "GRATITUDE_INVITATION_DAYS", 14))
+
+
+def archive_after_days() -> int:
+    return int(getattr(settings, "GRATITUDE_ARCHIVE_AFTER_DAYS", 90))
 
 
 def _clean_and_save(obj: Registry | Item | RegistryMember) -> None:
@@ -40,6 +70,56 @@ def _first_message(exc: ValidationError) -> str:
     return exc.messages[0]
 
 
+def _require_role(*, registry: Registry, user: User, roles: frozenset[str], action: str) -> RegistryMember:
+    member = RegistryMember.objects.filter(registry_id=registry.pk, user_id=user.pk).first()
+    if member is None or member.role not in roles:
+        raise PermissionDenied(f"Only the {_role_names(roles)} may {action}.")
+    return member
+
+
+def _role_names(roles: frozenset[str]) -> str:
+    labels = [MemberRole(role).label.lower() for role in MemberRole.values if role in roles]
+    return " or ".join(labels)
+
+
+def _require_open(registry: Registry) -> None:
+    if registry.archived_at is not None:
+        raise GratitudeError("This registry is archived: its owner can reopen it to make changes.")
+
+
+# --- Search names ------------------------------------------------------------------------------
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a name, case- and accent-folded: "Zoë O'Brien" -> ["brien", "o", "zoe"]."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return sorted({word[:60] for word in re.findall(r"\w+", folded)})
+
+
+def registry_search_names_refresh(*, registry: Registry) -> None:
+    """Index the display names of the registry's owner and co-registrants (never an email address)."""
+    names = RegistryMember.objects.filter(registry_id=registry.pk, role__in=SEARCHABLE_ROLES).values_list(
+        "user__display_name", flat=True
+    )
+    terms = sorted({term for name in names for term in search_terms(name or "")})
+    with transaction.atomic():
+        RegistrySearchName.objects.filter(registry_id=registry.pk).delete()
+        RegistrySearchName.objects.bulk_create(
+            RegistrySearchName(registry_id=registry.pk, term=term) for term in terms
+        )
+
+
+def registry_search_names_refresh_for_user(*, user: User) -> None:
+    """Call after a person's display name changes, so their public registries are found by the new one."""
+    registries = Registry.objects.filter(members__user=user, members__role__in=SEARCHABLE_ROLES)
+    for registry in registries:
+        registry_search_names_refresh(registry=registry)
+
+
+# --- Registries --------------------------------------------------------------------------------
+
+
 def registry_create(
     *,
     owner: User,
@@ -48,6 +128,7 @@ def registry_create(
     event_date: date | None = None,
     visibility: str = Visibility.LINK,
     surprise: str = Surprise.SHOW_ALL,
+    welcome_note: str = "",
 ) -> Registry:
     """Create a registry with its owner as the first member (alerts on, instantly)."""
     if occasion not in Occasion.values:
@@ -59,10 +140,154 @@ def registry_create(
             event_date=event_date,
             visibility=visibility,
             surprise=surprise,
+            welcome_note=welcome_note.strip(),
         )
         _clean_and_save(registry)
         RegistryMember.objects.create(registry=registry, user=owner, role=MemberRole.OWNER)
+        registry_search_names_refresh(registry=registry)
+        _plan_archive(registry)
     return registry
+
+
+def registry_update(
+    *,
+    registry: Registry,
+    by: User,
+    title: str,
+    occasion: str,
+    event_date: date | None,
+    welcome_note: str = "",
+    visibility: str = Visibility.LINK,
+    surprise: str = Surprise.SHOW_ALL,
+    reveal_on: date | None = None,
+    shipping_address: str = "",
+    city: str = "",
+    region: str = "",
+    show_city_region: bool = False,
+    auto_archive: bool = True,
+) -> Registry:
+    """Change a registry's settings (owner and co-registrants)."""
+    if occasion not in Occasion.values:
+        raise GratitudeError(f"occasion: choose one of {', '.join(Occasion.values)}")
+    with transaction.atomic():
+        locked = lock_registry(registry.pk)
+        assert locked is not None
+        _require_role(registry=locked, user=by, roles=SETTINGS_ROLES, action="change the registry's settings")
+        _require_open(locked)
+        locked.title = title.strip()
+        locked.occasion = occasion
+        locked.event_date = event_date
+        locked.welcome_note = welcome_note.strip()
+        locked.visibility = visibility
+        locked.surprise = surprise
+        locked.reveal_on = reveal_on
+        locked.shipping_address = shipping_address.strip()
+        locked.city = city.strip()
+        locked.region = region.strip()
+        locked.show_city_region = show_city_region
+        locked.auto_archive = auto_archive
+        _clean_and_save(locked)
+        _plan_archive(locked)
+    return locked
+
+
+def registry_share_link_reset(*, registry: Registry) -> Registry:
+    """Give the registry a new share key; every older link stops working at once."""
+    registry.share_key = new_share_key()
+    registry.save(update_fields=["share_key"])
+    return registry
+
+
+def registry_archive(*, registry: Registry, by: User) -> Registry:
+    """Archive a registry (owner only). Nothing is deleted: members can still read everything."""
+    with transaction.atomic():
+        locked = lock_registry(registry.pk)
+        assert locked is not None
+        _require_role(registry=locked, user=by, roles=OWNER_ONLY, action="archive the registry")
+        if locked.archived_at is None:
+            locked.archived_at = timezone.now()
+            locked.archive_reason = "owner"
+            locked.save(update_fields=["archived_at", "archive_reason"])
+    return locked
+
+
+def registry_unarchive(*, registry: Registry, by: User) -> Registry:
+    """Reopen an archived registry (owner only). It will not archive itself again unless asked to."""
+    with transaction.atomic():
+        locked = lock_registry(registry.pk)
+        assert locked is not None
+        _require_role(registry=locked, user=by, roles=OWNER_ONLY, action="reopen the registry")
+        locked.archived_at = None
+        locked.archive_reason = ""
+        locked.auto_archive = False
+        locked.archive_on = None
+        locked.save(update_fields=["archived_at", "archive_reason", "auto_archive", "archive_on"])
+    return locked
+
+
+def _midnight_utc(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _plan_archive(registry: Registry) -> None:
+    """Work out when the registry archives itself, and schedule the step that sends the notice first.
+
+    Archiving some days after the event keeps old registries from lingering in search and on share links,
+    but it never happens without a notice to the owner at least ARCHIVE_NOTICE_DAYS ahead
+    (registry_lifecycle_step enforces that, whatever the dates say).
+    """
+    from gratitude.registries.tasks import registry_lifecycle_step_task
+
+    planned = None
+    if registry.auto_archive and registry.event_date and registry.archived_at is None:
+        planned = registry.event_date + timedelta(days=archive_after_days())
+    if planned == registry.archive_on:
+        return
+    registry.archive_on = planned
+    registry.save(update_fields=["archive_on"])
+    if planned is not None:
+        notice_day = planned - timedelta(days=ARCHIVE_NOTICE_DAYS)
+        registry_lifecycle_step_task.using(run_after=max(_midnight_utc(notice_day), timezone.now())).enqueue(
+            registry_id=registry.pk
+        )
+
+
+def registry_lifecycle_step(*, registry_id: int) -> str:
+    """Send the archive notice when it is due, then archive once the notice has had its full 14 days.
+
+    Safe to run any number of times, at any time: it only acts when the registry's own dates say so.
+    """
+    from gratitude.notifications.services import notification_enqueue_archive_notice
+    from gratitude.registries.tasks import registry_lifecycle_step_task
+
+    today = timezone.now().date()
+    with transaction.atomic():
+        registry = lock_registry(registry_id)
+        if registry is None or registry.archived_at is not None:
+            return "nothing to do"
+        if not registry.auto_archive or registry.archive_on is None:
+            return "nothing to do"
+        if registry.archive_notice_for != registry.archive_on:
+            if today < registry.archive_on - timedelta(days=ARCHIVE_NOTICE_DAYS):
+                return "not yet"
+            # However the dates moved, the owner gets the full notice period.
+            registry.archive_on = max(registry.archive_on, today + timedelta(days=ARCHIVE_NOTICE_DAYS))
+            registry.archive_notice_for = registry.archive_on
+            registry.save(update_fields=["archive_on", "archive_notice_for"])
+            notification_enqueue_archive_notice(registry=registry)
+            registry_lifecycle_step_task.using(run_after=_midnight_utc(registry.archive_on)).enqueue(
+                registry_id=registry.pk
+            )
+            return "notice queued"
+        if today < registry.archive_on:
+            return "not yet"
+        registry.archived_at = timezone.now()
+        registry.archive_reason = "after_event"
+        registry.save(update_fields=["archived_at", "archive_reason"])
+        return "archived"
+
+
+# --- Members and invitations -------------------------------------------------------------------
 
 
 def registry_member_add(
@@ -77,30 +302,180 @@ def registry_member_add(
         alerts = "off" if role == MemberRole.DELEGATE else "instant"
         member = RegistryMember(registry=registry, user=user, role=role, alerts=alerts)
         _clean_and_save(member)
+        registry_search_names_refresh(registry=registry)
     return member
 
 
-def registry_member_remove(*, member: RegistryMember) -> None:
+def registry_member_remove(*, member: RegistryMember, by: User | None = None) -> None:
+    """Remove a member. `by` (when a person asks) must be the owner, or the member leaving themselves."""
     if member.role == MemberRole.OWNER:
         raise GratitudeError("The owner cannot be removed from their own registry.")
     with transaction.atomic():
+        if by is not None and by.pk != member.user_id:
+            _require_role(registry=member.registry, user=by, roles=OWNER_ONLY, action="remove people")
         FormerMember.objects.create(
             registry_id=member.registry_id, user_id=member.user_id, left_at=timezone.now()
         )
         member.delete()
+        registry_search_names_refresh(registry=member.registry)
 
 
 def registry_member_set_alerts(*, member: RegistryMember, alerts: str) -> RegistryMember:
+    """A member's own choice: instant, daily digest, or off (gifts still reach the Thank You List)."""
     member.alerts = alerts
     _clean_and_save(member)
     return member
 
 
-def registry_share_link_reset(*, registry: Registry) -> Registry:
-    """Give the registry a new share key; every older link stops working at once."""
-    registry.share_key = new_share_key()
-    registry.save(update_fields=["share_key"])
-    return registry
+def account_for_address(*, email: str, name: str) -> User:
+    """The account mail to this address goes to: theirs, or one made for the address with no password.
+
+    The outbox's recipient is always an account (docs/registries.md explains why an invitee or a giver who
+    asked for mail gets one). An account made here cannot log in until its owner proves the address: by
+    accepting an invitation through its signed link, or by a password reset once they have one.
+    """
+    address = normalize_email_address(email)
+    existing = User.objects.filter(email=address).first()
+    if existing is not None:
+        return existing
+    return user_create(email=address, password=None, display_name=name.strip()[:120])
+
+
+def _check_address(email: str) -> str:
+    address = normalize_email_address(email)
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise GratitudeError("email: enter a valid email address") from exc
+    return address
+
+
+def registry_invitation_create(
+    *,
+    registry: Registry,
+    invited_by: User,
+    email: str,
+    name: str,
+    role: str = MemberRole.CO_REGISTRANT,
+) -> RegistryInvitation:
+    """Invite someone by email to help run the registry; the mail goes out through the outbox."""
+    from gratitude.notifications.services import notification_enqueue_registry_invitation
+
+    address = _check_address(email)
+    if not name.strip():
+        raise GratitudeError("name: say how we should greet them")
+    if len(name.strip()) > 120:
+        raise GratitudeError("name: at most 120 characters")
+    if role not in (MemberRole.CO_REGISTRANT, MemberRole.DELEGATE):
+        raise GratitudeError("role: invite a co-registrant or a trusted delegate")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock_registry(registry.pk)
+        assert locked is not None
+        _require_role(registry=locked, user=invited_by, roles=INVITE_ROLES, action="invite people")
+        _require_open(locked)
+        if RegistryMember.objects.filter(registry=locked, user__email=address).exists():
+            raise GratitudeError(f"{address} is already a member of this registry.")
+        locked.invitations.filter(state=InvitationState.PENDING, expires_at__lte=now).update(
+            state=InvitationState.EXPIRED
+        )
+        pending = locked.invitations.filter(state=InvitationState.PENDING)
+        if pending.filter(email=address).exists():
+            raise GratitudeError(f"{address} is already invited. Withdraw that invitation to send a new one.")
+        if pending.count() >= PENDING_INVITATIONS_PER_REGISTRY:
+            raise GratitudeError("Too many invitations are waiting for an answer; withdraw some first.")
+        invitation = RegistryInvitation.objects.create(
+            registry=locked,
+            email=address,
+            invitee=account_for_address(email=address, name=name),
+            invited_by=invited_by,
+            role=role,
+            expires_at=now + timedelta(days=invitation_days()),
+        )
+        notification_enqueue_registry_invitation(invitation=invitation)
+    return invitation
+
+
+def registry_invitation_revoke(*, invitation: RegistryInvitation, by: User) -> RegistryInvitation:
+    """Withdraw an invitation; its link stops working and its mail, if still queued, is never sent."""
+    with transaction.atomic():
+        locked = RegistryInvitation.objects.select_for_update().get(pk=invitation.pk)
+        _require_role(registry=locked.registry, user=by, roles=INVITE_ROLES, action="withdraw invitations")
+        if locked.state == InvitationState.PENDING:
+            locked.state = InvitationState.REVOKED
+            locked.answered_at = timezone.now()
+            locked.save(update_fields=["state", "answered_at"])
+    return locked
+
+
+def _open_invitation(invitation: RegistryInvitation) -> RegistryInvitation:
+    locked = RegistryInvitation.objects.select_for_update().select_related("registry").get(pk=invitation.pk)
+    if locked.state == InvitationState.ACCEPTED:
+        raise GratitudeError("This invitation has already been accepted.")
+    if locked.state == InvitationState.REVOKED:
+        raise GratitudeError("This invitation was withdrawn. Ask for a new one if you still want to help.")
+    if not locked.is_open():
+        raise GratitudeError("This invitation has expired. Ask for a new one if you still want to help.")
+    if locked.registry.archived_at is not None:
+        raise GratitudeError("This registry has been archived, so it no longer takes new members.")
+    return locked
+
+
+def registry_invitation_accept(*, invitation: RegistryInvitation, user: User) -> RegistryMember:
+    """Join the registry. Only the person the invitation was sent to may accept it."""
+    with transaction.atomic():
+        locked = _open_invitation(invitation)
+        if user.pk != locked.invitee_id:
+            raise PermissionDenied("This invitation was sent to a different email address.")
+        member = RegistryMember.objects.filter(registry_id=locked.registry_id, user=user).first()
+        if member is None:
+            member = registry_member_add(registry=locked.registry, user=user, role=locked.role)
+        locked.state = InvitationState.ACCEPTED
+        locked.answered_at = timezone.now()
+        locked.save(update_fields=["state", "answered_at"])
+        if user.email_verified_at is None:
+            # The signed link only ever went to this address, so following it proves the address.
+            user.email_verified_at = timezone.now()
+            user.save(update_fields=["email_verified_at"])
+    return member
+
+
+def registry_invitation_accept_with_new_password(
+    *, invitation: RegistryInvitation, display_name: str, password: str
+) -> User:
+    """Accept for an invitee who has no password yet: they choose their name and a password first."""
+    with transaction.atomic():
+        locked = _open_invitation(invitation)
+        user = User.objects.select_for_update().get(pk=locked.invitee_id)
+        if user.has_usable_password():
+            raise GratitudeError("This address already has an account: log in to accept the invitation.")
+        if not display_name.strip():
+            raise GratitudeError("display_name: say what your name is")
+        user.display_name = display_name.strip()[:120]
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise GratitudeError(f"password: {exc.messages[0]}") from exc
+        user.set_password(password)
+        user.save(update_fields=["display_name", "password"])
+        registry_invitation_accept(invitation=locked, user=user)
+    return user
+
+
+# --- Items -------------------------------------------------------------------------------------
+
+
+def _check_quantity(quantity: int) -> None:
+    # bool is an int in Python; a quantity of True is a bug in the caller, not "1".
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise GratitudeError("quantity: must be a whole number of at least 1")
+
+
+def _check_group_gift(*, group_gift: bool, price: Decimal | None, quantity: int) -> None:
+    if group_gift and (price is None or price <= 0):
+        raise GratitudeError("price: a group gift needs a price, so givers can see how far it has come")
+    if group_gift and quantity != 1:
+        raise GratitudeError("quantity: a group gift is one item that several givers pay for together")
 
 
 def item_add(
@@ -110,11 +485,121 @@ def item_add(
     quantity: int = 1,
     price: Decimal | None = None,
     url: str = "",
+    currency: str = "EUR",
+    priority: str = Priority.NORMAL,
+    notes: str = "",
+    image_url: str = "",
+    group_gift: bool = False,
 ) -> Item:
-    # bool is an int in Python; a quantity of True is a bug in the caller, not "1".
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise GratitudeError("quantity: must be a whole number of at least 1")
-    item = Item(registry=registry, title=title.strip(), quantity=quantity, price=price, url=url)
+    """Put an item at the end of the list. Whether it is a group gift is decided here, once."""
+    _check_quantity(quantity)
+    _check_group_gift(group_gift=group_gift, price=price, quantity=quantity)
+    with transaction.atomic():
+        _require_open(registry)
+        last = Item.objects.filter(registry=registry).aggregate(last=Max("position"))["last"]
+        item = Item(
+            registry=registry,
+            title=title.strip(),
+            quantity=quantity,
+            price=price,
+            url=url.strip(),
+            currency=currency.strip().upper(),
+            priority=priority,
+            notes=notes.strip(),
+            image_url=image_url.strip(),
+            group_gift=group_gift,
+            position=(last or 0) + 1,
+        )
+        _clean_and_save(item)
+    return item
+
+
+def item_update(
+    *,
+    item: Item,
+    title: str,
+    quantity: int,
+    price: Decimal | None,
+    url: str = "",
+    currency: str = "EUR",
+    priority: str = Priority.NORMAL,
+    notes: str = "",
+    image_url: str = "",
+) -> Item:
+    """Edit an item. Lowering the quantity below what givers already took is allowed: it shows as covered.
+
+    (Refusing it would tell a registrant who keeps gifts a surprise how many were given.)
+    """
+    _check_quantity(quantity)
+    with transaction.atomic():
+        [locked] = lock_items([item.pk])
+        _require_open(locked.registry)
+        _check_group_gift(group_gift=locked.group_gift, price=price, quantity=quantity)
+        locked.title = title.strip()
+        locked.quantity = quantity
+        locked.price = price
+        locked.url = url.strip()
+        locked.currency = currency.strip().upper()
+        locked.priority = priority
+        locked.notes = notes.strip()
+        locked.image_url = image_url.strip()
+        _clean_and_save(locked)
+    return locked
+
+
+def item_move(*, item: Item, direction: str) -> Item:
+    """Move an item one place up or down the list the givers see."""
+    if direction not in ("up", "down"):
+        raise GratitudeError("direction: up or down")
+    with transaction.atomic():
+        _require_open(item.registry)
+        on_list = Item.objects.filter(registry_id=item.registry_id, archived_at__isnull=True, off_list=False)
+        # Renumbering touches several items: lock them all, in primary-key order.
+        locked = {row.pk: row for row in lock_items(on_list.values_list("pk", flat=True))}
+        ordered = sorted(locked.values(), key=lambda row: (row.position, row.pk))
+        index = next((i for i, row in enumerate(ordered) if row.pk == item.pk), None)
+        if index is None:
+            raise GratitudeError("Only items on the list can be moved.")
+        target = index - 1 if direction == "up" else index + 1
+        if 0 <= target < len(ordered):
+            ordered[index], ordered[target] = ordered[target], ordered[index]
+        changed = []
+        for position, row in enumerate(ordered, start=1):
+            if row.position != position:
+                row.position = position
+                changed.append(row)
+        Item.objects.bulk_update(changed, ["position"])
+    return locked[item.pk]
+
+
+def item_archive(*, item: Item) -> Item:
+    """Take an item off the list. Its gifts stay on the Thank You List; it can be restored."""
+    with transaction.atomic():
+        [locked] = lock_items([item.pk])
+        _require_open(locked.registry)
+        if locked.archived_at is None:
+            locked.archived_at = timezone.now()
+            locked.save(update_fields=["archived_at"])
+    return locked
+
+
+def item_restore(*, item: Item) -> Item:
+    """Put an archived item back, at the end of the list."""
+    with transaction.atomic():
+        [locked] = lock_items([item.pk])
+        _require_open(locked.registry)
+        if locked.archived_at is not None:
+            last = Item.objects.filter(registry_id=locked.registry_id).aggregate(last=Max("position"))["last"]
+            locked.archived_at = None
+            locked.position = (last or 0) + 1
+            locked.save(update_fields=["archived_at", "position"])
+    return locked
+
+
+def item_add_off_list(*, registry: Registry, title: str, quantity: int = 1) -> Item:
+    """An item for a gift that came off the registry: it exists for the Thank You List, never for givers."""
+    _check_quantity(quantity)
+    item = Item(registry=registry, title=title.strip(), quantity=quantity, off_list=True)
     with transaction.atomic():
         _clean_and_save(item)
     return item

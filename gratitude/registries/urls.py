@@ -1,4 +1,4 @@
-"""URLs for registrants' registry pages."""
+"""URLs for registrants' registry pages, invitations, and the public search."""
 
 from django.urls import path
 
@@ -9,7 +9,30 @@ app_name = "registries"
 urlpatterns = [
     path("", views.registry_list, name="list"),
     path("new/", views.registry_new, name="new"),
+    path("find/", views.search, name="search"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("<int:registry_id>/", views.registry_detail, name="detail"),
     path("<int:registry_id>/items/", views.item_add, name="item_add"),
+    path("<int:registry_id>/items/manage/", views.items_manage, name="items"),
+    path("<int:registry_id>/items/<int:item_id>/edit/", views.item_edit, name="item_edit"),
+    path(
+        "<int:registry_id>/items/<int:item_id>/move/<str:direction>/",
+        views.item_move,
+        name="item_move",
+    ),
+    path("<int:registry_id>/items/<int:item_id>/archive/", views.item_archive, name="item_archive"),
+    path("<int:registry_id>/items/<int:item_id>/restore/", views.item_restore, name="item_restore"),
+    path("<int:registry_id>/settings/", views.registry_settings, name="settings"),
+    path("<int:registry_id>/archive/", views.registry_archive, name="archive"),
+    path("<int:registry_id>/unarchive/", views.registry_unarchive, name="unarchive"),
+    path("<int:registry_id>/people/", views.people, name="people"),
+    path("<int:registry_id>/people/invite/", views.invite, name="invite"),
+    path(
+        "<int:registry_id>/people/invitations/<int:invitation_id>/withdraw/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("<int:registry_id>/people/<int:member_id>/remove/", views.member_remove, name="member_remove"),
+    path("<int:registry_id>/alerts/", views.alerts, name="alerts"),
     path("<int:registry_id>/share-link/reset/", views.share_link_reset, name="share_link_reset"),
 ]

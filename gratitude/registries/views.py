@@ -1,23 +1,58 @@
-"""Registrant pages: list and create registries, manage items and the share link."""
+"""Registrant pages: registries, their items, settings, people and alerts; invitations; public search.
+
+Thin views: a selector scoped to the viewer finds the object (non-members get 404), a form shapes the input,
+one service makes the change, and a GratitudeError becomes a form error (400) or, for a rule about who may
+do what, a 403 page that says so.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from gratitude.accounts.models import User
-from gratitude.core.errors import GratitudeError
+from gratitude.core.errors import GratitudeError, PermissionDenied
 from gratitude.registries import selectors, services
-from gratitude.registries.forms import ItemForm, RegistryForm
+from gratitude.registries.forms import (
+    AcceptWithPasswordForm,
+    AlertsForm,
+    InvitationForm,
+    ItemEditForm,
+    ItemForm,
+    RegistryForm,
+    RegistrySettingsForm,
+    SearchForm,
+)
+from gratitude.registries.listing import ITEM, item_rows, registrant_table_rows, url_for_each
+from gratitude.registries.models import Registry
 
 
 def _viewer(request: HttpRequest) -> User:
     user = request.user
-    assert isinstance(user, User)  # every view here is login_required
+    assert isinstance(user, User)  # every view that calls this is login_required
     return user
+
+
+def _not_allowed(request: HttpRequest, registry: Registry, exc: GratitudeError) -> HttpResponse:
+    return render(
+        request, "registries/not_allowed.html", {"registry": registry, "reason": str(exc)}, status=403
+    )
+
+
+def _back_to(request: HttpRequest, registry: Registry, exc: GratitudeError) -> HttpResponse:
+    """After a refused button press (no form to re-render): say why, on the page the button was on."""
+    if isinstance(exc, PermissionDenied):
+        return _not_allowed(request, registry, exc)
+    messages.error(request, str(exc))
+    return redirect("registries:detail", registry_id=registry.pk)
 
 
 @login_required
@@ -37,23 +72,32 @@ def registry_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"“{registry.title}” is ready. Add the first item below.")
             return redirect("registries:detail", registry_id=registry.pk)
-    return render(request, "registries/new.html", {"form": form})
+    return render(request, "registries/new.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
 def registry_detail(request: HttpRequest, registry_id: int) -> HttpResponse:
-    registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
-    return _detail_page(request, registry, ItemForm())
+    member = selectors.member_for(user=_viewer(request), registry_id=registry_id)
+    return _detail_page(request, member.registry, ItemForm())
 
 
-def _detail_page(request: HttpRequest, registry, item_form: ItemForm, status: int = 200) -> HttpResponse:  # type: ignore[no-untyped-def]
-    share_url = request.build_absolute_uri(f"/r/{registry.share_key}/")
+def _detail_page(
+    request: HttpRequest, registry: Registry, item_form: ItemForm, status: int = 200
+) -> HttpResponse:
+    from gratitude.gifts.selectors import gift_summary
+
+    share_url = request.build_absolute_uri(reverse("gifts:shared_registry", args=[registry.share_key]))
+    hide_details = registry.hides_gift_details()
     return render(
         request,
         "registries/detail.html",
         {
             "registry": registry,
-            "items": selectors.items_with_availability(registry=registry),
+            "rows": registrant_table_rows(
+                item_rows(selectors.items_with_availability(registry=registry)), hide_details=hide_details
+            ),
+            "hide_details": hide_details,
+            "summary": gift_summary(registry=registry),
             "item_form": item_form,
             "share_url": share_url,
         },
@@ -84,3 +128,312 @@ def share_link_reset(request: HttpRequest, registry_id: int) -> HttpResponse:
     services.registry_share_link_reset(registry=registry)
     messages.success(request, "New share link made. Every older link has stopped working.")
     return redirect("registries:detail", registry_id=registry.pk)
+
+
+# --- Items -------------------------------------------------------------------------------------
+
+
+@login_required
+def items_manage(request: HttpRequest, registry_id: int) -> HttpResponse:
+    registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
+    return _items_page(request, registry)
+
+
+def _items_page(request: HttpRequest, registry: Registry) -> HttpResponse:
+    links = {
+        "edit": url_for_each("registries:item_edit", [registry.pk, ITEM]),
+        "up": url_for_each("registries:item_move", [registry.pk, ITEM, "up"]),
+        "down": url_for_each("registries:item_move", [registry.pk, ITEM, "down"]),
+        "archive": url_for_each("registries:item_archive", [registry.pk, ITEM]),
+    }
+    context: dict[str, Any] = {
+        "registry": registry,
+        "items": item_rows(selectors.items_with_availability(registry=registry), links),
+        "archived": selectors.archived_items(registry=registry),
+        # One CSRF field for the page's many small forms, instead of a {% csrf_token %} per form.
+        "csrf_field": csrf_input(request),
+    }
+    # htmx asks for the list alone after moving an item; everyone else gets the whole page.
+    template = "registries/_item_list.html" if getattr(request, "htmx", False) else "registries/items.html"
+    return render(request, template, context)
+
+
+@login_required
+def item_edit(request: HttpRequest, registry_id: int, item_id: int) -> HttpResponse:
+    item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
+    form = ItemEditForm(request.POST or None, initial=_item_initial(item))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_update(item=item, **form.cleaned_data)
+        except GratitudeError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Saved “{form.cleaned_data['title'].strip()}”.")
+            return redirect("registries:items", registry_id=registry_id)
+    return render(
+        request,
+        "registries/item_edit.html",
+        {"registry": item.registry, "item": item, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _item_initial(item: Any) -> dict[str, Any]:
+    fields = ["title", "quantity", "price", "currency", "url", "priority", "notes", "image_url"]
+    return {field: getattr(item, field) for field in fields}
+
+
+@login_required
+@require_POST
+def item_move(request: HttpRequest, registry_id: int, item_id: int, direction: str) -> HttpResponse:
+    item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
+    try:
+        services.item_move(item=item, direction=direction)
+    except GratitudeError as exc:
+        return _back_to(request, item.registry, exc)
+    if getattr(request, "htmx", False):
+        return _items_page(request, item.registry)
+    return redirect("registries:items", registry_id=registry_id)
+
+
+@login_required
+@require_POST
+def item_archive(request: HttpRequest, registry_id: int, item_id: int) -> HttpResponse:
+    item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
+    try:
+        services.item_archive(item=item)
+    except GratitudeError as exc:
+        return _back_to(request, item.registry, exc)
+    messages.success(request, f"“{item.title}” is off the list. Its gifts stay on the Thank You List.")
+    return redirect("registries:items", registry_id=registry_id)
+
+
+@login_required
+@require_POST
+def item_restore(request: HttpRequest, registry_id: int, item_id: int) -> HttpResponse:
+    item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
+    try:
+        services.item_restore(item=item)
+    except GratitudeError as exc:
+        return _back_to(request, item.registry, exc)
+    messages.success(request, f"“{item.title}” is back on the list.")
+    return redirect("registries:items", registry_id=registry_id)
+
+
+# --- Settings and lifecycle --------------------------------------------------------------------
+
+
+@login_required
+def registry_settings(request: HttpRequest, registry_id: int) -> HttpResponse:
+    member = selectors.member_for(user=_viewer(request), registry_id=registry_id)
+    registry = member.registry
+    form = RegistrySettingsForm(request.POST or None, initial=_settings_initial(registry))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registry_update(registry=registry, by=_viewer(request), **form.cleaned_data)
+        except PermissionDenied as exc:
+            return _not_allowed(request, registry, exc)
+        except GratitudeError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("registries:detail", registry_id=registry.pk)
+    return render(
+        request,
+        "registries/settings.html",
+        {
+            "registry": registry,
+            "member": member,
+            "form": form,
+            "can_edit": member.role in services.SETTINGS_ROLES,
+            "is_owner": member.role == "owner",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _settings_initial(registry: Registry) -> dict[str, Any]:
+    return {field: getattr(registry, field) for field in RegistrySettingsForm.Meta.fields}
+
+
+@login_required
+@require_POST
+def registry_archive(request: HttpRequest, registry_id: int) -> HttpResponse:
+    registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
+    try:
+        services.registry_archive(registry=registry, by=_viewer(request))
+    except GratitudeError as exc:
+        return _back_to(request, registry, exc)
+    messages.success(request, "Archived. Everything stays readable here; givers can no longer give.")
+    return redirect("registries:detail", registry_id=registry.pk)
+
+
+@login_required
+@require_POST
+def registry_unarchive(request: HttpRequest, registry_id: int) -> HttpResponse:
+    registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
+    try:
+        services.registry_unarchive(registry=registry, by=_viewer(request))
+    except GratitudeError as exc:
+        return _back_to(request, registry, exc)
+    messages.success(request, "Reopened. It will not archive itself again unless you turn that back on.")
+    return redirect("registries:detail", registry_id=registry.pk)
+
+
+# --- People: members, invitations, alert preferences -------------------------------------------
+
+
+@login_required
+def people(request: HttpRequest, registry_id: int) -> HttpResponse:
+    member = selectors.member_for(user=_viewer(request), registry_id=registry_id)
+    return _people_page(request, member, InvitationForm())
+
+
+def _people_page(request: HttpRequest, member: Any, form: InvitationForm, status: int = 200) -> HttpResponse:
+    registry = member.registry
+    return render(
+        request,
+        "registries/people.html",
+        {
+            "registry": registry,
+            "me": member,
+            "members": selectors.members_of(registry=registry),
+            "invitations": selectors.pending_invitations(registry=registry),
+            "can_invite": member.role in services.INVITE_ROLES,
+            "is_owner": member.role == "owner",
+            "form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, registry_id: int) -> HttpResponse:
+    member = selectors.member_for(user=_viewer(request), registry_id=registry_id)
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.registry_invitation_create(
+                registry=member.registry, invited_by=_viewer(request), **form.cleaned_data
+            )
+        except PermissionDenied as exc:
+            return _not_allowed(request, member.registry, exc)
+        except GratitudeError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("registries:people", registry_id=registry_id)
+    return _people_page(request, member, form, status=400)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, registry_id: int, invitation_id: int) -> HttpResponse:
+    registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
+    invitation = selectors.invitation_for_member(registry=registry, invitation_id=invitation_id)
+    try:
+        services.registry_invitation_revoke(invitation=invitation, by=_viewer(request))
+    except GratitudeError as exc:
+        return _back_to(request, registry, exc)
+    messages.success(request, f"The invitation to {invitation.email} is withdrawn; its link no longer works.")
+    return redirect("registries:people", registry_id=registry_id)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, registry_id: int, member_id: int) -> HttpResponse:
+    registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
+    target = next((m for m in selectors.members_of(registry=registry) if m.pk == member_id), None)
+    if target is None:
+        return redirect("registries:people", registry_id=registry_id)
+    try:
+        services.registry_member_remove(member=target, by=_viewer(request))
+    except GratitudeError as exc:
+        return _back_to(request, registry, exc)
+    if target.user_id == _viewer(request).pk:
+        messages.success(request, f"You left “{registry.title}”.")
+        return redirect("registries:list")
+    messages.success(request, f"{target.user.name} is no longer a member.")
+    return redirect("registries:people", registry_id=registry_id)
+
+
+@login_required
+def alerts(request: HttpRequest, registry_id: int) -> HttpResponse:
+    member = selectors.member_for(user=_viewer(request), registry_id=registry_id)
+    form = AlertsForm(request.POST or None, initial={"alerts": member.alerts})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.registry_member_set_alerts(member=member, alerts=form.cleaned_data["alerts"])
+        except GratitudeError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Gift alerts: {member.get_alerts_display().lower()}.")
+            return redirect("registries:detail", registry_id=registry_id)
+    return render(
+        request,
+        "registries/alerts.html",
+        {"registry": member.registry, "member": member, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an invitation's link opens. GET only shows it; accepting is a POST (mail scanners GET)."""
+    found = selectors.invitation_for_token(token=token)
+    if found is None:
+        return render(request, "registries/invitation_invalid.html", status=404)
+    invitee_has_password = found.invitee.has_usable_password()
+    viewer = request.user if request.user.is_authenticated else None
+    form = AcceptWithPasswordForm(request.POST or None, initial={"display_name": found.invitee.display_name})
+    error = ""
+    if request.method == "POST":
+        try:
+            if not invitee_has_password:
+                if form.is_valid():
+                    user = services.registry_invitation_accept_with_new_password(
+                        invitation=found, **form.cleaned_data
+                    )
+                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                    return _joined(request, found.registry)
+            elif isinstance(viewer, User):
+                services.registry_invitation_accept(invitation=found, user=viewer)
+                return _joined(request, found.registry)
+        except GratitudeError as exc:
+            error = str(exc)
+    return render(
+        request,
+        "registries/invitation.html",
+        {
+            "invitation": found,
+            "open": found.is_open() and found.registry.archived_at is None,
+            "needs_password": not invitee_has_password,
+            "signed_in_as_invitee": viewer is not None and viewer.pk == found.invitee_id,
+            "signed_in_as_other": viewer is not None and viewer.pk != found.invitee_id,
+            "form": form,
+            "error": error,
+            "login_url": f"{reverse('accounts:login')}?next={request.path}",
+        },
+        status=400 if (error or form.errors) else 200,
+    )
+
+
+def _joined(request: HttpRequest, registry: Registry) -> HttpResponse:
+    messages.success(request, f"Welcome to “{registry.title}”.")
+    return redirect("registries:detail", registry_id=registry.pk)
+
+
+# --- Search (public) ---------------------------------------------------------------------------
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        results = selectors.registry_search(**form.search_arguments())
+    return render(
+        request,
+        "registries/search.html",
+        {"form": form, "results": results, "min_letters": selectors.SEARCH_MIN_LETTERS},
+        status=400 if form.errors else 200,
+    )

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.utils import timezone
 
-from gratitude.core.errors import GratitudeError, NotEnoughWanted
+from gratitude.accounts.models import User
+from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied
 from gratitude.gifts.models import Gift, Reservation
-from gratitude.gifts.services import gift_cancel, gift_record, reservation_create
+from gratitude.gifts.services import (
+    GIVER_MAILS_PER_ADDRESS_PER_DAY,
+    gift_cancel,
+    gift_contribute,
+    gift_mark_received,
+    gift_record,
+    gift_record_by_hand,
+    reservation_create,
+    reservation_fulfil,
+    reservation_release,
+)
 from gratitude.notifications.models import Notification
-from gratitude.registries.selectors import item_availability
-from gratitude.registries.services import registry_member_add, registry_member_set_alerts
+from gratitude.registries.selectors import item_availability, items_with_availability
+from gratitude.registries.services import (
+    item_archive,
+    registry_archive,
+    registry_member_add,
+    registry_member_set_alerts,
+)
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +237,298 @@ def test_a_cancelled_gift_is_wanted_again():
     gift_cancel(gift=gift)
 
     assert item_availability(item=item).still_wanted == 1
+
+
+# --- bad input: nothing half-written -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"message": "m" * 10_000}, "message"),
+        ({"giver_name": "n" * 121}, "giver_name"),
+        ({"giver_address": "a" * 501}, "giver_address"),
+    ],
+)
+def test_gift_record_refuses_text_that_is_too_long_and_writes_nothing(fields, message):
+    item = make_item()
+
+    with pytest.raises(GratitudeError, match=message):
+        gift_record(item=item, **{"giver_name": "Robin", **fields})
+
+    assert Gift.objects.count() == 0
+    assert Notification.objects.count() == 0
+
+
+def test_archived_items_and_registries_take_no_gifts_or_holds():
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    archived_item = make_item(registry=registry)
+    item_archive(item=archived_item)
+    open_item = make_item(registry=registry)
+    with pytest.raises(GratitudeError, match="no longer on the list"):
+        gift_record(item=archived_item, giver_name="Robin")
+    registry_archive(registry=registry, by=owner)
+
+    with pytest.raises(GratitudeError, match="closed"):
+        gift_record(item=open_item, giver_name="Robin")
+    with pytest.raises(GratitudeError, match="closed"):
+        reservation_create(item=open_item, giver_name="Robin")
+
+    assert Gift.objects.count() == 0
+    assert Reservation.objects.count() == 0
+
+
+# --- the giver's address and receipt -----------------------------------------------------------
+
+
+def test_a_giver_who_asks_for_a_receipt_gets_one_mail_and_shares_their_address_only_if_given():
+    item = make_item()
+
+    gift = gift_record(
+        item=item,
+        giver_name="Robin",
+        giver_email="Robin@Example.test",
+        giver_address=" 1 Long Lane ",
+        send_receipt=True,
+    )
+
+    gift.refresh_from_db()
+    assert gift.giver_address == "1 Long Lane"
+    assert gift.receipt_to is not None
+    assert gift.receipt_to.email == "robin@example.test"
+    assert not gift.receipt_to.has_usable_password()
+    [receipt] = Notification.objects.filter(kind="gift_receipt")
+    assert (receipt.recipient, receipt.gift, receipt.registry_id) == (gift.receipt_to, gift, item.registry_id)
+
+
+def test_no_receipt_unless_asked_and_none_without_an_address():
+    item = make_item()
+
+    gift_record(item=item, giver_name="Robin", giver_email="robin@example.test")
+    gift_record(item=item, giver_name="Sam", send_receipt=True)
+
+    assert not Notification.objects.filter(kind="gift_receipt").exists()
+    assert not User.objects.filter(email="robin@example.test").exists()
+
+
+def test_one_address_gets_at_most_a_few_giver_mails_a_day_whoever_types_it():
+    item = make_item(quantity=20)
+
+    for n in range(GIVER_MAILS_PER_ADDRESS_PER_DAY + 3):
+        gift_record(item=item, giver_name=f"Giver {n}", giver_email="target@example.test", send_receipt=True)
+
+    assert Notification.objects.filter(kind="gift_receipt").count() == GIVER_MAILS_PER_ADDRESS_PER_DAY
+    assert Gift.objects.count() == GIVER_MAILS_PER_ADDRESS_PER_DAY + 3  # the gifts themselves all count
+
+
+# --- group gifts -------------------------------------------------------------------------------
+
+
+def _group_gift(price: str = "120.00"):
+    return make_item(quantity=1, price=Decimal(price), group_gift=True)
+
+
+def test_contributions_are_gifts_with_their_amount_and_alert_the_registrants():
+    item = _group_gift()
+
+    gift = gift_contribute(item=item, giver_name="Robin", amount=Decimal("20.50"), message="For the fund")
+
+    gift.refresh_from_db()
+    assert (gift.amount, gift.quantity, gift.source, gift.message) == (
+        Decimal("20.50"),
+        1,
+        "guest",
+        "For the fund",
+    )
+    assert Notification.objects.filter(kind="gift_alert", gift=gift).count() == 1
+    assert item_availability(item=item).still_needed == Decimal("99.50")
+
+
+def test_contributions_stop_at_the_price():
+    item = _group_gift("100")
+    gift_contribute(item=item, giver_name="Robin", amount=Decimal("80"))
+
+    with pytest.raises(NotEnoughWanted, match=r"Only 20\.00"):
+        gift_contribute(item=item, giver_name="Sam", amount=Decimal("20.01"))
+    gift_contribute(item=item, giver_name="Sam", amount=Decimal("20"))
+
+    assert item_availability(item=item).still_wanted == 0
+    with pytest.raises(NotEnoughWanted):
+        gift_contribute(item=item, giver_name="Kim", amount=Decimal("1"))
+
+
+@pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-5"), Decimal("1.005"), "NaN", "abc"])
+def test_a_contribution_must_be_a_positive_amount_in_cents(amount):
+    item = _group_gift()
+
+    with pytest.raises(GratitudeError, match="amount"):
+        gift_contribute(item=item, giver_name="Robin", amount=amount)
+
+    assert Gift.objects.count() == 0
+
+
+def test_a_group_gift_is_contributed_to_not_bought_or_reserved_and_vice_versa():
+    group, single = _group_gift(), make_item()
+
+    with pytest.raises(GratitudeError, match="group gift"):
+        gift_record(item=group, giver_name="Robin")
+    with pytest.raises(GratitudeError, match="group gift"):
+        reservation_create(item=group, giver_name="Robin")
+    with pytest.raises(GratitudeError, match="not a group gift"):
+        gift_contribute(item=single, giver_name="Robin", amount=Decimal("5"))
+
+    assert Gift.objects.count() == 0
+
+
+# --- reservations: hold, release, fulfil, lapse, remind ----------------------------------------
+
+
+def test_a_reservation_with_a_reminder_queues_one_reminder_before_it_lapses(settings):
+    settings.GRATITUDE_RESERVATION_HOURS = 48
+    settings.GRATITUDE_RESERVATION_REMINDER_HOURS = 12
+    item = make_item()
+
+    reservation = reservation_create(
+        item=item, giver_name="Robin", giver_email="robin@example.test", remind=True
+    )
+
+    [row] = Notification.objects.filter(kind="reservation_reminder")
+    assert row.recipient == reservation.reminder_to
+    assert row.recipient.email == "robin@example.test"
+    assert row.registry_id == item.registry_id
+    assert row.due_at == reservation.expires_at - timedelta(hours=12)
+
+
+def test_a_reminder_needs_an_address_and_none_is_queued_unless_asked():
+    item = make_item()
+
+    with pytest.raises(GratitudeError, match="giver_email"):
+        reservation_create(item=item, giver_name="Robin", remind=True)
+    reservation_create(item=item, giver_name="Robin", giver_email="robin@example.test")
+
+    assert Reservation.objects.count() == 1
+    assert not Notification.objects.filter(kind="reservation_reminder").exists()
+
+
+def test_releasing_a_hold_frees_its_units_at_once_and_is_idempotent():
+    item = make_item(quantity=1)
+    reservation = reservation_create(item=item, giver_name="Robin")
+
+    reservation_release(reservation=reservation)
+    again = reservation_release(reservation=reservation)
+
+    assert again.state == "released"
+    assert item_availability(item=item).still_wanted == 1
+
+
+def test_fulfilling_a_hold_records_the_gift_with_the_held_quantity_and_ends_the_hold():
+    item = make_item(quantity=2)
+    reservation = reservation_create(
+        item=item, giver_name="Robin", giver_email="robin@example.test", quantity=2
+    )
+
+    gift = reservation_fulfil(reservation=reservation, message="Enjoy", giver_address="1 Lane")
+
+    reservation.refresh_from_db()
+    assert reservation.state == "fulfilled"
+    assert (gift.quantity, gift.giver_name, gift.giver_email, gift.reservation) == (
+        2,
+        "Robin",
+        "robin@example.test",
+        reservation,
+    )
+    availability = item_availability(item=item)
+    assert (availability.given, availability.reserved, availability.still_wanted) == (2, 0, 0)
+    with pytest.raises(GratitudeError, match="already recorded"):
+        reservation_fulfil(reservation=reservation)
+    with pytest.raises(GratitudeError, match="became a gift"):
+        reservation_release(reservation=reservation)
+    assert Gift.objects.count() == 1
+
+
+def test_a_released_hold_cannot_be_fulfilled():
+    reservation = reservation_create(item=make_item(), giver_name="Robin")
+    reservation_release(reservation=reservation)
+
+    with pytest.raises(GratitudeError, match="released"):
+        reservation_fulfil(reservation=reservation)
+
+    assert Gift.objects.count() == 0
+
+
+def test_a_lapsed_hold_still_becomes_a_gift_while_enough_are_wanted(settings):
+    item = make_item(quantity=1)
+    reservation = reservation_create(item=item, giver_name="Robin")
+
+    with time_machine.travel(timezone.now() + timedelta(hours=settings.GRATITUDE_RESERVATION_HOURS + 1)):
+        assert reservation.status == "lapsed"
+        gift = reservation_fulfil(reservation=reservation)
+
+    assert gift.quantity == 1
+
+
+def test_a_lapsed_hold_whose_units_went_to_someone_else_gets_a_clear_refusal(settings):
+    item = make_item(quantity=1)
+    reservation = reservation_create(item=item, giver_name="Robin")
+
+    with time_machine.travel(timezone.now() + timedelta(hours=settings.GRATITUDE_RESERVATION_HOURS + 1)):
+        gift_record(item=item, giver_name="Sam")
+        with pytest.raises(NotEnoughWanted, match="Only 0"):
+            reservation_fulfil(reservation=reservation)
+
+    reservation.refresh_from_db()
+    assert reservation.state == "held"
+    assert Gift.objects.count() == 1
+
+
+# --- registrants: by hand, received ------------------------------------------------------------
+
+
+def test_a_gift_from_off_the_registry_is_recorded_by_hand_and_never_shown_to_givers():
+    owner = make_user()
+    registry = make_registry(owner=owner)
+
+    gift = gift_record_by_hand(
+        registry=registry, by=owner, giver_name="Grandma", description="A knitted blanket", message="Love"
+    )
+
+    assert (gift.source, gift.recorded_by, gift.item.title, gift.item.off_list) == (
+        "registrant",
+        owner,
+        "A knitted blanket",
+        True,
+    )
+    assert gift.received_at is not None
+    assert items_with_availability(registry=registry) == []
+
+
+def test_a_registrant_records_by_hand_beyond_the_list_but_strangers_cannot():
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    item = make_item(registry=registry, quantity=1)
+    make_gift(item=item)
+
+    gift = gift_record_by_hand(registry=registry, by=owner, giver_name="Aunt May", item=item, received=False)
+    assert gift.received_at is None
+    with pytest.raises(PermissionDenied):
+        gift_record_by_hand(registry=registry, by=make_user(), giver_name="Mallory", description="Spam")
+    with pytest.raises(GratitudeError, match="not on this registry"):
+        gift_record_by_hand(registry=registry, by=owner, giver_name="X", item=make_item())
+    with pytest.raises(GratitudeError, match="description"):
+        gift_record_by_hand(registry=registry, by=owner, giver_name="X")
+
+    assert Gift.objects.filter(registry=registry).count() == 2
+
+
+def test_mark_received_and_undo():
+    gift = make_gift()
+
+    marked = gift_mark_received(gift=gift)
+    first = marked.received_at
+    again = gift_mark_received(gift=gift)
+    undone = gift_mark_received(gift=gift, received=False)
+
+    assert first is not None
+    assert again.received_at == first
+    assert undone.received_at is None

@@ -6,6 +6,7 @@ task, a deferred row or an expired lease is still found here. See docs/notificat
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from argparse import ArgumentParser
@@ -14,9 +15,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
 
 from gratitude.notifications.delivery import deliver_due, worker_identity
+
+logger = logging.getLogger("gratitude.notifications")
+
+# Services that queue outbox rows on a schedule: (dotted path, at most every N seconds per worker). Every
+# worker process runs them, so each must be idempotent (its outbox keys make a second run write nothing).
+PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
+    ("gratitude.thanks.services.thank_you_reminders_enqueue", 3600),
+)
 
 
 class Command(BaseCommand):
@@ -53,8 +63,10 @@ class Command(BaseCommand):
         if not drain:
             self.stdout.write(f"worker {worker_id} started; Ctrl-C stops it")
         total = 0
+        last_run: dict[str, float] = {}
         while self.running:
             close_old_connections()
+            self._run_periodic_jobs(last_run)
             tasks.run()
             stats = deliver_due(worker_id=worker_id, limit=batch_size)
             total += stats.handled
@@ -65,6 +77,18 @@ class Command(BaseCommand):
             time.sleep(interval)
         if drain and verbosity >= 1:
             self.stdout.write(f"drained: {total} outbox rows handled")
+
+    def _run_periodic_jobs(self, last_run: dict[str, float]) -> None:
+        now = time.monotonic()
+        for path, every in PERIODIC_JOBS:
+            if path in last_run and now - last_run[path] < every:
+                continue
+            last_run[path] = now
+            try:
+                import_string(path)()
+            except Exception:
+                # A failing job must not stop delivery: it is logged, and tried again next period.
+                logger.exception("periodic job %s failed", path)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         # Finish the batch in hand (every row in it gets its outcome recorded), then exit.

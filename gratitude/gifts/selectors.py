@@ -1,0 +1,66 @@
+"""Reads of gifts and reservations, scoped to who is asking: a member of the registry, or a giver holding
+their own reservation link. "Covered only" is applied here, so no page can forget it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from gratitude.gifts.models import Gift, GiftSource, GiftState, Reservation
+from gratitude.registries.models import Registry
+
+
+@dataclass(frozen=True)
+class GiftSummary:
+    total: int
+    # Gifts whose item and giver "covered only" keeps from the registrants for now.
+    hidden: int
+
+
+def _active(registry: Registry) -> QuerySet[Gift]:
+    return Gift.objects.filter(registry_id=registry.pk, state=GiftState.ACTIVE)
+
+
+def _member_recorded() -> Q:
+    # A gift a registrant recorded by hand is no surprise to them.
+    return Q(source=GiftSource.REGISTRANT)
+
+
+def gift_summary(*, registry: Registry) -> GiftSummary:
+    """How many gifts, and how many of them are hidden: all a registrant sees while "covered only" holds."""
+    gifts = _active(registry)
+    total = gifts.count()
+    hidden = gifts.exclude(_member_recorded()).count() if registry.hides_gift_details() else 0
+    return GiftSummary(total=total, hidden=hidden)
+
+
+def _visible_to_members(registry: Registry) -> QuerySet[Gift]:
+    gifts = _active(registry).select_related("item").order_by("-created_at", "-pk")
+    return gifts.filter(_member_recorded()) if registry.hides_gift_details() else gifts
+
+
+def gifts_for_member(*, registry: Registry) -> list[Gift]:
+    """The gifts a member may see in detail (the caller got `registry` through registry_for_member)."""
+    return list(_visible_to_members(registry))
+
+
+def gift_for_member(*, registry: Registry, gift_id: int) -> Gift:
+    """One gift a member may act on; a gift "covered only" hides is as absent as one that does not exist."""
+    gift = _visible_to_members(registry).filter(pk=gift_id).first()
+    if gift is None:
+        raise Http404("No such gift")
+    return gift
+
+
+def reservation_for_token(*, token: str) -> Reservation | None:
+    """The hold a giver's own link opens (from the page after reserving, or the reminder mail)."""
+    if not token:
+        return None
+    return Reservation.objects.select_related("item__registry").filter(token=token).first()
+
+
+def gift_for_reservation(*, reservation: Reservation) -> Gift | None:
+    """The gift a hold became, for its giver's page (the giver holds the reservation's link)."""
+    return Gift.objects.filter(reservation=reservation).select_related("item").first()

@@ -1,0 +1,243 @@
+"""The gifts domain's mail: the giver's receipt and hold reminder (their own requests), and the gift alert
+under "covered only". Each is re-checked at send time; forged rows are breaches."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from gratitude.gifts.services import (
+    gift_cancel,
+    gift_contribute,
+    gift_record,
+    reservation_create,
+    reservation_fulfil,
+    reservation_release,
+)
+from gratitude.notifications.kinds import KINDS
+from gratitude.notifications.mail_checks import visible_text
+from gratitude.notifications.models import Notification
+from gratitude.notifications.rendering import render
+from gratitude.registries.models import Registry
+from gratitude.registries.services import registry_archive
+from gratitude.testing.factories import make_item, make_registry, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _refusal(kind, row):
+    """The row's provenance refusal; fails the test if the row would be sent."""
+    refusal = kind.provenance(row)
+    assert refusal is not None, f"{row.kind} row {row.idempotency_key} would be sent"
+    return refusal
+
+
+RECEIPT = KINDS["gift_receipt"]
+REMINDER = KINDS["reservation_reminder"]
+ALERT = KINDS["gift_alert"]
+
+
+def _forge(**fields) -> Notification:
+    return Notification.objects.create(due_at=timezone.now(), **fields)
+
+
+# --- the receipt -------------------------------------------------------------------------------
+
+
+def _receipt(**fields):
+    item = fields.pop("item", None) or make_item(
+        registry=make_registry(title="Alex & Sam's wedding"), title="Salad bowl", quantity=3
+    )
+    gift = gift_record(
+        item=item, giver_name="Robin", giver_email="robin@example.test", send_receipt=True, **fields
+    )
+    return gift, Notification.objects.get(kind="gift_receipt", gift=gift)
+
+
+def test_the_receipt_names_the_gift_and_the_registry_and_why_it_came():
+    gift, row = _receipt(message="Enjoy!", giver_address="1 Lane", quantity=2)
+
+    message = render([row], RECEIPT)
+
+    assert RECEIPT.provenance(row) is None
+    assert message.text.startswith("Hi Robin,")
+    assert "you gave 2 × “Salad bowl” from the registry “Alex & Sam's wedding”" in message.text
+    assert "Enjoy!" in message.text
+    assert "You shared a mailing address" in message.text
+    assert "1 Lane" not in message.text  # the address itself is not repeated in mail
+    assert "you asked for a receipt" in message.text
+    assert f"/r/{gift.registry.share_key}/" in message.text
+
+
+def test_a_contribution_receipt_says_how_much():
+    item = make_item(quantity=1, price=Decimal("90"), group_gift=True, title="Stroller fund")
+    gift = gift_contribute(
+        item=item,
+        giver_name="Robin",
+        giver_email="robin@example.test",
+        amount=Decimal("15"),
+        send_receipt=True,
+    )
+    row = Notification.objects.get(kind="gift_receipt", gift=gift)
+
+    assert "you contributed 15.00 EUR toward “Stroller fund”" in render([row], RECEIPT).text
+
+
+def test_a_cancelled_gift_sends_no_receipt():
+    gift, row = _receipt()
+    gift_cancel(gift=gift)
+
+    refusal = RECEIPT.provenance(row)
+
+    assert refusal is not None
+    assert (refusal.reason, refusal.breach) == ("gift_cancelled", False)
+
+
+def test_a_receipt_row_for_a_gift_whose_giver_did_not_ask_is_a_breach():
+    gift = gift_record(item=make_item(), giver_name="Robin", giver_email="robin@example.test")
+    forged = _forge(
+        kind="gift_receipt",
+        recipient=make_user(),
+        gift=gift,
+        registry=gift.registry,
+        idempotency_key=f"gift_receipt:gift:{gift.pk}",
+    )
+    other_gift, real = _receipt()
+    stolen = _forge(
+        kind="gift_receipt",
+        recipient=make_user(),
+        gift=other_gift,
+        registry=other_gift.registry,
+        idempotency_key=f"gift_receipt:gift:{other_gift.pk}:again",
+    )
+
+    assert _refusal(RECEIPT, forged).breach is True
+    assert _refusal(RECEIPT, stolen).breach is True
+    assert RECEIPT.provenance(real) is None
+
+
+# --- the hold reminder -------------------------------------------------------------------------
+
+
+def _hold(**fields):
+    item = fields.pop("item", None) or make_item(registry=make_registry(title="Baby Kim"), title="Car seat")
+    reservation = reservation_create(
+        item=item, giver_name="Robin", giver_email="robin@example.test", remind=True, **fields
+    )
+    return reservation, Notification.objects.get(kind="reservation_reminder")
+
+
+def test_the_reminder_says_when_the_hold_ends_and_links_to_the_givers_own_page():
+    reservation, row = _hold()
+
+    message = render([row], REMINDER)
+
+    assert REMINDER.provenance(row) is None
+    assert message.text.startswith("Hi Robin,")
+    assert "you reserved 1 × “Car seat” from the registry “Baby Kim”" in message.text
+    assert f"/r/hold/{reservation.token}/" in message.text
+    assert "you asked for a reminder" in message.text
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("release", "reservation_released"),
+        ("fulfil", "reservation_fulfilled"),
+        ("lapse", "reservation_lapsed"),
+        ("archive", "registry_archived"),
+    ],
+)
+def test_a_reminder_for_a_hold_that_ended_is_not_sent(change, reason, settings):
+    owner = make_user()
+    reservation, row = _hold(item=make_item(registry=make_registry(owner=owner)))
+    when = timezone.now()
+    if change == "release":
+        reservation_release(reservation=reservation)
+    elif change == "fulfil":
+        reservation_fulfil(reservation=reservation)
+    elif change == "archive":
+        registry_archive(registry=reservation.item.registry, by=owner)
+    else:
+        when += timedelta(hours=settings.GRATITUDE_RESERVATION_HOURS + 1)
+
+    with time_machine.travel(when):
+        refusal = REMINDER.provenance(row)
+
+    assert refusal is not None
+    assert (refusal.reason, refusal.breach) == (reason, False)
+
+
+def test_a_reminder_row_nobody_asked_for_is_a_breach():
+    silent = reservation_create(item=make_item(), giver_name="Sam", giver_email="sam@example.test")
+    forged = _forge(
+        kind="reservation_reminder",
+        recipient=make_user(),
+        registry=silent.item.registry,
+        idempotency_key=f"reservation_reminder:reservation:{silent.pk}",
+    )
+    made_up = _forge(
+        kind="reservation_reminder",
+        recipient=make_user(),
+        registry=silent.item.registry,
+        idempotency_key="reservation_reminder:reservation:999999",
+    )
+
+    assert _refusal(REMINDER, forged).breach is True
+    assert _refusal(REMINDER, made_up).breach is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_sends_the_reminder_only_when_it_is_due(settings):
+    settings.GRATITUDE_RESERVATION_HOURS = 48
+    settings.GRATITUDE_RESERVATION_REMINDER_HOURS = 12
+    reservation, _ = _hold()
+
+    call_command("worker", drain=True, verbosity=0)
+    assert mail.outbox == []
+    with time_machine.travel(reservation.expires_at - timedelta(hours=11)):
+        call_command("worker", drain=True, verbosity=0)
+
+    assert [m.to for m in mail.outbox] == [["robin@example.test"]]
+    assert mail.outbox[0].extra_headers["X-Gratitude-Kind"] == "reservation_reminder"
+
+
+# --- "covered only" in the gift alert ---------------------------------------------------------
+
+
+def _covered_only_alert(reveal_on=None):
+    owner = make_user(display_name="Alex")
+    registry = make_registry(owner=owner, title="Alex's baby", surprise="covered_only")
+    Registry.objects.filter(pk=registry.pk).update(reveal_on=reveal_on)
+    item = make_item(registry=registry, title="Rocking horse")
+    gift = gift_record(
+        item=item, giver_name="Aunt Robin", giver_email="robin@example.test", message="Ride on!"
+    )
+    return Notification.objects.get(kind="gift_alert", gift=gift)
+
+
+def test_a_covered_only_alert_names_neither_the_item_nor_the_giver():
+    row = _covered_only_alert()
+
+    message = render([row], ALERT)
+
+    for part in (message.subject, message.text, visible_text(message.html), message.html):
+        for secret in ("Rocking horse", "Aunt Robin", "robin@example.test", "Ride on!"):
+            assert secret not in part
+    assert "Alex's baby" in message.text.replace("&#x27;", "'")
+
+
+def test_after_the_reveal_date_the_alert_may_say_what_and_who():
+    row = _covered_only_alert(reveal_on=date(2030, 1, 1))
+
+    with time_machine.travel("2030-01-02"):
+        message = render([row], ALERT)
+
+    assert "Rocking horse" in message.text
+    assert "Aunt Robin" in message.text

@@ -1,0 +1,42 @@
+"""Reads of the outbox for the person asking: their notification centre and the reference-code check.
+
+Always scoped to the signed-in recipient: a code that exists but was sent to someone else reads exactly
+like a code that never existed.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from gratitude.accounts.models import User
+from gratitude.notifications.models import (
+    REFERENCE_ALPHABET,
+    REFERENCE_LENGTH,
+    Notification,
+    NotificationState,
+)
+
+
+def sent_messages_for(*, user: User) -> QuerySet[Notification]:
+    """Every message sent to this person, newest first. One entry per message: a digest's content is
+    kept on its lead row, whose reference is the one the message shows."""
+    return (
+        Notification.objects.filter(recipient=user, state=NotificationState.SENT)
+        .exclude(body_text="")
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def normalized_reference(code: str) -> str | None:
+    """What people type: any case, spaces or dashes; None for anything that cannot be a reference."""
+    cleaned = "".join(code.split()).replace("-", "").upper()
+    if len(cleaned) != REFERENCE_LENGTH or any(c not in REFERENCE_ALPHABET for c in cleaned):
+        return None
+    return cleaned
+
+
+def sent_message_for(*, user: User, code: str) -> Notification | None:
+    reference = normalized_reference(code)
+    if reference is None:
+        return None
+    return sent_messages_for(user=user).filter(reference=reference).first()

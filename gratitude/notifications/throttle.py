@@ -1,0 +1,26 @@
+"""A small fixed-window rate limit in Django's cache, for pages that answer questions about codes."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def _who(request: HttpRequest) -> str:
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"ip:{request.META.get('REMOTE_ADDR', 'unknown')}"
+
+
+def over_limit(request: HttpRequest, *, scope: str, per_hour: int) -> bool:
+    """Count this attempt; True once the person (or, signed out, the address) made more than `per_hour`
+    in the current hour-long window. Needs a cache shared by the web processes to be exact."""
+    key = f"gratitude:throttle:{scope}:{_who(request)}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # Expired between add and incr: this is the first attempt of a new window.
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > per_hour
