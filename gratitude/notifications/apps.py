@@ -9,4 +9,4 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Provider delivery events (anymail's tracking signal) -> suppression and the delivery log.
-        from gratitude.notifications import webhooks  # noqa: F401
+        from gratitude.notifications import checks, webhooks  # noqa: F401
