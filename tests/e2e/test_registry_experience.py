@@ -23,7 +23,6 @@ from tests.e2e.test_thin_path import (
     guest_page,
     link_in,
     log_in,
-    mailbox,
     open_mail,
     run_worker,
 )
@@ -32,7 +31,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-__all__ = ["guest_page", "mailbox"]  # fixtures, imported for pytest to find
+__all__ = ["guest_page"]  # a fixture, imported for pytest to find (mailbox is in conftest.py)
 
 
 def registrant(name: str, email: str) -> Any:

@@ -32,15 +32,6 @@ PASSWORD = "correct horse battery staple 42"
 
 
 @pytest.fixture
-def mailbox(settings: Any, live_server: Any, tmp_path: Any) -> Any:
-    settings.EMAIL_BACKEND = "gratitude.notifications.transport.DevMailboxBackend"
-    settings.DEV_MAILBOX_DIR = tmp_path / "mailbox"
-    settings.GRATITUDE_DEV_MAILBOX = True
-    settings.SITE_URL = live_server.url
-    return settings.DEV_MAILBOX_DIR
-
-
-@pytest.fixture
 def giver_page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context()
     try:

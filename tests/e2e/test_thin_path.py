@@ -37,16 +37,6 @@ PASSWORD_RESET_SUBJECT = "Reset your Gratitude password"
 
 
 @pytest.fixture
-def mailbox(settings: Any, live_server: Any, tmp_path: Any) -> Any:
-    """Capture mail into a fresh dev mailbox readable in the browser; mail links point at the live server."""
-    settings.EMAIL_BACKEND = "gratitude.notifications.transport.DevMailboxBackend"
-    settings.DEV_MAILBOX_DIR = tmp_path / "mailbox"
-    settings.GRATITUDE_DEV_MAILBOX = True
-    settings.SITE_URL = live_server.url
-    return settings.DEV_MAILBOX_DIR
-
-
-@pytest.fixture
 def guest_page(browser: Browser) -> Iterator[Page]:
     """A second browser context: no cookies, no session, nothing shared with the registrant."""
     context = browser.new_context()
