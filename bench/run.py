@@ -380,9 +380,9 @@ def guard_line(result: dict[str, Any]) -> tuple[float, str]:
     detail = " + ".join(f"{name} {ms[name]:.3f}" for name in GUARD_PARTS)
     return total, (
         f"{total:.3f} ms/message over {result['rows']} rows ({detail}; this process's CPU"
-        f" {result['headline_cpu_ms']:.3f} ms); outside that: MIME serialisation"
+        f" {result['headline_cpu_ms']:.3f} ms); outside that: wire bytes"
         f" in the send {ms['serialize']:.3f}, blast radius {ms['blast_batch']:.3f} per message in a batch of"
-        f" {result['batch']}, {ms['blast_single']:.3f} for a batch of one"
+        f" {result['batch']}"
     )
 
 

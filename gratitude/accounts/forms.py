@@ -1,4 +1,5 @@
-"""Sign-up and password-reset request forms (login and set-password use Django's own)."""
+"""Account forms: sign-up, password-reset request (login and set-password use Django's own), and the
+preferences about quiet mode, trusted delegates and occasion opt-outs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from gratitude.accounts.models import User, normalize_email_address
+from gratitude.notifications.occasions import OPT_OUT_OCCASIONS
 
 
 class SignupForm(forms.Form):
@@ -39,3 +41,33 @@ class SignupForm(forms.Form):
 
 class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(label="Email address")
+
+
+class QuietModeForm(forms.Form):
+    # Never required, never asked for: a place to write something down for oneself, if one wants to.
+    reason = forms.CharField(
+        label="A note for yourself (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class QuietDelegateForm(forms.Form):
+    email = forms.EmailField(
+        label="Their email address", help_text="They get an email asking them to accept; nothing else."
+    )
+    receives_must_go = forms.BooleanField(
+        label="While I am quiet, send them the few messages that must still go",
+        help_text="Such as a receipt you asked for. Without this, those still come to you.",
+        required=False,
+    )
+
+
+class OccasionOptOutsForm(forms.Form):
+    occasions = forms.MultipleChoiceField(
+        label="Never send me anything about",
+        choices=list(OPT_OUT_OCCASIONS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )

@@ -41,6 +41,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified_at = models.DateTimeField(null=True, blank=True)
     # Quiet mode (issue 7): while set, no registry or occasion message goes to this person.
     quiet_since = models.DateTimeField(null=True, blank=True)
+    # Who switched quiet mode on (the person, or their trusted delegate) and the reason, if one was given.
+    quiet_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    quiet_reason = models.CharField(max_length=500, blank=True)
+    # Occasions this person never wants mail about ("baby", "wedding", "mothers_day", ...); issue 7.
+    occasion_opt_outs = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=django_timezone.now)
@@ -62,3 +67,29 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+
+class QuietDelegate(models.Model):
+    """A person someone trusts to switch quiet mode on and off for them (issue 7, docs/quiet-mode.md).
+
+    Named by email; acts only after accepting. While the person is quiet, a message that must still go
+    (a security notice, a receipt they asked for) goes to the delegate instead if `receives_must_go`.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="quiet_delegates")
+    email = models.EmailField()
+    delegate = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="quiet_delegations"
+    )
+    invited_at = models.DateTimeField(default=django_timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    receives_must_go = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "email"], name="quiet_delegate_once_per_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} for {self.user_id}"

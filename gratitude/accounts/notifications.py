@@ -1,10 +1,13 @@
-"""What account mail (address confirmation, password reset) needs from the accounts domain.
+"""What account mail (address confirmation, password reset, trusted-delegate invitation) needs from the
+accounts domain.
 
-Declared as the `email_verify` and `password_reset` kinds in gratitude/notifications/kinds.py.
+Declared as the `email_verify`, `password_reset` and `quiet_delegate_invitation` kinds in
+gratitude/notifications/kinds.py.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
@@ -12,7 +15,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from gratitude.accounts.tokens import make_verify_token
+from gratitude.accounts.models import QuietDelegate, normalize_email_address
+from gratitude.accounts.tokens import make_quiet_delegate_token, make_verify_token
 from gratitude.core.links import site_link
 from gratitude.notifications.models import Notification
 from gratitude.notifications.refusals import Refusal
@@ -51,3 +55,51 @@ def password_reset_context(rows: list[Notification]) -> dict[str, Any]:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     return {"reset_url": site_link(reverse("accounts:password_reset_confirm", args=[uid, token]))}
+
+
+# --- An invitation to be someone's trusted delegate for quiet mode (docs/quiet-mode.md) ---------------
+
+_QUIET_DELEGATE_KEY = re.compile(r"^quiet_delegate_invitation:delegation:(\d+):sent:(\d+)$")
+
+
+def _quiet_delegation_for(row: Notification) -> tuple[QuietDelegate, int] | None:
+    match = _QUIET_DELEGATE_KEY.match(row.idempotency_key)
+    if match is None:
+        return None
+    delegation = QuietDelegate.objects.select_related("user").filter(pk=int(match.group(1))).first()
+    return (delegation, int(match.group(2))) if delegation is not None else None
+
+
+def quiet_delegate_invitation_provenance(row: Notification) -> Refusal | None:
+    """The delegation exists, this row is its latest sending, the recipient owns the address the person
+    named, and it is still unanswered and not withdrawn."""
+    from gratitude.accounts.services import quiet_delegate_token_matches
+
+    found = _quiet_delegation_for(row)
+    if found is None or row.gift_id is not None or row.registry_id is not None:
+        return Refusal("no_invitation", breach=True)
+    delegation, sent = found
+    if normalize_email_address(row.recipient.email) != delegation.email:
+        return Refusal("not_the_invitee", breach=True)
+    if delegation.revoked_at is not None:
+        return Refusal("invitation_revoked")
+    if not quiet_delegate_token_matches(delegation=delegation, invited_at=sent):
+        return Refusal("invitation_replaced")
+    if delegation.accepted_at is not None:
+        return Refusal("invitation_accepted")
+    if not delegation.user.is_active or not row.recipient.is_active:
+        return Refusal("recipient_inactive")
+    return None
+
+
+def quiet_delegate_invitation_context(rows: list[Notification]) -> dict[str, Any]:
+    found = _quiet_delegation_for(rows[0])
+    assert found is not None  # provenance has checked the row before rendering
+    delegation = found[0]
+    # Made at send time, bound to this sending of the invitation and to the address it goes to.
+    token = make_quiet_delegate_token(delegation)
+    return {
+        "person_name": delegation.user.name,
+        "receives_must_go": delegation.receives_must_go,
+        "accept_url": site_link(reverse("accounts:quiet_delegate", args=[token])),
+    }

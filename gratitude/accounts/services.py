@@ -1,4 +1,5 @@
-"""Every change to a person's account: sign-up, email verification, password-reset requests."""
+"""Every change to a person's account: sign-up, email verification, password-reset requests, quiet mode
+and the trusted delegates who may switch it (docs/quiet-mode.md)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from gratitude.accounts.models import User, normalize_email_address
+from gratitude.accounts.models import QuietDelegate, User, normalize_email_address
 from gratitude.accounts.tokens import read_verify_token
-from gratitude.core.errors import GratitudeError
+from gratitude.core.errors import GratitudeError, PermissionDenied
 
 VERIFICATION_RESENDS_PER_HOUR = 3
 PASSWORD_RESETS_PER_HOUR = 3
@@ -97,3 +98,232 @@ def verification_resend(*, user: User) -> None:
         raise GratitudeError("We already sent several links this hour; please check your inbox.")
     with transaction.atomic():
         notification_enqueue_account_mail(kind="email_verify", user=user)
+
+
+# --- Quiet mode and trusted delegates (issue 7, docs/quiet-mode.md) ----------------------------------
+#
+# Quiet mode stops every registry and occasion message to a person at once: rows already waiting are
+# cancelled in the same transaction (notifications/care.py), and the send-time guard refuses anything that
+# is written later. Switching it on asks nothing and requires no reason; switching it off replays nothing.
+
+QUIET_REASON_MAX = 500
+QUIET_DELEGATES_PER_PERSON = 5
+QUIET_DELEGATE_INVITATIONS_PER_ADDRESS_PER_DAY = 3
+
+
+def _may_switch_quiet_mode(*, user: User, by: User) -> bool:
+    """The person, a trusted delegate they named who accepted, or a delegate member of one of their
+    registries (docs/registries.md, "Roles")."""
+    from gratitude.registries.models import MemberRole, RegistryMember
+
+    if by.pk == user.pk:
+        return True
+    if not by.is_active:
+        return False
+    if QuietDelegate.objects.filter(
+        user_id=user.pk, delegate_id=by.pk, accepted_at__isnull=False, revoked_at__isnull=True
+    ).exists():
+        return True
+    # "One of the person's registries": one they own or co-run, not one they only help with as a delegate.
+    their_registries = RegistryMember.objects.filter(user_id=user.pk).exclude(role=MemberRole.DELEGATE)
+    return RegistryMember.objects.filter(
+        user_id=by.pk, role=MemberRole.DELEGATE, registry_id__in=their_registries.values("registry_id")
+    ).exists()
+
+
+def _require_quiet_switch(*, user: User, by: User | None) -> User:
+    actor = by if by is not None else user
+    if not _may_switch_quiet_mode(user=user, by=actor):
+        raise PermissionDenied("Only the person, or someone they trust with it, may switch quiet mode.")
+    return actor
+
+
+def quiet_mode_enable(*, user: User, by: User | None = None, reason: str = "") -> User:
+    """Stop every registry and occasion message to `user`, now. `by` is who pressed the button (None: the
+    person themselves). Idempotent: a second press changes nothing and keeps the first time and reason.
+
+    In one transaction: mark the person quiet, cancel their waiting messages (`quiet_mode`), and release the
+    open holds on the registries they own, which leave search and show a neutral page from now on.
+    """
+    from gratitude.gifts.services import reservations_release_for_step_back
+    from gratitude.notifications.care import suppress_queued
+    from gratitude.registries.models import MemberRole, Registry
+
+    if len(reason.strip()) > QUIET_REASON_MAX:
+        raise GratitudeError(f"reason: at most {QUIET_REASON_MAX} characters")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        actor = _require_quiet_switch(user=locked, by=by)
+        if locked.quiet_since is None:
+            locked.quiet_since = timezone.now()
+            locked.quiet_by = actor
+            locked.quiet_reason = reason.strip()
+            locked.save(update_fields=["quiet_since", "quiet_by", "quiet_reason"])
+        suppress_queued(user=locked)
+        owned = Registry.objects.filter(members__user=locked, members__role=MemberRole.OWNER).order_by("pk")
+        for registry in owned:
+            reservations_release_for_step_back(registry=registry)
+    # The caller's object (often request.user) shows the change too.
+    user.refresh_from_db(fields=["quiet_since", "quiet_by", "quiet_reason"])
+    return locked
+
+
+def quiet_mode_disable(*, user: User, by: User | None = None) -> User:
+    """Let messages reach `user` again. Nothing held while quiet is sent afterwards: whatever is still
+    waiting from the quiet time is cancelled first, then only new events alert. Idempotent."""
+    from gratitude.notifications.care import suppress_queued
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        _require_quiet_switch(user=locked, by=by)
+        if locked.quiet_since is not None:
+            # Still quiet while this runs, so every row written during the quiet time is cancelled.
+            suppress_queued(user=locked)
+            locked.quiet_since = None
+            locked.quiet_by = None
+            locked.quiet_reason = ""
+            locked.save(update_fields=["quiet_since", "quiet_by", "quiet_reason"])
+    user.refresh_from_db(fields=["quiet_since", "quiet_by", "quiet_reason"])
+    return locked
+
+
+def quiet_delegate_invite(*, user: User, email: str, receives_must_go: bool = False) -> QuietDelegate:
+    """Name someone, by email, who may switch quiet mode on and off for `user` once they accept; with
+    `receives_must_go`, messages that must still go while `user` is quiet go to them instead.
+
+    Naming the same address again re-sends a withdrawn or unanswered invitation and updates the choice;
+    it never makes a second delegation.
+    """
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from gratitude.notifications.models import Notification
+    from gratitude.notifications.services import notification_enqueue_quiet_delegate_invitation
+    from gratitude.registries.services import account_for_address
+
+    address = normalize_email_address(email)
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise GratitudeError("email: enter a valid email address") from exc
+    if address == normalize_email_address(user.email):
+        raise GratitudeError("email: name someone other than yourself")
+    with transaction.atomic():
+        # The person's row is the lock that serialises their delegations (the limit below is a count).
+        User.objects.select_for_update().get(pk=user.pk)
+        delegation = QuietDelegate.objects.select_for_update().filter(user_id=user.pk, email=address).first()
+        if delegation is None:
+            live = QuietDelegate.objects.filter(user_id=user.pk, revoked_at__isnull=True).count()
+            if live >= QUIET_DELEGATES_PER_PERSON:
+                raise GratitudeError(
+                    f"You can name up to {QUIET_DELEGATES_PER_PERSON} people; withdraw one to name another."
+                )
+            delegation = QuietDelegate(user=user, email=address)
+        if delegation.accepted_at is not None and delegation.revoked_at is None:
+            # Already trusted: only the choice about must-go messages can change; no new mail.
+            delegation.receives_must_go = receives_must_go
+            delegation.save(update_fields=["receives_must_go"])
+            return delegation
+        invitee = account_for_address(email=address, name="")
+        # Anyone can type any address: an address gets a few of these a day at most, whoever named it.
+        recent = Notification.objects.filter(
+            kind="quiet_delegate_invitation",
+            recipient=invitee,
+            created_at__gte=timezone.now() - timedelta(days=1),
+        ).count()
+        if recent >= QUIET_DELEGATE_INVITATIONS_PER_ADDRESS_PER_DAY:
+            raise GratitudeError("We already sent several invitations to this address today; try tomorrow.")
+        delegation.receives_must_go = receives_must_go
+        delegation.invited_at = timezone.now()
+        delegation.accepted_at = None
+        delegation.revoked_at = None
+        delegation.delegate = None
+        delegation.save()
+        notification_enqueue_quiet_delegate_invitation(delegation=delegation, invitee=invitee)
+    return delegation
+
+
+def quiet_delegate_accept(*, token: str, by: User) -> QuietDelegate:
+    """Accept being someone's trusted delegate, through the signed link the invitation mail carried. Only
+    the account with the address the invitation named may accept."""
+    from gratitude.accounts.tokens import read_quiet_delegate_token
+
+    parsed = read_quiet_delegate_token(token)
+    if parsed is None:
+        raise GratitudeError("This link has expired or is not complete. Ask for a new invitation.")
+    delegation_id, invited_at = parsed
+    with transaction.atomic():
+        delegation = QuietDelegate.objects.select_for_update().filter(pk=delegation_id).first()
+        if delegation is None or not quiet_delegate_token_matches(
+            delegation=delegation, invited_at=invited_at
+        ):
+            raise GratitudeError("This invitation was withdrawn or replaced by a newer one.")
+        if normalize_email_address(by.email) != delegation.email:
+            raise PermissionDenied("This invitation was sent to a different email address.")
+        if by.pk == delegation.user_id:
+            raise GratitudeError("You cannot be your own trusted delegate.")
+        if delegation.accepted_at is None:
+            delegation.delegate = by
+            delegation.accepted_at = timezone.now()
+            delegation.save(update_fields=["delegate", "accepted_at"])
+        elif delegation.delegate_id != by.pk:
+            raise PermissionDenied("This invitation was accepted by someone else.")
+        if by.email_verified_at is None:
+            # The signed link only ever went to this address, so following it proves the address.
+            by.email_verified_at = timezone.now()
+            by.save(update_fields=["email_verified_at"])
+    return delegation
+
+
+def quiet_delegate_accept_with_new_password(*, token: str, display_name: str, password: str) -> User:
+    """Accept for an invitee whose account has no password yet: they choose their name and a password."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from gratitude.accounts.tokens import read_quiet_delegate_token
+
+    parsed = read_quiet_delegate_token(token)
+    if parsed is None:
+        raise GratitudeError("This link has expired or is not complete. Ask for a new invitation.")
+    with transaction.atomic():
+        delegation = QuietDelegate.objects.filter(pk=parsed[0]).first()
+        if delegation is None:
+            raise GratitudeError("This invitation was withdrawn or replaced by a newer one.")
+        invitee = User.objects.select_for_update().filter(email=delegation.email).first()
+        if invitee is None:
+            raise GratitudeError("This invitation was withdrawn or replaced by a newer one.")
+        if invitee.has_usable_password():
+            raise GratitudeError("This address already has an account: log in to accept the invitation.")
+        if not display_name.strip():
+            raise GratitudeError("display_name: say what your name is")
+        invitee.display_name = display_name.strip()[:120]
+        try:
+            validate_password(password, invitee)
+        except ValidationError as exc:
+            raise GratitudeError(f"password: {exc.messages[0]}") from exc
+        invitee.set_password(password)
+        invitee.save(update_fields=["display_name", "password"])
+        quiet_delegate_accept(token=token, by=invitee)
+    return invitee
+
+
+def quiet_delegate_revoke(*, delegation: QuietDelegate, by: User) -> QuietDelegate:
+    """End a delegation: by the person who named the delegate, or by the delegate stepping down. From then
+    on they may not switch quiet mode, must-go messages stop going to them, and an unanswered invitation's
+    link stops working (its mail, if still queued, is never sent). Idempotent."""
+
+    with transaction.atomic():
+        locked = QuietDelegate.objects.select_for_update().get(pk=delegation.pk)
+        if by.pk not in (locked.user_id, locked.delegate_id):
+            raise PermissionDenied("Only the person who named this delegate, or the delegate, may end it.")
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+    return locked
+
+
+def quiet_delegate_token_matches(*, delegation: QuietDelegate, invited_at: int) -> bool:
+    """A link opens only the invitation it was made for: not one re-sent (or withdrawn) since."""
+    from gratitude.accounts.tokens import invitation_stamp
+
+    return delegation.revoked_at is None and invitation_stamp(delegation) == invited_at

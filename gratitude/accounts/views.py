@@ -1,4 +1,5 @@
-"""Sign up, verify an address, log in and out, reset a forgotten password."""
+"""Sign up, verify an address, log in and out, reset a forgotten password; the person's preferences about
+mail: categories, occasion opt-outs, quiet mode and the people they trust with it (docs/quiet-mode.md)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,23 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from gratitude.accounts import services
-from gratitude.accounts.forms import PasswordResetRequestForm, SignupForm
+from gratitude.accounts import selectors, services
+from gratitude.accounts.forms import (
+    OccasionOptOutsForm,
+    PasswordResetRequestForm,
+    QuietDelegateForm,
+    QuietModeForm,
+    SignupForm,
+)
 from gratitude.accounts.models import User
-from gratitude.core.errors import GratitudeError
+from gratitude.core.errors import GratitudeError, PermissionDenied
+from gratitude.notifications.occasions import occasion_opt_outs_set, opt_outs_of
+
+
+def _person(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # every view that calls this is login_required
+    return user
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -87,16 +101,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @login_required
 def mail_preferences(request: HttpRequest) -> HttpResponse:
-    """Which categories of mail this person gets. Transactional mail (their own requests) always comes."""
-    from gratitude.notifications.suppression import (
-        category_resubscribe,
-        category_unsubscribe,
-        unsubscribed_categories,
-    )
-    from gratitude.notifications.unsubscribe import UNSUBSCRIBABLE, choice_for
+    """Which categories of mail this person gets, and which occasions they never want to hear about.
+    Transactional mail (their own requests) always comes."""
+    from gratitude.notifications.suppression import category_resubscribe, category_unsubscribe
+    from gratitude.notifications.unsubscribe import choice_for
 
-    user = request.user
-    assert isinstance(user, User)
+    user = _person(request)
     if request.method == "POST":
         choice = choice_for(request.POST.get("category", ""))
         if choice is None:
@@ -108,6 +118,152 @@ def mail_preferences(request: HttpRequest) -> HttpResponse:
             category_resubscribe(user=user, category=choice.category)
             messages.success(request, f"You get {choice.label.lower()} again.")
         return redirect("accounts:mail_preferences")
+    return _preferences_page(request, user)
+
+
+def _preferences_page(
+    request: HttpRequest, user: User, *, occasions_form: OccasionOptOutsForm | None = None, status: int = 200
+) -> HttpResponse:
+    from gratitude.notifications.suppression import unsubscribed_categories
+    from gratitude.notifications.unsubscribe import UNSUBSCRIBABLE
+
     stopped = unsubscribed_categories(user=user)
     choices = [{"choice": choice, "on": choice.category not in stopped} for choice in UNSUBSCRIBABLE]
-    return render(request, "accounts/mail_preferences.html", {"choices": choices})
+    if occasions_form is None:
+        occasions_form = OccasionOptOutsForm(initial={"occasions": sorted(opt_outs_of(user))})
+    return render(
+        request,
+        "accounts/mail_preferences.html",
+        {"choices": choices, "occasions_form": occasions_form, "quiet": user.quiet_since is not None},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def occasion_opt_outs(request: HttpRequest) -> HttpResponse:
+    """ "Never send me anything about ...": the whole set of ticked occasions, each time."""
+    user = _person(request)
+    form = OccasionOptOutsForm(request.POST)
+    if not form.is_valid():
+        return _preferences_page(request, user, occasions_form=form, status=400)
+    occasion_opt_outs_set(user=user, occasions=form.cleaned_data["occasions"])
+    messages.success(request, "Saved. We never send you anything about the occasions you ticked.")
+    return redirect("accounts:mail_preferences")
+
+
+# --- Quiet mode and trusted delegates (issue 7, docs/quiet-mode.md) ------------------------------------
+#
+# One button each way, no question asked: the optional note is never required, and nothing here asks
+# "are you sure?". The confirmation says what is now quiet and offers the one button that undoes it.
+
+
+@login_required
+def quiet(request: HttpRequest) -> HttpResponse:
+    return _quiet_page(request, _person(request))
+
+
+def _quiet_page(
+    request: HttpRequest,
+    user: User,
+    *,
+    quiet_form: QuietModeForm | None = None,
+    delegate_form: QuietDelegateForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "accounts/quiet.html",
+        {
+            "quiet_form": quiet_form or QuietModeForm(),
+            "delegate_form": delegate_form or QuietDelegateForm(),
+            "delegates": selectors.quiet_delegates_of(user=user),
+            "trusting": selectors.people_trusting(user=user),
+        },
+        status=status,
+    )
+
+
+@login_required
+def quiet_on(request: HttpRequest) -> HttpResponse:
+    """POST switches quiet mode on; GET is the calm page that says so (and offers the way back)."""
+    user = _person(request)
+    if request.method == "POST":
+        form = QuietModeForm(request.POST)
+        if not form.is_valid():
+            return _quiet_page(request, user, quiet_form=form, status=400)
+        services.quiet_mode_enable(user=user, reason=form.cleaned_data["reason"])
+        return redirect("accounts:quiet_on")
+    if user.quiet_since is None:
+        return redirect("accounts:quiet")
+    return render(request, "accounts/quiet_on.html")
+
+
+@login_required
+@require_POST
+def quiet_off(request: HttpRequest) -> HttpResponse:
+    services.quiet_mode_disable(user=_person(request))
+    messages.success(
+        request, "Quiet mode is off. New events bring messages again; nothing from the quiet time is sent."
+    )
+    return redirect("accounts:quiet")
+
+
+@login_required
+@require_POST
+def quiet_delegate_invite(request: HttpRequest) -> HttpResponse:
+    user = _person(request)
+    form = QuietDelegateForm(request.POST)
+    if form.is_valid():
+        try:
+            delegation = services.quiet_delegate_invite(user=user, **form.cleaned_data)
+        except GratitudeError as exc:
+            field, _, text = str(exc).partition(": ")
+            if field in form.fields and text:
+                form.add_error(field, text)
+            else:
+                form.add_error(None, str(exc))
+        else:
+            if delegation.accepted_at is not None:
+                messages.success(request, f"Saved your choice for {delegation.email}.")
+            else:
+                messages.success(request, f"We asked {delegation.email} to accept.")
+            return redirect("accounts:quiet")
+    return _quiet_page(request, user, delegate_form=form, status=400)
+
+
+@login_required
+@require_POST
+def quiet_delegate_revoke(request: HttpRequest, delegation_id: int) -> HttpResponse:
+    """The person withdraws someone they named, or a delegate steps down."""
+    user = _person(request)
+    delegation = selectors.quiet_delegate_for(user=user, delegation_id=delegation_id)
+    services.quiet_delegate_revoke(delegation=delegation, by=user)
+    if delegation.user_id == user.pk:
+        messages.success(request, f"{delegation.email} can no longer switch quiet mode for you.")
+    else:
+        messages.success(request, f"You no longer switch quiet mode for {delegation.user.name}.")
+    return redirect("accounts:quiet")
+
+
+@login_required
+@require_POST
+def quiet_for(request: HttpRequest, person_id: int) -> HttpResponse:
+    """A trusted delegate switches quiet mode on or off for the person who named them."""
+    user = _person(request)
+    person = selectors.person_trusting(user=user, person_id=person_id)
+    action = request.POST.get("action")
+    try:
+        if action == "on":
+            services.quiet_mode_enable(user=person, by=user)
+            messages.success(
+                request, f"Quiet mode is on for {person.name}: no messages about any registry reach them."
+            )
+        elif action == "off":
+            services.quiet_mode_disable(user=person, by=user)
+            messages.success(request, f"Quiet mode is off for {person.name}.")
+        else:
+            return HttpResponseBadRequest("Unknown action")
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect("accounts:quiet")

@@ -1,6 +1,6 @@
 """What the gifts domain's mail needs from it: who may receive it, how many may, and what it says.
 
-Declared as the `gift_alert`, `gift_receipt` and `reservation_reminder` kinds in
+Declared as the `gift_alert`, `gift_receipt`, `reservation_reminder` and `reservation_released` kinds in
 gratitude/notifications/kinds.py.
 """
 
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 def gift_alert_provenance(row: Notification) -> Refusal | None:
     """The gift exists, is active, and the recipient is an alert-enabled member of its registry now."""
     from gratitude.gifts.models import GiftState
-    from gratitude.registries.models import AlertPreference, FormerMember, RegistryMember
+    from gratitude.registries.membership import departures_since, member_for
+    from gratitude.registries.models import AlertPreference
 
     gift = row.gift
     if gift is None:
@@ -34,12 +35,12 @@ def gift_alert_provenance(row: Notification) -> Refusal | None:
         return Refusal("registry_mismatch", breach=True)
     if gift.state != GiftState.ACTIVE:
         return Refusal("gift_cancelled")
-    member = RegistryMember.objects.filter(registry_id=gift.registry_id, user_id=row.recipient_id).first()
+    member = member_for(registry_id=gift.registry_id, user_id=row.recipient_id)
     if member is None:
         # Someone who left after the row was written is a normal change; anyone else never belonged.
-        left_since = FormerMember.objects.filter(
-            registry_id=gift.registry_id, user_id=row.recipient_id, left_at__gte=row.created_at
-        ).exists()
+        left_since = departures_since(
+            registry_id=gift.registry_id, since=row.created_at, user_id=row.recipient_id
+        )
         return Refusal("member_left") if left_since else Refusal("not_a_member", breach=True)
     if member.alerts == AlertPreference.OFF:
         return Refusal("alerts_off")
@@ -52,15 +53,14 @@ def gift_alert_provenance(row: Notification) -> Refusal | None:
 
 def gift_alert_recipients_per_trigger(row: Notification) -> int:
     """Everyone who is, or was since the gift, a member of the gift's registry."""
-    from gratitude.registries.models import FormerMember, RegistryMember
+    from gratitude.registries.membership import departures_since, member_count
 
     if row.gift is None:
         return 0
-    current = RegistryMember.objects.filter(registry_id=row.gift.registry_id).count()
-    former = FormerMember.objects.filter(
-        registry_id=row.gift.registry_id, left_at__gte=row.gift.created_at
-    ).count()
-    return current + former
+    registry_id = row.gift.registry_id
+    return member_count(registry_id=registry_id) + departures_since(
+        registry_id=registry_id, since=row.gift.created_at
+    )
 
 
 def gift_alert_context(rows: list[Notification]) -> dict[str, Any]:
@@ -171,4 +171,59 @@ def reservation_reminder_context(rows: list[Notification]) -> dict[str, Any]:
         "registry": reservation.item.registry,
         "giver_name": reservation.giver_name,
         "hold_url": site_link(reverse("gifts:reservation", args=[reservation.token])),
+    }
+
+
+# --- A hold released because the registry stepped back (paused, or its owner in quiet mode) ---------
+
+_RELEASED_KEY = re.compile(r"^reservation_released:reservation:(\d+)$")
+
+
+def _released_reservation_for(row: Notification) -> Reservation | None:
+    from gratitude.gifts.models import Reservation
+
+    reservation_id = _id_in_key(_RELEASED_KEY, row)
+    if reservation_id is None:
+        return None
+    return Reservation.objects.select_related("item__registry").filter(pk=reservation_id).first()
+
+
+def reservation_released_provenance(row: Notification) -> Refusal | None:
+    """The hold exists, its giver asked for mail about it at this account, and it was released when the
+    registry stepped back (not by the giver, not before): only gifts.services writes such a release."""
+    from gratitude.gifts.models import ReservationState
+    from gratitude.gifts.services import registry_stepped_back_since
+
+    reservation = _released_reservation_for(row)
+    if reservation is None or row.gift_id is not None:
+        return Refusal("no_reservation", breach=True)
+    registry = reservation.item.registry
+    if row.registry_id != registry.pk:
+        return Refusal("registry_mismatch", breach=True)
+    if reservation.reminder_to_id is None or reservation.reminder_to_id != row.recipient_id:
+        return Refusal("not_requested", breach=True)
+    if reservation.state != ReservationState.RELEASED or reservation.ended_at is None:
+        return Refusal("not_released", breach=True)
+    since = registry_stepped_back_since(registry=registry)
+    if since is None:
+        # Resumed before this went out: the hold is gone either way, but the registry is open again and
+        # the giver can simply find it; a notice about a pause that is over would only confuse.
+        return Refusal("registry_resumed")
+    if reservation.ended_at < since:
+        # Released before the registry stepped back: by the giver, who needs no notice of their own act.
+        return Refusal("released_by_giver", breach=True)
+    if not row.recipient.is_active:
+        return Refusal("recipient_inactive")
+    return None
+
+
+def reservation_released_context(rows: list[Notification]) -> dict[str, Any]:
+    reservation = _released_reservation_for(rows[0])
+    assert reservation is not None  # provenance has checked the row before rendering
+    # Deliberately no link: the list is not open now, and the message asks nothing of the giver.
+    return {
+        "reservation": reservation,
+        "item": reservation.item,
+        "registry": reservation.item.registry,
+        "giver_name": reservation.giver_name,
     }

@@ -6,7 +6,7 @@ the last unit cannot both get it. See docs/registries.md.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from django.utils import timezone
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied
 from gratitude.gifts.models import Gift, GiftSource, GiftState, Reservation, ReservationState
-from gratitude.registries.locks import lock_item
+from gratitude.registries.locks import lock_item, lock_items
 from gratitude.registries.models import Item, Registry, RegistryMember
 from gratitude.registries.selectors import ItemAvailability, item_availability
 from gratitude.registries.services import account_for_address, item_add_off_list
@@ -33,6 +33,9 @@ MAX_ADDRESS = 500
 # this many giver messages (receipts, reminders) to one address a day, whoever typed it.
 GIVER_MAILS_PER_ADDRESS_PER_DAY = 5
 GIVER_MAIL_KINDS = ("gift_receipt", "reservation_reminder")
+# What a giver is told about a registry that stepped back (paused, or its owner in quiet mode): neutral
+# words, no reason, nothing asked of them (docs/quiet-mode.md).
+STEPPED_BACK = "This registry isn't taking gifts right now. There is nothing you need to do."
 
 
 def _check_quantity(quantity: int) -> None:
@@ -98,6 +101,7 @@ def _create_gift(
     recorded_by: User | None = None,
 ) -> Gift:
     """Write the gift, its alerts and, if the giver asked, their receipt. The caller holds the item lock."""
+    from gratitude.notifications.care import suppress_queued
     from gratitude.notifications.services import (
         notification_enqueue_gift_alerts,
         notification_enqueue_gift_receipt,
@@ -124,6 +128,9 @@ def _create_gift(
     notification_enqueue_gift_alerts(gift=gift)
     if receipt_to is not None:
         notification_enqueue_gift_receipt(gift=gift)
+    # A gift on a paused registry, or for someone in quiet mode, lands on the Thank You List silently: its
+    # alerts are written (so the outbox says why none went) and cancelled at once (docs/quiet-mode.md).
+    suppress_queued(gift=gift)
     return gift
 
 
@@ -321,6 +328,9 @@ def reservation_create(
     with transaction.atomic():
         item = lock_item(item.pk)
         _check_on_the_list(item)
+        if registry_stepped_back_since(registry=item.registry) is not None:
+            # Its holds were all released when it stepped back; a new one would only wait in vain.
+            raise GratitudeError(STEPPED_BACK)
         if item.group_gift:
             raise GratitudeError(f"“{item.title}” is a group gift: contribute toward it instead.")
         wanted = item_availability(item=item).still_wanted
@@ -382,6 +392,8 @@ def reservation_fulfil(
         if locked.state == ReservationState.FULFILLED:
             raise GratitudeError("You already recorded this gift. Thank you!")
         if locked.state == ReservationState.RELEASED:
+            if registry_stepped_back_since(registry=item.registry) is not None:
+                raise GratitudeError(STEPPED_BACK)
             raise GratitudeError("You released this hold. Open the list to give something.")
         _check_on_the_list(item)
         wanted = _wanted_besides(item_availability(item=item), locked)
@@ -401,3 +413,44 @@ def reservation_fulfil(
             send_receipt=send_receipt,
             reservation=locked,
         )
+
+
+def registry_stepped_back_since(*, registry: Registry) -> datetime | None:
+    """When the registry stepped back (paused, or an owner in quiet mode), or None while it has not: the
+    moment givers stop seeing it and its holds are released (docs/quiet-mode.md)."""
+    from gratitude.registries.models import MemberRole
+
+    quiet_owners = RegistryMember.objects.filter(
+        registry_id=registry.pk, role=MemberRole.OWNER, user__quiet_since__isnull=False
+    ).values_list("user__quiet_since", flat=True)
+    times = [when for when in [registry.paused_at, *quiet_owners] if when is not None]
+    return min(times) if times else None
+
+
+def reservations_release_for_step_back(*, registry: Registry) -> list[Reservation]:
+    """Release every hold on a registry that stepped back (paused, or its owner in quiet mode): the
+    registrants asked for quiet, and a giver should not keep waiting on a list they can no longer open.
+
+    Givers who asked for mail about their hold are told, once, in neutral words (`reservation_released`);
+    the others simply find the hold ended. Called by registry_pause and quiet_mode_enable inside their
+    transaction; idempotent. Returns the holds it released.
+    """
+    from gratitude.notifications.services import notification_enqueue_reservation_released
+
+    if registry_stepped_back_since(registry=registry) is None:
+        raise GratitudeError("Only the holds of a paused or quiet registry are released this way.")
+    with transaction.atomic():
+        held = Reservation.objects.filter(item__registry_id=registry.pk, state=ReservationState.HELD)
+        # Items first, then reservations, both in primary-key order: the order reservation_release uses.
+        lock_items(sorted(set(held.values_list("item_id", flat=True))))
+        released = list(held.select_for_update().order_by("pk"))
+        now = timezone.now()
+        for reservation in released:
+            # A hold that already lapsed no longer stood between the giver and anything: nothing to say.
+            was_current = reservation.is_current()
+            reservation.state = ReservationState.RELEASED
+            reservation.ended_at = now
+            reservation.save(update_fields=["state", "ended_at"])
+            if was_current and reservation.reminder_to_id is not None:
+                notification_enqueue_reservation_released(reservation=reservation)
+    return released

@@ -44,6 +44,9 @@ def shared_registry(request: HttpRequest, share_key: str) -> HttpResponse:
     registry = selectors.registry_for_share_key(share_key=share_key)
     if registry is None:
         return _link_not_found(request)
+    if selectors.registry_is_stepped_back(registry=registry):
+        # Paused, or its owner is in quiet mode (docs/quiet-mode.md): a few neutral words, nothing more.
+        return render(request, "gifts/registry_resting.html")
     key = registry.share_key
     links = {
         "give": url_for_each("gifts:give", [key, ITEM]),

@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Count
 
 from gratitude.notifications.kinds import Kind
 from gratitude.notifications.models import Notification, NotificationState
@@ -52,15 +53,27 @@ def _per_trigger_excess(kind: Kind, rows: list[Notification]) -> str | None:
     by_trigger: dict[str, list[Notification]] = defaultdict(list)
     for row in rows:
         by_trigger[kind.trigger_key(row)].append(row)
+    live_per_gift = _live_rows_per_gift(kind, rows)
     for key, trigger_rows in by_trigger.items():
         sample = trigger_rows[0]
         if kind.trigger == "gift" and sample.gift_id is not None:
-            live = Notification.objects.filter(
-                kind=kind.name, gift_id=sample.gift_id, state__in=_LIVE
-            ).count()
+            live = live_per_gift.get(sample.gift_id, 0)
         else:
             live = len(trigger_rows)
         allowed = settings.GRATITUDE_BLAST_K * max(1, kind.recipients_per_trigger(sample))
         if live > allowed:
             return f"{live} {kind.name} rows for one trigger ({key}); at most {allowed} may exist"
     return None
+
+
+def _live_rows_per_gift(kind: Kind, rows: list[Notification]) -> dict[int, int]:
+    """Every live row of this kind for each gift in the batch (not only the batch's), in one query."""
+    if kind.trigger != "gift":
+        return {}
+    gift_ids = {row.gift_id for row in rows if row.gift_id is not None}
+    counts = (
+        Notification.objects.filter(kind=kind.name, gift_id__in=gift_ids, state__in=_LIVE)
+        .values_list("gift_id")
+        .annotate(live=Count("pk"))
+    )
+    return dict(counts)

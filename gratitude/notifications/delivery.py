@@ -25,12 +25,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks_db.utils import exclusive_transaction
 
-from gratitude.notifications import blast_radius, guards, pacing
+from gratitude.notifications import batch_facts, blast_radius, guards, pacing
 from gratitude.notifications.faults import fault_point
 from gratitude.notifications.kinds import Kind, kind_named
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.notifications.rendering import build_email, render
-from gratitude.operations.services import breaker_trip
 
 logger = logging.getLogger("gratitude.notifications")
 
@@ -96,35 +95,102 @@ def claim_due(
 
 def _settle(row_id: int, worker_id: str, **changes: object) -> bool:
     """Record the outcome only while we still hold the lease (a fence against a slow, expired worker)."""
-    updated = Notification.objects.filter(
-        pk=row_id, state=NotificationState.SENDING, lease_owner=worker_id
+    return _settle_many([row_id], worker_id, **changes) == 1
+
+
+def _settle_many(row_ids: list[int], worker_id: str, **changes: object) -> int:
+    updated: int = Notification.objects.filter(
+        pk__in=row_ids, state=NotificationState.SENDING, lease_owner=worker_id
     ).update(lease_owner="", lease_expires_at=None, updated_at=timezone.now(), **changes)
     # update() skips auto_now, so updated_at is set by hand: "suppressed in the last hour" reads it.
-    return updated == 1
+    return updated
 
 
-def deliver_claimed(*, row_ids: list[int], worker_id: str) -> DeliveryStats:
-    """Deliver rows this worker has leased: blast-radius check per kind, guards per row, pacing and one
-    message per group (one recipient, one registry, one kind)."""
+@dataclass
+class _Ready:
+    """A group that passed the guards and pacing: one message to `address`."""
+
+    kind: Kind
+    rows: list[Notification]
+    address: str
+
+
+@dataclass
+class _Batch:
+    """One claimed batch on its way out: the lease we hold on it, and outcomes waiting to be written."""
+
+    worker_id: str
+    lease_until: datetime
+    # (state, reason, due_at) -> row ids: rows that will not be sent now, written with one UPDATE each.
+    outcomes: dict[tuple[str, str, datetime | None], list[int]] = field(default_factory=dict)
+
+    def decide(self, row: Notification, state: str, reason: str, due_at: datetime | None = None) -> None:
+        self.outcomes.setdefault((state, reason, due_at), []).append(row.pk)
+
+    def write_outcomes(self) -> None:
+        for (state, reason, due_at), ids in self.outcomes.items():
+            extra: dict[str, object] = {"due_at": due_at} if due_at is not None else {}
+            _settle_many(ids, self.worker_id, state=state, reason=reason, **extra)
+        self.outcomes.clear()
+
+
+_OUTCOME_OF_STATE = {
+    NotificationState.HELD: "held",
+    NotificationState.SUPPRESSED: "suppressed",
+    NotificationState.PENDING: "deferred",
+}
+
+
+def deliver_claimed(*, row_ids: list[int], worker_id: str, batch_was_full: bool = True) -> DeliveryStats:
+    """Deliver rows this worker has leased: blast radius per kind, then guards and pacing for every row
+    with the batch's facts (batch_facts.py), then one message per group (one recipient, one registry, one
+    kind), each re-checked if the facts have aged and sent only while we still hold its lease."""
     stats = DeliveryStats()
     rows = _load_leased(row_ids, worker_id)
     if not rows:
         return stats
-    rows += _claim_companions(rows, worker_id)
+    if batch_was_full:
+        rows += _claim_companions(rows, worker_id)
     fault_point("after_claim")
-    connection = get_connection()
-    try:
+    batch = _Batch(worker_id=worker_id, lease_until=min(_lease_of(row) for row in rows))
+    with batch_facts.facts_for(rows) as facts:
+        ready: list[_Ready] = []
         for kind_name, kind_rows in _by_kind(rows).items():
             kind = kind_named(kind_name)
             if kind is not None:
                 excess = blast_radius.excess_in(kind=kind, rows=kind_rows, now=timezone.now())
                 if excess is not None:
-                    breaker_trip(kind=kind.name, reason=f"blast radius: {excess}")
+                    guards.trip_breaker(kind=kind.name, reason=f"blast radius: {excess}")
             for group in _groups(kind, kind_rows):
-                _deliver_group(kind, group, worker_id, connection, stats)
-    finally:
-        connection.close()
+                decided = _decide_group(kind, group, batch, stats)
+                if decided is not None:
+                    ready.append(decided)
+        batch.write_outcomes()
+        connection = get_connection()
+        try:
+            for message in ready:
+                if facts.stale:
+                    # The answers are over a second old (a slow SMTP server): ask again before sending.
+                    facts.refresh_if_stale()
+                    rechecked = _decide_group(message.kind, message.rows, batch, stats)
+                    batch.write_outcomes()
+                    if rechecked is None:
+                        continue
+                    message = rechecked
+                elif message.kind.name in facts.halted_here:
+                    for row in message.rows:
+                        batch.decide(row, NotificationState.HELD, "halted: breaker tripped in this batch")
+                        stats.note(row.pk, "held")
+                    batch.write_outcomes()
+                    continue
+                _send(message, batch, connection, stats)
+        finally:
+            connection.close()
     return stats
+
+
+def _lease_of(row: Notification) -> datetime:
+    return row.lease_expires_at or timezone.now()
 
 
 def _load_leased(row_ids: list[int], worker_id: str) -> list[Notification]:
@@ -136,17 +202,26 @@ def _load_leased(row_ids: list[int], worker_id: str) -> list[Notification]:
 
 
 def _claim_companions(rows: list[Notification], worker_id: str) -> list[Notification]:
-    """For kinds that coalesce, also lease the other due rows of each group, so a burst that one task
-    woke up for goes as one message rather than one message and a later digest."""
-    held = {row.pk for row in rows}
-    extra: list[int] = []
-    groups = {(r.kind, r.recipient_id, r.registry_id) for r in rows}
-    for kind_name, recipient_id, registry_id in groups:
-        kind = kind_named(kind_name)
-        if kind is None or not kind.pacing.coalesces:
-            continue
-        same_group = Q(kind=kind_name, recipient_id=recipient_id, registry_id=registry_id) & ~Q(pk__in=held)
-        extra += claim_due(worker_id=worker_id, limit=CLAIM_BATCH, among=same_group)
+    """For kinds that coalesce, also lease the other due rows of each group, so a burst that a full batch
+    cut in two goes as one message rather than one message and a later digest."""
+    groups = {
+        (r.kind, r.recipient_id, r.registry_id)
+        for r in rows
+        if (kind := kind_named(r.kind)) is not None and kind.pacing.coalesces
+    }
+    if not groups:
+        return []
+    # One plain read finds the candidates (usually none); only those are then claimed.
+    candidates = (
+        Notification.objects.filter(_claimable(timezone.now()))
+        .filter(kind__in={g[0] for g in groups}, recipient_id__in={g[1] for g in groups})
+        .exclude(pk__in=[row.pk for row in rows])
+        .values_list("pk", "kind", "recipient_id", "registry_id")
+    )
+    wanted = [pk for pk, *group in candidates if tuple(group) in groups]
+    if not wanted:
+        return []
+    extra = claim_due(worker_id=worker_id, limit=CLAIM_BATCH, among=Q(pk__in=wanted))
     return _load_leased(extra, worker_id) if extra else []
 
 
@@ -166,58 +241,62 @@ def _groups(kind: Kind | None, rows: list[Notification]) -> list[list[Notificati
     return list(grouped.values())
 
 
-def _deliver_group(
-    kind: Kind | None, group: list[Notification], worker_id: str, connection: Any, stats: DeliveryStats
-) -> None:
+def _decide_group(
+    kind: Kind | None, group: list[Notification], batch: _Batch, stats: DeliveryStats
+) -> _Ready | None:
+    """Guards per row, then pacing for the rows that may go. Rows that may not are noted on `batch`."""
     ready: list[Notification] = []
+    address = ""
     for row in group:
         verdict = guards.check(row)
         if verdict.action == guards.Action.HOLD:
-            _settle(row.pk, worker_id, state=NotificationState.HELD, reason=verdict.reason)
+            batch.decide(row, NotificationState.HELD, verdict.reason)
             stats.note(row.pk, "held")
         elif verdict.action == guards.Action.SUPPRESS:
-            _settle(row.pk, worker_id, state=NotificationState.SUPPRESSED, reason=verdict.reason)
+            batch.decide(row, NotificationState.SUPPRESSED, verdict.reason)
             stats.note(row.pk, "suppressed")
         else:
             ready.append(row)
+            address = verdict.address or row.recipient.email
     if not ready:
-        return
+        return None
     assert kind is not None  # guards suppress rows of undeclared kinds
     deferral = pacing.defer_group(kind=kind, rows=ready, now=timezone.now())
     if deferral is not None:
         for row in ready:
-            _settle(
-                row.pk,
-                worker_id,
-                state=NotificationState.PENDING,
-                due_at=deferral.until,
-                reason=deferral.reason,
-            )
+            batch.decide(row, NotificationState.PENDING, deferral.reason, deferral.until)
             stats.note(row.pk, "deferred")
-        return
-    _send(kind, ready, worker_id, connection, stats)
+        return None
+    return _Ready(kind=kind, rows=ready, address=address)
 
 
-def _send(
-    kind: Kind, rows: list[Notification], worker_id: str, connection: Any, stats: DeliveryStats
-) -> None:
-    rows = _renew_leases(rows, worker_id)
+def _count_attempt(row_ids: list[int], worker_id: str) -> None:
+    """One attempt more, written before the message is handed to SMTP: a worker that dies mid-send still
+    spends the row's retry budget, so a message that kills workers cannot loop forever."""
+    Notification.objects.filter(
+        pk__in=row_ids, state=NotificationState.SENDING, lease_owner=worker_id
+    ).update(attempts=F("attempts") + 1)
+
+
+def _send(group: _Ready, batch: _Batch, connection: Any, stats: DeliveryStats) -> None:
+    kind, address = group.kind, group.address
+    rows = _still_ours(group.rows, batch)
     if not rows:
         return
     lead = rows[0]
+    worker_id = batch.worker_id
     try:
         rendered = render(rows, kind)
-        email = build_email(lead, kind, rendered)
+        email = build_email(lead, kind, rendered, to=address)
     except Exception as exc:
         # A template or context bug affects every row of the kind: stop the kind, keep the rows.
         logger.exception("rendering %s failed", lead.reference)
-        breaker_trip(kind=kind.name, reason=f"rendering failed on row {lead.reference}: {exc!r}"[:480])
+        guards.trip_breaker(kind=kind.name, reason=f"rendering failed on row {lead.reference}: {exc!r}"[:480])
+        _settle_many([row.pk for row in rows], worker_id, state=NotificationState.HELD, reason="render_error")
         for row in rows:
-            _settle(row.pk, worker_id, state=NotificationState.HELD, reason="render_error")
             stats.note(row.pk, "held")
         return
-    ids = [row.pk for row in rows]
-    Notification.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
+    _count_attempt([row.pk for row in rows], worker_id)
     attempts = max(row.attempts for row in rows) + 1
     try:
         # Opening it ourselves keeps one SMTP session for the whole batch (send_messages closes a
@@ -234,35 +313,42 @@ def _send(
     # The one duplicate window (SAFETY.md promise 7): the server accepted, and we die before recording.
     # The lease expires and another worker re-sends. docs/notifications.md measures this window.
     fault_point("after_accept")
-    sent_at = timezone.now()
+    sent = {
+        "state": NotificationState.SENT,
+        "reason": "" if len(rows) == 1 else f"digest of {len(rows)}",
+        "sent_at": timezone.now(),
+        "sent_to": address,
+        "subject": rendered.subject[:300],
+        "message_id": str(email.extra_headers["Message-ID"]),
+    }
+    # The lead row keeps what went out, for the recipient's notification centre (one UPDATE per message).
+    _settle_many([lead.pk], worker_id, body_text=rendered.text, body_html=rendered.html, **sent)
+    if len(rows) > 1:
+        _settle_many([row.pk for row in rows[1:]], worker_id, **sent)
     for row in rows:
-        _settle(
-            row.pk,
-            worker_id,
-            state=NotificationState.SENT,
-            reason="" if len(rows) == 1 else f"digest of {len(rows)}",
-            sent_at=sent_at,
-            sent_to=lead.recipient.email,
-            subject=rendered.subject[:300],
-            message_id=str(email.extra_headers["Message-ID"]),
-        )
         stats.note(row.pk, "sent")
     stats.messages += 1
     fault_point("after_record")
 
 
-def _renew_leases(rows: list[Notification], worker_id: str) -> list[Notification]:
-    """Extend the lease on rows we still hold; drop any another worker has re-claimed meanwhile (a slow
-    batch whose lease expired), so two workers never both send one row."""
+def _still_ours(rows: list[Notification], batch: _Batch) -> list[Notification]:
+    """The rows of a group we may send. While more than half of the lease is left, no other worker can
+    have taken them (a claim needs an expired lease), so no query is needed; past that, extend the lease
+    on every row we still hold and drop any another worker has re-claimed (a slow batch), so two workers
+    never both send one row."""
+    now = timezone.now()
+    lease = timedelta(seconds=settings.GRATITUDE_LEASE_SECONDS)
+    if now < batch.lease_until - lease / 2:
+        return rows
     ids = [row.pk for row in rows]
-    until = timezone.now() + timedelta(seconds=settings.GRATITUDE_LEASE_SECONDS)
+    until = now + lease
     with transaction.atomic():
         Notification.objects.filter(
-            pk__in=ids, state=NotificationState.SENDING, lease_owner=worker_id
+            pk__in=ids, state=NotificationState.SENDING, lease_owner=batch.worker_id
         ).update(lease_expires_at=until)
         still_ours = set(
             Notification.objects.filter(
-                pk__in=ids, state=NotificationState.SENDING, lease_owner=worker_id
+                pk__in=ids, state=NotificationState.SENDING, lease_owner=batch.worker_id
             ).values_list("pk", flat=True)
         )
     return [row for row in rows if row.pk in still_ours]
@@ -310,11 +396,5 @@ def _record_failure(
 
 def deliver_due(*, worker_id: str, limit: int = CLAIM_BATCH) -> DeliveryStats:
     """Claim and deliver one batch of due rows."""
-    return deliver_claimed(row_ids=claim_due(worker_id=worker_id, limit=limit), worker_id=worker_id)
-
-
-def deliver_one(*, notification_id: int, worker_id: str) -> str:
-    """Deliver one row if it is due and unclaimed (the task path); otherwise leave it to the sweep."""
-    ids = claim_due(worker_id=worker_id, limit=1, only_id=notification_id)
-    stats = deliver_claimed(row_ids=ids, worker_id=worker_id)
-    return stats.outcomes.get(notification_id, "not_due_or_taken")
+    ids = claim_due(worker_id=worker_id, limit=limit)
+    return deliver_claimed(row_ids=ids, worker_id=worker_id, batch_was_full=len(ids) >= limit)

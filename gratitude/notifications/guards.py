@@ -1,5 +1,5 @@
 """The send-time guard chain for one row: send controls -> provenance -> suppression -> unsubscribed
-category -> allowlist.
+category -> care (quiet mode, paused registry, occasion opt-outs) -> allowlist.
 
 Each guard looks at the row as the world is *now*, not as it was when the row was queued. The first
 guard that objects decides the row's fate; pacing (pacing.py) then applies to the rows that may go, as a
@@ -17,9 +17,12 @@ from enum import Enum
 
 from django.conf import settings
 
+from gratitude.accounts.models import normalize_email_address
+from gratitude.notifications import batch_facts, care, occasions
 from gratitude.notifications.kinds import kind_named
-from gratitude.notifications.models import Notification
+from gratitude.notifications.models import Notification, SuppressedAddress
 from gratitude.notifications.suppression import is_unsubscribed, suppression_reason_for
+from gratitude.operations.models import ALL_KINDS, SendControl
 from gratitude.operations.selectors import halt_for
 from gratitude.operations.services import breaker_trip
 
@@ -38,6 +41,8 @@ class Verdict:
     action: Action
     reason: str = ""
     until: datetime | None = None
+    # Where a SEND goes when not to the row's recipient: a quiet person's trusted delegate (care.py).
+    address: str | None = None
 
 
 SEND = Verdict(Action.SEND)
@@ -47,32 +52,89 @@ def check(row: Notification) -> Verdict:
     kind = kind_named(row.kind)
     if kind is None:
         # A row of a kind nobody declared was not written by any service of ours.
-        breaker_trip(kind=row.kind, reason=f"undeclared kind on row {row.reference}")
+        trip_breaker(kind=row.kind, reason=f"undeclared kind on row {row.reference}")
         return Verdict(Action.SUPPRESS, "undeclared_kind")
 
-    halt = halt_for(kind=row.kind)
+    halt = halt_reason(row.kind)
     refusal = kind.provenance(row)
     if refusal is not None and refusal.breach:
         # Even while halted: a row that should never exist is suppressed, so a resume cannot release it.
-        breaker_trip(kind=kind.name, reason=f"provenance failed ({refusal.reason}) on row {row.reference}")
+        trip_breaker(kind=kind.name, reason=f"provenance failed ({refusal.reason}) on row {row.reference}")
         return Verdict(Action.SUPPRESS, refusal.reason)
     if halt is not None:
-        return Verdict(Action.HOLD, f"halted: {halt.reason}"[:200])
+        return Verdict(Action.HOLD, f"halted: {halt}"[:200])
     if refusal is not None:
         return Verdict(Action.SUPPRESS, refusal.reason)
 
-    suppressed = suppression_reason_for(address=row.recipient.email)
+    suppressed = _suppression_reason(row.recipient.email)
     if suppressed is not None:
         return Verdict(Action.SUPPRESS, f"suppressed: {suppressed}")
 
     if kind.unsubscribable and is_unsubscribed(user_id=row.recipient_id, category=kind.category):
         return Verdict(Action.SUPPRESS, f"unsubscribed: {kind.category}")
 
-    if not allowlisted(row.recipient.email):
+    # Quiet mode and paused registries (SAFETY.md promise 9): cancelled, never replayed; a message that
+    # must still go may be redirected to the person's trusted delegate.
+    cared = care.verdict_for(row, kind)
+    if cared is not None and cared.action != Action.SEND:
+        return cared
+    opted_out = occasions.opted_out(row, kind)
+    if opted_out is not None:
+        return Verdict(Action.SUPPRESS, opted_out)
+
+    address = cared.address if cared is not None and cared.address else row.recipient.email
+    if address != row.recipient.email:
+        redirected_suppressed = suppression_reason_for(address=address)
+        if redirected_suppressed is not None:
+            return Verdict(Action.SUPPRESS, f"suppressed: {redirected_suppressed}")
+    if not allowlisted(address):
         logger.info("dropped %s to a non-allowlisted address outside prod", row.reference)
         return Verdict(Action.SUPPRESS, "not_allowlisted")
 
-    return SEND
+    return cared if cared is not None else SEND
+
+
+def trip_breaker(*, kind: str, reason: str) -> None:
+    """Trip `kind`'s breaker, and make the rest of this worker's batch see it halted at once. The breaker's
+    quarantine re-checks queued rows outside the batch, so it runs without the batch's facts."""
+    with batch_facts.suspended():
+        breaker_trip(kind=kind, reason=reason)
+    batch_facts.note_halt(kind)
+
+
+def halt_reason(kind: str) -> str | None:
+    """Why `kind` may not send right now (a global or per-kind halt, or a breaker), or None."""
+    facts = batch_facts.current()
+    if facts is None:
+        halt = halt_for(kind=kind)
+        return halt.reason if halt is not None else None
+    if kind in facts.halted_here:
+        return "breaker tripped in this batch"
+    halts = facts.get("halts", _halts_now)
+    control = halts.get(ALL_KINDS) or halts.get(kind)
+    return control.reason if control is not None else None
+
+
+def _halts_now(rows: list[Notification]) -> dict[str, SendControl]:
+    return {control.kind: control for control in SendControl.objects.filter(halted=True)}
+
+
+def _suppression_reason(address: str) -> str | None:
+    facts = batch_facts.current()
+    normalized = normalize_email_address(address)
+    if facts is not None:
+        known = facts.get("suppressed", _suppressions_of_batch)
+        if normalized in known:
+            return known[normalized]
+    return suppression_reason_for(address=address)
+
+
+def _suppressions_of_batch(rows: list[Notification]) -> dict[str, str | None]:
+    """Every recipient address of the batch -> its suppression reason, or None if it may get mail."""
+    addresses = {normalize_email_address(row.recipient.email) for row in rows}
+    known: dict[str, str | None] = dict.fromkeys(addresses)
+    known.update(SuppressedAddress.objects.filter(address__in=addresses).values_list("address", "reason"))
+    return known
 
 
 def allowlisted(address: str) -> bool:

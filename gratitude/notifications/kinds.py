@@ -18,6 +18,8 @@ from gratitude.accounts.notifications import (
     email_verify_provenance,
     password_reset_context,
     password_reset_provenance,
+    quiet_delegate_invitation_context,
+    quiet_delegate_invitation_provenance,
 )
 from gratitude.gifts.notifications import (
     gift_alert_context,
@@ -25,6 +27,8 @@ from gratitude.gifts.notifications import (
     gift_alert_recipients_per_trigger,
     gift_receipt_context,
     gift_receipt_provenance,
+    reservation_released_context,
+    reservation_released_provenance,
     reservation_reminder_context,
     reservation_reminder_provenance,
 )
@@ -226,6 +230,33 @@ REGISTRY_ARCHIVE_NOTICE = Kind(
     pacing=Pacing(respects_quiet_hours=True),
 )
 
+# Quiet mode (docs/quiet-mode.md). A giver who asked for mail about their hold is told, once and in neutral
+# words, that it was released because the registry stepped back. Written only by
+# gifts.services.reservations_release_for_step_back; like the reminder, the giver's own request.
+RESERVATION_RELEASED = Kind(
+    name="reservation_released",
+    category=Category.TRANSACTIONAL,
+    trigger="reservation",
+    provenance=reservation_released_provenance,
+    recipients_per_trigger=_one_recipient,
+    template="reservation_released",
+    context=reservation_released_context,
+    event_backed=True,
+    occasions=("registry",),
+)
+# An invitation to be someone's trusted delegate for quiet mode, caused by that person's own action and
+# speaking of no registry or occasion. Written only by accounts.services.quiet_delegate_invite.
+QUIET_DELEGATE_INVITATION = Kind(
+    name="quiet_delegate_invitation",
+    category=Category.TRANSACTIONAL,
+    trigger="quiet_delegate",
+    provenance=quiet_delegate_invitation_provenance,
+    recipients_per_trigger=_one_recipient,
+    template="quiet_delegate_invitation",
+    context=quiet_delegate_invitation_context,
+    event_backed=True,
+)
+
 # Operator-written kinds (docs/operations.md, "Campaigns"): written only by operations/campaigns.py through
 # notifications.services.notification_enqueue_operator_messages, after a second operator's approval and a
 # canary. Never event-backed, and no event-backed kind's template can be used by them.
@@ -265,6 +296,8 @@ KINDS: dict[str, Kind] = {
         RESERVATION_REMINDER,
         GIFT_RECEIPT,
         REGISTRY_ARCHIVE_NOTICE,
+        RESERVATION_RELEASED,
+        QUIET_DELEGATE_INVITATION,
         CAMPAIGN,
         CORRECTION,
     )

@@ -9,6 +9,7 @@ See SAFETY.md promise 13 and docs/deliverability.md.
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -86,10 +87,41 @@ def link_allowed(url: str) -> bool:
 
 
 def problems_in_html(html: str) -> list[str]:
-    scanner = scan_html(html)
-    problems = [f"<{tag}> is not allowed in mail" for tag in scanner.tags if tag in FORBIDDEN_TAGS]
-    problems += [f"link {link!r} leaves our site" for link in scanner.links if not link_allowed(link)]
+    tags, links = quick_scan(html)
+    problems = [f"<{tag}> is not allowed in mail" for tag in tags if tag in FORBIDDEN_TAGS]
+    problems += [f"link {link!r} leaves our site" for link in links if not link_allowed(link)]
     return problems
+
+
+# The same tags and links as _Scanner finds, with regular expressions instead of a Python-level parser:
+# every message is checked, and the parser cost a third of a millisecond each. test_mail_content.py
+# holds the two to the same answers on every kind's sample and on hostile markup.
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)|<![^>]*>|<\?[^>]*>", re.DOTALL)
+_RAW_TEXT = re.compile(r"(<(script|style)\b[^>]*>).*?(</\2\s*>|\Z)", re.DOTALL | re.IGNORECASE)
+_TAG = re.compile(
+    r"<([a-zA-Z][^\s/>]*)((?:[\s/]*(?:[^\s/>=]+)(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]*))?)*)[\s/]*>?"
+)
+_ATTRIBUTE = re.compile(r"([^\s/>=]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]*))?")
+
+
+def quick_scan(html: str) -> tuple[list[str], list[str]]:
+    """(tag names, link values) in `html`, as the parser-based scan reports them."""
+    html = _COMMENT.sub("", html)
+    html = _RAW_TEXT.sub(lambda m: m.group(1) + (m.group(3) or ""), html)
+    tags: list[str] = []
+    links: list[str] = []
+    for match in _TAG.finditer(html):
+        tags.append(match.group(1).lower())
+        for name, raw in _ATTRIBUTE.findall(match.group(2)):
+            if not raw:
+                continue
+            value = unescape(raw[1:-1] if raw[:1] in {'"', "'"} else raw)
+            name = name.lower()
+            if name in LINK_ATTRIBUTES:
+                links.append(value.strip())
+            if name == "style" and "url(" in value.lower():
+                links.append(value)
+    return tags, links
 
 
 def check_html(html: str) -> None:

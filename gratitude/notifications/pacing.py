@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Max
 
+from gratitude.notifications import batch_facts
 from gratitude.notifications.kinds import Kind
 from gratitude.notifications.models import Notification, NotificationState
 
@@ -88,13 +89,13 @@ def defer_group(*, kind: Kind, rows: list[Notification], now: datetime) -> Defer
 
 
 def _prefers_digest(row: Notification) -> bool:
-    from gratitude.registries.models import AlertPreference, RegistryMember
+    from gratitude.registries.membership import member_for
+    from gratitude.registries.models import AlertPreference
 
     if row.registry_id is None:
         return False
-    return RegistryMember.objects.filter(
-        registry_id=row.registry_id, user_id=row.recipient_id, alerts=AlertPreference.DIGEST
-    ).exists()
+    member = member_for(registry_id=row.registry_id, user_id=row.recipient_id)
+    return member is not None and member.alerts == AlertPreference.DIGEST
 
 
 def _coalesce(*, kind: Kind, rows: list[Notification], now: datetime) -> Deferral | None:
@@ -102,20 +103,52 @@ def _coalesce(*, kind: Kind, rows: list[Notification], now: datetime) -> Deferra
     if not window:
         return None
     lead = rows[0]
-    same_group = Notification.objects.filter(kind=kind.name, recipient_id=lead.recipient_id)
-    same_group = (
-        same_group.filter(registry__isnull=True)
-        if lead.registry_id is None
-        else same_group.filter(registry_id=lead.registry_id)
-    )
-    last_sent = same_group.filter(state=NotificationState.SENT).aggregate(at=Max("sent_at"))["at"]
+    last_sent, settling_until = _group_history(kind, lead, now)
     if last_sent is not None and now < last_sent + window:
         return Deferral(last_sent + window, "digest_window")
     # A burst still settling: wait for its last gift, but never longer than one window past the first.
-    settling_until = same_group.filter(state=NotificationState.PENDING, due_at__gt=now).aggregate(
-        at=Max("due_at")
-    )["at"]
     oldest_due = min(r.due_at for r in rows)
     if settling_until is not None and now < oldest_due + window:
         return Deferral(min(settling_until, oldest_due + window), "burst_settling")
     return None
+
+
+_GroupKey = tuple[int, int | None]
+_History = dict[_GroupKey, tuple[datetime | None, datetime | None]]
+
+
+def _group_history(kind: Kind, lead: Notification, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """(last sent, last still settling) for the lead row's group: from the batch's facts when the worker
+    has them (one query per kind and batch), else one query for this group."""
+    key = (lead.recipient_id, lead.registry_id)
+    facts = batch_facts.current()
+    if facts is not None:
+        history = facts.get(f"pacing_history:{kind.name}", lambda batch: _history_of(kind, batch, now))
+        if key in history:
+            return history[key]
+    return _history_of(kind, [lead], now).get(key, (None, None))
+
+
+def _history_of(kind: Kind, rows: list[Notification], now: datetime) -> _History:
+    keys = {(r.recipient_id, r.registry_id) for r in rows if r.kind == kind.name}
+    history: _History = dict.fromkeys(keys, (None, None))
+    if not keys:
+        return history
+    same_people = Notification.objects.filter(kind=kind.name, recipient_id__in={k[0] for k in keys})
+    sent = (
+        same_people.filter(state=NotificationState.SENT)
+        .values_list("recipient_id", "registry_id")
+        .annotate(at=Max("sent_at"))
+    )
+    settling = (
+        same_people.filter(state=NotificationState.PENDING, due_at__gt=now)
+        .values_list("recipient_id", "registry_id")
+        .annotate(at=Max("due_at"))
+    )
+    for recipient_id, registry_id, at in sent:
+        if (recipient_id, registry_id) in history:
+            history[(recipient_id, registry_id)] = (at, None)
+    for recipient_id, registry_id, at in settling:
+        if (recipient_id, registry_id) in history:
+            history[(recipient_id, registry_id)] = (history[(recipient_id, registry_id)][0], at)
+    return history

@@ -4,8 +4,9 @@ Each kind has a template triplet under templates/notifications/email/<template>/
 context names only what the recipient or the giver entered; see docs/notifications.md.
 
 What every kind gets from here, whoever declared it (docs/deliverability.md):
-- the common footer: where to find this message again (the notification centre), how to check a code, and,
-  for every kind that is not transactional, a one-click unsubscribe link and the preferences page;
+- the common footer: where to find this message again (the notification centre), how to check a code, for
+  every message about a registry "Pause all messages about this registry" (pause_link.py), and for every
+  kind that is not transactional, a one-click unsubscribe link and the preferences page;
 - the HTML with its CSS inlined (css-inline), dark-mode rules kept, and checked for bait (mail_checks.py);
 - headers: a unique Message-ID on our From domain, X-Gratitude-Kind / -Reference, and for non-transactional
   kinds the RFC 8058 pair List-Unsubscribe (one https URL, never folded) and List-Unsubscribe-Post.
@@ -31,6 +32,7 @@ from gratitude.core.links import site_link
 from gratitude.notifications.kinds import Kind
 from gratitude.notifications.mail_checks import check_html
 from gratitude.notifications.models import Notification
+from gratitude.notifications.pause_link import pause_url
 from gratitude.notifications.unsubscribe import choice_for, preferences_url, unsubscribe_url
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -74,7 +76,13 @@ def footer_context(rows: list[Notification], kind: Kind) -> dict[str, object]:
         "unsubscribe_url": "",
         "preferences_url": "",
         "category_label": "",
+        "pause_url": "",
     }
+    registry = rows[0].registry
+    if registry is not None:
+        # "Pause all messages about this registry", two clicks from any message about one (issue 7): the
+        # signed link works without signing in (pause_link.py).
+        context["pause_url"] = pause_url(user=recipient, registry=registry)
     choice = choice_for(kind.category)
     if kind.unsubscribable and choice is not None:
         context["unsubscribe_url"] = unsubscribe_url(user=recipient, category=kind.category)
@@ -142,9 +150,12 @@ class MailMessage(EmailMultiAlternatives):
         return mime
 
 
-def build_email(row: Notification, kind: Kind, rendered: RenderedMessage) -> MailMessage:
-    """The message to send for `row` (a group's lead row). Also records its content on the row, so the
-    recipient's notification centre shows exactly what went out once the worker marks the row sent."""
+def build_email(
+    row: Notification, kind: Kind, rendered: RenderedMessage, *, to: str | None = None
+) -> MailMessage:
+    """The message to send for `row` (a group's lead row), to its recipient unless the guards redirected it
+    (`to`: a quiet person's trusted delegate). The worker records its content on the row with the send
+    (delivery.py), so the recipient's notification centre shows exactly what went out."""
     headers = {
         "Message-ID": new_message_id(row.reference),
         # Support and recall trace any forwarded message back to its outbox row with these.
@@ -160,7 +171,7 @@ def build_email(row: Notification, kind: Kind, rendered: RenderedMessage) -> Mai
         subject=rendered.subject,
         body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[row.recipient.email],
+        to=[to or row.recipient.email],
         headers=headers,
     )
     message.attach_alternative(rendered.html, "text/html")
@@ -170,6 +181,4 @@ def build_email(row: Notification, kind: Kind, rendered: RenderedMessage) -> Mai
     message.tags = [kind.name]
     message.track_clicks = False
     message.track_opens = False
-    if row.pk is not None:
-        Notification.objects.filter(pk=row.pk).update(body_text=rendered.text, body_html=rendered.html)
     return message

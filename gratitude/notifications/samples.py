@@ -173,6 +173,28 @@ def _thank_you_reminder() -> list[Notification]:
     )
 
 
+def _reservation_released() -> list[Notification]:
+    from gratitude.gifts.services import reservation_create
+    from gratitude.registries.models import Registry
+    from gratitude.registries.services import item_add, registry_pause
+
+    owner = sample_person("alex.rivera", "Alex Rivera")
+    registry = Registry.objects.get(pk=_sample_wedding(owner))
+    item = item_add(registry=registry, title="Wooden salad bowl", quantity=2)
+    reservation_create(item=item, giver_name="Aunt Robin", giver_email=_address("robin"), remind=True)
+    registry_pause(registry=registry, by=owner)
+    return list(Notification.objects.filter(kind="reservation_released", registry=registry))
+
+
+def _quiet_delegate_invitation() -> list[Notification]:
+    from gratitude.accounts.services import quiet_delegate_invite
+
+    person = sample_person("alex.rivera", "Alex Rivera")
+    trusted = sample_person("sam.okafor", "Sam Okafor")
+    quiet_delegate_invite(user=person, email=trusted.email, receives_must_go=True)
+    return list(Notification.objects.filter(kind="quiet_delegate_invitation", recipient=trusted))
+
+
 def _operator_message(kind: str) -> Callable[[], list[Notification]]:
     def make() -> list[Notification]:
         from gratitude.operations.notifications import sample_rows
@@ -192,6 +214,8 @@ SAMPLES: dict[str, Callable[[], list[Notification]]] = {
     "registry_archive_notice": _registry_archive_notice,
     "address_request": _address_request,
     "thank_you_reminder": _thank_you_reminder,
+    "reservation_released": _reservation_released,
+    "quiet_delegate_invitation": _quiet_delegate_invitation,
     "campaign": _operator_message("campaign"),
     "correction": _operator_message("correction"),
 }

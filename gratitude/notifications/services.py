@@ -20,8 +20,10 @@ from gratitude.notifications.kinds import (
     GIFT_ALERT,
     GIFT_RECEIPT,
     PASSWORD_RESET,
+    QUIET_DELEGATE_INVITATION,
     REGISTRY_ARCHIVE_NOTICE,
     REGISTRY_INVITATION,
+    RESERVATION_RELEASED,
     RESERVATION_REMINDER,
     THANK_YOU_REMINDER,
 )
@@ -40,6 +42,7 @@ ACCOUNT_MAIL_KINDS = {EMAIL_VERIFY.name, PASSWORD_RESET.name}
 OPERATOR_MESSAGE_KINDS = {"campaign", "correction"}
 
 if TYPE_CHECKING:
+    from gratitude.accounts.models import QuietDelegate
     from gratitude.operations.models import Campaign, CampaignRecipient
 
 
@@ -69,9 +72,31 @@ def _write(
         idempotency_key=idempotency_key,
         due_at=due_at,
     )
-    if wake:
+    if wake and not _wake_up_pending_at(due_at):
         deliver_notification.using(run_after=due_at).enqueue(notification_id=row.pk)
     return row
+
+
+# A wake-up delivers a whole batch of due rows, so rows due within this much of one already queued share
+# it: recording 500 gifts in a minute queues a handful of wake-ups, not 500 (docs/notifications.md, "Cost").
+WAKE_UP_SHARED_WITHIN = timedelta(seconds=1)
+
+
+def _wake_up_pending_at(due_at: datetime) -> bool:
+    """Is a wake-up already waiting to run at most WAKE_UP_SHARED_WITHIN before `due_at`? If a worker takes
+    it before this transaction commits and misses the row, the worker's next sweep (every second when
+    idle) delivers it: a shared wake-up can delay a row by a sweep interval, never lose it."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from gratitude.notifications.tasks import deliver_notification
+
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        task_path=deliver_notification.module_path,
+        run_after__gte=due_at - WAKE_UP_SHARED_WITHIN,
+        run_after__lte=due_at,
+    ).exists()
 
 
 def notification_enqueue_gift_alerts(*, gift: Gift) -> list[Notification]:
@@ -232,3 +257,35 @@ def notification_enqueue_operator_messages(
             )
         )
     return rows
+
+
+def notification_enqueue_reservation_released(*, reservation: Reservation) -> Notification:
+    """The kind word to a giver whose hold was released because the registry stepped back (paused, or its
+    owner in quiet mode). Only to a giver who asked for mail about their hold; once per hold."""
+    if reservation.reminder_to_id is None:
+        raise ValueError("this reservation's giver asked for no mail")
+    return _write(
+        kind=RESERVATION_RELEASED.name,
+        recipient_id=reservation.reminder_to_id,
+        registry_id=reservation.item.registry_id,
+        idempotency_key=f"reservation_released:reservation:{reservation.pk}",
+        due_at=timezone.now(),
+    )
+
+
+def notification_enqueue_quiet_delegate_invitation(
+    *, delegation: QuietDelegate, invitee: User
+) -> Notification:
+    """The invitation to be someone's trusted delegate, to the account of the address they named. Each
+    sending of the invitation is its own trigger (a re-sent one gets a new link; the old one stops)."""
+    if invitee.email != delegation.email:
+        raise ValueError("the invitation goes to the address the person named, and only there")
+    from gratitude.accounts.tokens import invitation_stamp
+
+    sent = invitation_stamp(delegation)
+    return _write(
+        kind=QUIET_DELEGATE_INVITATION.name,
+        recipient_id=invitee.pk,
+        idempotency_key=f"quiet_delegate_invitation:delegation:{delegation.pk}:sent:{sent}",
+        due_at=timezone.now(),
+    )

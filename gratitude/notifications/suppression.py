@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from gratitude.accounts.models import User, normalize_email_address
-from gratitude.notifications.models import SuppressedAddress, Unsubscribe
+from gratitude.notifications import batch_facts
+from gratitude.notifications.models import Notification, SuppressedAddress, Unsubscribe
 
 
 def suppression_add(*, address: str, reason: str, detail: str = "") -> SuppressedAddress:
@@ -44,4 +45,18 @@ def unsubscribed_categories(*, user: User) -> set[str]:
 
 
 def is_unsubscribed(*, user_id: int, category: str) -> bool:
+    """Has this person stopped `category`? Inside a worker batch, answered from one query for the whole
+    batch's recipients (batch_facts.py); otherwise one query."""
+    facts = batch_facts.current()
+    if facts is not None:
+        users, stopped = facts.get("unsubscribed", _unsubscribes_of_batch)
+        if user_id in users:
+            return (user_id, category) in stopped
     return Unsubscribe.objects.filter(user_id=user_id, category=category).exists()
+
+
+def _unsubscribes_of_batch(rows: list[Notification]) -> tuple[set[int], set[tuple[int, str]]]:
+    """(the batch's recipients, every (recipient, category) they stopped)."""
+    users = {row.recipient_id for row in rows}
+    stopped = set(Unsubscribe.objects.filter(user_id__in=users).values_list("user_id", "category"))
+    return users, stopped

@@ -8,6 +8,8 @@ from gratitude.notifications import delivery
 
 
 @task()
-def deliver_notification(notification_id: int) -> str:
-    """Wake-up for one outbox row. If this task is lost, the worker's sweep still delivers the row."""
-    return delivery.deliver_one(notification_id=notification_id, worker_id=delivery.worker_identity())
+def deliver_notification(notification_id: int) -> int:
+    """Wake-up: deliver a batch of due rows (this one among them, if no other worker has it yet). One
+    wake-up serves every row due by then (services.py writes one per moment, not one per row); if it is
+    lost, the worker's sweep still delivers the rows. Returns how many rows it handled."""
+    return delivery.deliver_due(worker_id=delivery.worker_identity()).handled

@@ -13,18 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import sanitize_address
 from django.utils import timezone
 
 from gratitude.notifications.dkim import sign_message
+from gratitude.notifications.wire import compose
 
 
 def signed_bytes(message: EmailMessage) -> bytes:
     """The message exactly as it goes on the wire (CRLF), with its DKIM signature(s) in front."""
-    return sign_message(message.message().as_bytes(linesep="\r\n"))
+    raw = compose(message) if isinstance(message, EmailMultiAlternatives) else None
+    if raw is None:
+        raw = message.message().as_bytes(linesep="\r\n")
+    return sign_message(raw)
 
 
 class SigningSmtpBackend(SmtpBackend):

@@ -4,7 +4,7 @@ the recipients of a recall; and the exclusions every audience gets, which no fil
 Always excluded (`always_excluded`): accounts that are inactive; people in quiet mode; people who stopped the
 kind's category of mail (issue 6's per-category preferences, `notifications.Unsubscribe`); addresses on the
 suppression list (hard bounces, complaints); anyone with a paused registry (pausing is how people step back
-from an occasion); and the occasion opt-outs hook (`occasion_opt_outs`), empty until occasion opt-outs exist.
+from an occasion); and people who opted out of an occasion the campaign declares (`occasion_opt_outs`).
 Campaigns also reach only confirmed addresses. See docs/operations.md, "Campaigns".
 """
 
@@ -36,9 +36,17 @@ EXCLUSION_LABELS = {
 
 
 def occasion_opt_outs(*, occasions: tuple[str, ...]) -> Q | None:
-    """People who opted out of mail about an occasion. Occasion opt-outs are not built yet: when they are,
-    this returns a Q over User matching them, and every audience excludes them from then on."""
-    return None
+    """People who opted out of mail about any of `occasions` (preferences, notifications/occasions.py), or
+    None when the campaign declares no occasion. The same choice is checked again at send time."""
+    if not occasions:
+        return None
+    combined = Q()
+    for slug in sorted(set(occasions)):
+        # `User.occasion_opt_outs` is a JSON list of slugs. A match on the quoted slug in its JSON text
+        # works on SQLite and PostgreSQL alike (SQLite has no JSON containment lookup); the quotes keep
+        # one slug from matching inside another.
+        combined |= Q(occasion_opt_outs__icontains=f'"{slug}"')
+    return combined
 
 
 def _exclusions(category: str, occasions: tuple[str, ...] = ()) -> dict[str, Q]:

@@ -97,20 +97,19 @@ def breaker_trip(*, kind: str, reason: str) -> None:
             kind=kind, defaults={"changed_at": timezone.now()}
         )
         already_open = control.halted and control.source == SendControl.Source.BREAKER
+        if already_open:
+            # The first reason is the one an operator needs (what opened it); later trips add nothing.
+            return
         control.halted = True
         control.source = SendControl.Source.BREAKER
         control.reason = reason
         control.changed_at = timezone.now()
         control.changed_by = "breaker"
         control.save()
-        if not already_open:
-            OperatorAlert.objects.create(kind=kind, message=f"Breaker tripped for {kind}: {reason}")
-    if not already_open:
-        logger.error("breaker tripped for %s: %s", kind, reason)
-        quarantined = quarantine_kind(kind=kind)
-        logger.error(
-            "breaker for %s: %d queued rows failed provenance and were suppressed", kind, quarantined
-        )
+        OperatorAlert.objects.create(kind=kind, message=f"Breaker tripped for {kind}: {reason}")
+    logger.error("breaker tripped for %s: %s", kind, reason)
+    quarantined = quarantine_kind(kind=kind)
+    logger.error("breaker for %s: %d queued rows failed provenance and were suppressed", kind, quarantined)
 
 
 def quarantine_kind(*, kind: str) -> int:

@@ -53,6 +53,9 @@ class Registry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Paused (issue 7): no messages about this registry, hidden from search, share link shows a neutral page.
     paused_at = models.DateTimeField(null=True, blank=True)
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     # What the registrants wrote for their givers; shown on the share page.
     welcome_note = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])

@@ -88,6 +88,17 @@ def invitation_for_token(*, token: str) -> RegistryInvitation | None:
     return invitation if invitation is not None and digest_matches(invitation, digest) else None
 
 
+def stepped_back() -> Q:
+    """Registries that stepped back (docs/quiet-mode.md): paused, or an owner in quiet mode. They leave
+    search, their share link shows a short neutral page, and givers can neither reserve nor give there."""
+    quiet_owners = RegistryMember.objects.filter(role=MemberRole.OWNER, user__quiet_since__isnull=False)
+    return Q(paused_at__isnull=False) | Q(pk__in=quiet_owners.values("registry_id"))
+
+
+def registry_is_stepped_back(*, registry: Registry) -> bool:
+    return Registry.objects.filter(stepped_back(), pk=registry.pk).exists()
+
+
 def registry_for_share_key(*, share_key: str) -> Registry | None:
     """The registry a guest's link opens, or None for a wrong, reset or private link."""
     registry = Registry.objects.filter(share_key=share_key).first()
@@ -190,9 +201,10 @@ def _money(value: Decimal | None) -> Decimal:
 
 
 def item_for_share_key(*, share_key: str, item_id: int) -> Item | None:
-    """An item on the list a guest's link opens (never an archived or off-list one)."""
+    """An item on the list a guest's link opens (never an archived or off-list one, and none of a registry
+    that stepped back)."""
     registry = registry_for_share_key(share_key=share_key)
-    if registry is None:
+    if registry is None or registry_is_stepped_back(registry=registry):
         return None
     return registry.items.filter(pk=item_id, archived_at__isnull=True, off_list=False).first()
 
@@ -223,14 +235,15 @@ class SearchResult:
 def registry_search(*, name: str, month: date | None = None, city: str = "") -> list[SearchResult]:
     """Public registries whose registrants' names start with every word given.
 
-    Link-only, private, paused and archived registries never appear. City narrows the search only among
-    registries whose registrants chose to show their city; results never show it.
+    Link-only, private, paused and archived registries never appear, nor those whose owner is in quiet mode.
+    City narrows the search only among registries whose registrants chose to show their city; results never
+    show it.
     """
     terms = [term for term in search_terms(name) if len(term) >= SEARCH_MIN_LETTERS]
     if not terms:
         return []
-    registries = Registry.objects.filter(
-        visibility=Visibility.PUBLIC, paused_at__isnull=True, archived_at__isnull=True
+    registries = Registry.objects.filter(visibility=Visibility.PUBLIC, archived_at__isnull=True).exclude(
+        stepped_back()
     )
     for term in terms:
         # A range on the indexed term is a prefix match every database can answer from the index.

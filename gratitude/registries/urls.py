@@ -1,8 +1,8 @@
-"""URLs for registrants' registry pages, invitations, and the public search."""
+"""URLs for registrants' registry pages, invitations, pausing, and the public search."""
 
 from django.urls import path
 
-from gratitude.registries import views
+from gratitude.registries import pause_views, views
 
 app_name = "registries"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("new/", views.registry_new, name="new"),
     path("find/", views.search, name="search"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
+    # The footer's "Pause all messages about this registry": works without signing in (pause_link.py).
+    path("pause/<str:token>/", pause_views.pause_link, name="pause_link"),
     path("<int:registry_id>/", views.registry_detail, name="detail"),
     path("<int:registry_id>/items/", views.item_add, name="item_add"),
     path("<int:registry_id>/items/manage/", views.items_manage, name="items"),
@@ -35,4 +37,8 @@ urlpatterns = [
     path("<int:registry_id>/people/<int:member_id>/remove/", views.member_remove, name="member_remove"),
     path("<int:registry_id>/alerts/", views.alerts, name="alerts"),
     path("<int:registry_id>/share-link/reset/", views.share_link_reset, name="share_link_reset"),
+    path("<int:registry_id>/pause/", pause_views.pause, name="pause"),
+    path("<int:registry_id>/paused/", pause_views.paused, name="paused"),
+    path("<int:registry_id>/resume/", pause_views.resume, name="resume"),
+    path("<int:registry_id>/quiet/<int:member_id>/", pause_views.quiet_for, name="quiet_for"),
 ]

@@ -1,0 +1,172 @@
+"""Holds on a registry that stepped back (paused, or its owner in quiet mode): released, and their givers told
+kindly only if they asked for mail (the `reservation_released` kind; docs/quiet-mode.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from gratitude.accounts.services import quiet_mode_enable
+from gratitude.core.errors import GratitudeError
+from gratitude.gifts.models import Reservation, ReservationState
+from gratitude.gifts.notifications import reservation_released_provenance
+from gratitude.gifts.services import (
+    reservation_create,
+    reservation_fulfil,
+    reservation_release,
+    reservations_release_for_step_back,
+)
+from gratitude.notifications.models import Notification, NotificationState
+from gratitude.notifications.services import notification_enqueue_reservation_released
+from gratitude.registries.services import registry_pause, registry_resume
+from gratitude.testing.factories import make_item, make_registry, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Words that have no place in a message about a registry that stepped back: no reason, no condolence, no
+# question, no survey.
+UNKIND = ("loss", "lost", "sorry", "condolence", "survey", "feedback", "why", "are you sure", "baby")
+
+
+def drain() -> None:
+    call_command("worker", drain=True, verbosity=0)
+
+
+def _held(registry, *, remind=True, email="robin@example.test"):
+    item = make_item(registry=registry, title="Wooden salad bowl")
+    return reservation_create(item=item, giver_name="Robin", giver_email=email, remind=remind)
+
+
+def test_pausing_releases_the_holds_and_tells_only_the_givers_who_asked_for_mail(smtp_settings):
+    owner = make_user()
+    registry = make_registry(owner=owner, title="Baby Rivera", occasion="baby")
+    asked = _held(registry, email="robin@example.test")
+    silent = _held(registry, remind=False, email="kim@example.test")
+
+    registry_pause(registry=registry, by=owner)
+    drain()
+
+    for hold in (asked, silent):
+        hold.refresh_from_db()
+        assert hold.state == ReservationState.RELEASED
+    [message] = smtp_settings.to("robin@example.test")
+    assert message["X-Gratitude-Kind"] == "reservation_released"
+    assert smtp_settings.to("kim@example.test") == []
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Hi Robin" in text and "Wooden salad bowl" in text and "nothing you need to do" in text
+    body = text.lower().replace("baby rivera", "")  # the registry's own title is what the registrants wrote
+    for word in UNKIND:
+        assert word not in body, word
+    # Their reminder, asked for before the pause, never comes: the hold it speaks of is gone.
+    reminder = Notification.objects.get(kind="reservation_reminder", recipient__email="robin@example.test")
+    assert reminder.state == NotificationState.SUPPRESSED
+
+
+def test_an_owner_in_quiet_mode_releases_the_holds_too(smtp_settings):
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    hold = _held(registry)
+
+    quiet_mode_enable(user=owner)
+    drain()
+
+    hold.refresh_from_db()
+    assert hold.state == ReservationState.RELEASED
+    assert [m["X-Gratitude-Kind"] for m in smtp_settings.to("robin@example.test")] == ["reservation_released"]
+
+
+def test_a_hold_that_had_already_lapsed_is_ended_without_a_word(smtp_settings):
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    hold = _held(registry)
+    with time_machine.travel(timezone.now() + timedelta(days=30), tick=False):
+        registry_pause(registry=registry, by=owner)
+        drain()
+    hold.refresh_from_db()
+    assert hold.state == ReservationState.RELEASED
+    assert not Notification.objects.filter(kind="reservation_released").exists()
+
+
+def test_pausing_twice_tells_the_giver_once(smtp_settings):
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    _held(registry)
+    registry_pause(registry=registry, by=owner)
+    registry_pause(registry=registry, by=owner)
+    drain()
+    assert len(smtp_settings.to("robin@example.test")) == 1
+
+
+def test_a_registry_that_stepped_back_takes_no_new_holds_and_says_so_neutrally():
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    item = make_item(registry=registry)
+    registry_pause(registry=registry, by=owner)
+    with pytest.raises(GratitudeError, match="isn't taking gifts right now"):
+        reservation_create(item=item, giver_name="Robin")
+    assert not Reservation.objects.exists()
+
+
+def test_a_released_hold_cannot_be_fulfilled_and_the_giver_is_told_neutrally():
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    hold = _held(registry, remind=False)
+    registry_pause(registry=registry, by=owner)
+    with pytest.raises(GratitudeError, match="isn't taking gifts right now"):
+        reservation_fulfil(reservation=hold)
+
+
+def test_only_a_registry_that_stepped_back_has_its_holds_released_this_way():
+    registry = make_registry()
+    hold = _held(registry, remind=False)
+    with pytest.raises(GratitudeError):
+        reservations_release_for_step_back(registry=registry)
+    hold.refresh_from_db()
+    assert hold.state == ReservationState.HELD
+
+
+# --- provenance at send time ------------------------------------------------------------------------------
+
+
+def _row_for(hold) -> Notification:
+    with transaction.atomic():
+        return notification_enqueue_reservation_released(reservation=hold)
+
+
+def test_a_notice_for_a_hold_the_giver_released_themselves_is_a_breach():
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    hold = _held(registry)
+    reservation_release(reservation=hold)  # the giver's own act, before any pause
+    registry_pause(registry=registry, by=owner)
+    refusal = reservation_released_provenance(_row_for(Reservation.objects.get(pk=hold.pk)))
+    assert refusal is not None and (refusal.reason, refusal.breach) == ("released_by_giver", True)
+
+
+def test_a_notice_for_a_hold_still_held_is_a_breach():
+    hold = _held(make_registry())
+    refusal = reservation_released_provenance(_row_for(hold))
+    assert refusal is not None and (refusal.reason, refusal.breach) == ("not_released", True)
+
+
+def test_a_notice_to_someone_who_asked_for_nothing_cannot_be_written():
+    hold = _held(make_registry(), remind=False)
+    with pytest.raises(ValueError, match="asked for no mail"), transaction.atomic():
+        notification_enqueue_reservation_released(reservation=hold)
+
+
+def test_a_notice_not_yet_sent_when_the_registry_resumed_is_dropped_quietly(smtp_settings):
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    _held(registry)
+    registry_pause(registry=registry, by=owner)
+    registry_resume(registry=registry, by=owner)
+    drain()
+    row = Notification.objects.get(kind="reservation_released")
+    assert (row.state, row.reason) == (NotificationState.SUPPRESSED, "registry_resumed")
+    assert smtp_settings.to("robin@example.test") == []

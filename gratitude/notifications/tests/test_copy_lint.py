@@ -1,0 +1,133 @@
+"""The copy lint (SAFETY.md promise 10): no template, mail or page, asserts a life event nobody declared,
+unless the words sit inside a block gated on the registrant's own declared occasion
+(`{% if registry.occasion == "baby" %}`). The lint itself is proven on planted fixture templates, and every
+kind is rendered for a registrant who declared nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gratitude.notifications.copy_lint import (
+    PHRASES,
+    gate_of,
+    lint_files,
+    lint_template,
+    phrases_in,
+    project_templates,
+)
+from gratitude.notifications.kinds import KINDS
+from gratitude.notifications.mail_checks import visible_text
+from gratitude.notifications.rendering import render
+from gratitude.notifications.samples import sample_rows
+from gratitude.registries.models import Occasion
+
+FIXTURES = Path(__file__).parent / "fixtures" / "copy_lint"
+
+
+def test_no_template_asserts_an_undeclared_life_event():
+    templates = project_templates()
+    # Mail and pages alike: every app's templates and the site's base.
+    assert any("notifications/email/gift_alert/body.html" in str(p) for p in templates)
+    assert any(str(p).endswith("gratitude/templates/base.html") for p in templates)
+    assert any("registries/templates/registries/pause.html" in str(p) for p in templates)
+    assert not any("/tests/" in str(p) for p in templates), (
+        "fixtures and test-only templates are not the site's"
+    )
+
+    findings = lint_files(templates)
+
+    assert not findings, "\n".join(str(f) for f in findings)
+
+
+def test_a_planted_phrase_fails_the_lint():
+    findings = lint_files([FIXTURES / "planted.html"])
+
+    assert [(f.line, f.phrase) for f in findings] == [(4, "new arrival")]
+    assert 'outside {% if registry.occasion == "baby" %}' in str(findings[0])
+    assert "planted.html:4" in str(findings[0])
+
+
+def test_a_phrase_gated_on_the_registrants_own_occasion_passes():
+    assert lint_files([FIXTURES / "gated.html"]) == []
+
+
+def test_the_else_branch_of_a_gate_is_not_gated():
+    findings = lint_files([FIXTURES / "else_branch.html"])
+
+    assert [(f.line, f.phrase) for f in findings] == [(2, "your little one")]
+
+
+def test_a_gate_on_another_occasion_an_or_or_someone_elses_occasion_does_not_count():
+    findings = lint_files([FIXTURES / "wrong_gate.html"])
+
+    assert [(f.line, f.phrase) for f in findings] == [
+        (1, "baby on the way"),
+        (2, "mom-to-be"),
+        (3, "due date"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("condition", "gate"),
+    [
+        ('registry.occasion == "baby"', "baby"),
+        ("registry.occasion == 'wedding'", "wedding"),
+        ('gift.registry.occasion == "baby" and registry.event_date', "baby"),
+        ('registry.event_date and registry.occasion == "baby"', "baby"),
+        ('registry.occasion == "baby" or registry.occasion == "other"', None),
+        ('registry.occasion != "baby"', None),
+        ('registry.occasion == "funeral"', None),
+        ('recipient.occasion == "baby"', None),
+        ("registry.occasion", None),
+    ],
+)
+def test_the_gate_convention(condition, gate):
+    assert gate_of(condition) == gate
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<p>We are so sorry for your loss.</p>",
+        "<p>Our condolences.</p>",
+        '{% if registry.occasion == "baby" %}Happy Mother’s Day!{% endif %}',
+        "{{ note|default:'Your little one will love it' }}",
+        '{% firstof message "Congratulations on your <b>new</b>   arrival" %}',
+        "You&#39;re getting married!",
+    ],
+    ids=["condolence", "condolences", "calendar-never", "filter-argument", "tag-argument", "entity"],
+)
+def test_phrases_hide_nowhere(source):
+    assert lint_template(source), source
+
+
+def test_comments_and_unrelated_words_are_not_flagged():
+    source = (
+        '{# "new arrival" is only allowed under a gate #}'
+        "{% comment %}Never write: your little one.{% endcomment %}"
+        "<p>A bundle of forks; the second arrival of the mail; babyccino; duedate.</p>"
+    )
+    assert lint_template(source) == []
+
+
+def test_every_phrase_names_only_declarable_occasions():
+    for phrase in PHRASES:
+        assert phrase.occasions <= set(Occasion.values) - {Occasion.OTHER}, phrase
+        assert phrase.text == phrase.text.lower(), phrase
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_rendered_for_a_registrant_who_declared_nothing_asserts_nothing(kind):
+    with sample_rows(kind) as (declared, rows):
+        registry = rows[0].registry
+        if registry is not None:
+            registry.occasion = Occasion.OTHER
+            registry.event_date = None
+            registry.save(update_fields=["occasion", "event_date"])
+        rendered = render(rows, declared)
+
+        for part in (rendered.subject, rendered.text, visible_text(rendered.html)):
+            assert phrases_in(part) == [], part
