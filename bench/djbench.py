@@ -131,11 +131,10 @@ def guardcost(m: int) -> dict[str, Any]:
         cpu = 0.0
         parts = dict.fromkeys(("guards", "pacing", "render", "build_email", "serialize", "blast_batch"), 0.0)
         for start in range(0, len(rows), CLAIM_BATCH):
+            batch = rows[start : start + CLAIM_BATCH]
             t0 = time.perf_counter()
-            assert (
-                blast_radius.excess_in(kind=GIFT_ALERT, rows=rows[start : start + CLAIM_BATCH], now=now)
-                is None
-            )
+            with batch_facts.facts_for(batch):
+                assert blast_radius.excess_in(kind=GIFT_ALERT, rows=batch, now=now) is None
             parts["blast_batch"] += time.perf_counter() - t0
         for start in range(0, len(rows), CLAIM_BATCH):
             batch = rows[start : start + CLAIM_BATCH]

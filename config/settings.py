@@ -42,6 +42,16 @@ def _env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from exc
+
+
 def _dev_secret_key() -> str:
     """Generate the dev secret once into var/, so sessions survive restarts without a checked-in key."""
     key_file = VAR_DIR / "secret_key"
@@ -296,7 +306,32 @@ GRATITUDE_BLAST_K = _env_int("GRATITUDE_BLAST_K", 2)
 GRATITUDE_BLAST_M = _env_int("GRATITUDE_BLAST_M", 5)
 GRATITUDE_BLAST_CAP_PER_HOUR = _env_int("GRATITUDE_BLAST_CAP_PER_HOUR", 50_000)
 GRATITUDE_BLAST_FLOOR_PER_HOUR = _env_int("GRATITUDE_BLAST_FLOOR_PER_HOUR", 1_000)
+
+# --- Registries, gifts and the Thank You List (docs/registries.md, docs/thank-you-list.md) ----------
 GRATITUDE_RESERVATION_HOURS = _env_int("GRATITUDE_RESERVATION_HOURS", 48)
+# A giver who asked to be reminded hears this long before their hold lapses.
+GRATITUDE_RESERVATION_REMINDER_HOURS = _env_int("GRATITUDE_RESERVATION_REMINDER_HOURS", 12)
+# An invitation to help run a registry can be accepted for this long.
+GRATITUDE_INVITATION_DAYS = _env_int("GRATITUDE_INVITATION_DAYS", 14)
+# A registry with auto-archive on archives itself this long after its event (after a notice 14 days ahead).
+GRATITUDE_ARCHIVE_AFTER_DAYS = _env_int("GRATITUDE_ARCHIVE_AFTER_DAYS", 90)
+# A gift not marked received counts as waiting for thanks (for the reminder) this long after it was given.
+GRATITUDE_THANK_YOU_REMINDER_DAYS = _env_int("GRATITUDE_THANK_YOU_REMINDER_DAYS", 14)
+
+# --- Campaigns (docs/operations.md); checked and interpreted by gratitude/operations/conf.py -------------
+# The first slice of a campaign: a count ("100") or a share of the frozen audience ("1%").
+GRATITUDE_CANARY_SLICE = os.environ.get("GRATITUDE_CANARY_SLICE", "").strip() or "100"
+# How long to watch the canary after its last message went out before sending the rest.
+GRATITUDE_CANARY_WAIT_SECONDS = _env_float("GRATITUDE_CANARY_WAIT_SECONDS", 1800)
+# Stop when more than this share of the canary's sent messages bounced / complained / unsubscribed.
+GRATITUDE_CANARY_MAX_BOUNCE_RATE = _env_float("GRATITUDE_CANARY_MAX_BOUNCE_RATE", 0.05)
+GRATITUDE_CANARY_MAX_COMPLAINT_RATE = _env_float("GRATITUDE_CANARY_MAX_COMPLAINT_RATE", 0.003)
+GRATITUDE_CANARY_MAX_UNSUBSCRIBE_RATE = _env_float("GRATITUDE_CANARY_MAX_UNSUBSCRIBE_RATE", 0.02)
+# The rest goes out at most this fast. Keep it under GRATITUDE_BLAST_FLOOR_PER_HOUR on a site without a
+# campaign history, or the kind's blast-radius breaker trips: that is the breaker working.
+GRATITUDE_CAMPAIGN_RATE_PER_HOUR = _env_float("GRATITUDE_CAMPAIGN_RATE_PER_HOUR", 800)
+# Audience drift at send time above this share of the frozen count halts the campaign.
+GRATITUDE_CAMPAIGN_MAX_DRIFT = _env_float("GRATITUDE_CAMPAIGN_MAX_DRIFT", 0.01)
 
 LOGGING = {
     "version": 1,

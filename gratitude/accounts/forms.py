@@ -20,12 +20,8 @@ class SignupForm(forms.Form):
     password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
 
     def clean_email(self) -> str:
-        email = normalize_email_address(self.cleaned_data["email"])
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(
-                "An account with this email address already exists. Log in, or reset your password."
-            )
-        return email
+        # Whether the address is taken is the service's rule (an address-only account is not "taken").
+        return normalize_email_address(self.cleaned_data["email"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -37,6 +33,15 @@ class SignupForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return cleaned
+
+
+class SignupFinishForm(forms.Form):
+    password = forms.CharField(
+        label="The password you chose",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+        help_text="The one you typed when you signed up with this address.",
+    )
 
 
 class PasswordResetRequestForm(forms.Form):

@@ -11,13 +11,12 @@ import re
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
-from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from gratitude.accounts.models import QuietDelegate, normalize_email_address
 from gratitude.accounts.tokens import make_quiet_delegate_token, make_verify_token
-from gratitude.core.links import site_link
+from gratitude.core.links import site_url
 from gratitude.notifications.models import Notification
 from gratitude.notifications.refusals import Refusal
 
@@ -47,14 +46,14 @@ def password_reset_provenance(row: Notification) -> Refusal | None:
 def email_verify_context(rows: list[Notification]) -> dict[str, Any]:
     # Made at send time, so the link is always fresh and bound to the address as it is now.
     token = make_verify_token(rows[0].recipient)
-    return {"verify_url": site_link(reverse("accounts:verify", args=[token]))}
+    return {"verify_url": site_url("accounts:verify", token)}
 
 
 def password_reset_context(rows: list[Notification]) -> dict[str, Any]:
     user = rows[0].recipient
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return {"reset_url": site_link(reverse("accounts:password_reset_confirm", args=[uid, token]))}
+    return {"reset_url": site_url("accounts:password_reset_confirm", uid, token)}
 
 
 # --- An invitation to be someone's trusted delegate for quiet mode (docs/quiet-mode.md) ---------------
@@ -101,5 +100,5 @@ def quiet_delegate_invitation_context(rows: list[Notification]) -> dict[str, Any
     return {
         "person_name": delegation.user.name,
         "receives_must_go": delegation.receives_must_go,
-        "accept_url": site_link(reverse("accounts:quiet_delegate", args=[token])),
+        "accept_url": site_url("accounts:quiet_delegate", token),
     }

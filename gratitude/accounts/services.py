@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 
-from gratitude.accounts.models import QuietDelegate, User, normalize_email_address
+from gratitude.accounts.models import PendingSignup, QuietDelegate, User, normalize_email_address
 from gratitude.accounts.tokens import read_verify_token
 from gratitude.core.errors import GratitudeError, PermissionDenied
 
@@ -17,6 +18,10 @@ PASSWORD_RESETS_PER_HOUR = 3
 
 
 class EmailAlreadyRegistered(GratitudeError):
+    pass
+
+
+class SignupLinkInvalid(GratitudeError):
     pass
 
 
@@ -38,17 +43,70 @@ def user_create(
 
 
 def user_signup(*, email: str, password: str, display_name: str = "") -> User:
-    """Create an account and, in the same transaction, queue the verification message."""
+    """Sign up: create an account and, in the same transaction, queue the verification message.
+
+    An address whose account has no password yet (one made for an invitee or a giver who asked for mail,
+    docs/registries.md) is not refused as taken: its owner may well be signing up, and the refusal would
+    tell anyone that the address is known here. Instead the password waits, hashed, in a PendingSignup, the
+    same verification message is queued, and the account is returned unchanged: it gets the password (and
+    the name, if it has none) only in `user_signup_finish`, from someone who opened the link sent to the
+    address. Such an account has no usable password, so the caller must not log it in.
+
+    An address whose account has a password is refused (EmailAlreadyRegistered): log in, or reset it.
+    """
     from gratitude.notifications.services import notification_enqueue_account_mail
 
+    address = normalize_email_address(email)
     with transaction.atomic():
-        user = user_create(email=email, password=password, display_name=display_name)
-        notification_enqueue_account_mail(kind="email_verify", user=user)
-    return user
+        existing = User.objects.select_for_update().filter(email=address).first()
+        if existing is None:
+            user = user_create(email=address, password=password, display_name=display_name)
+            notification_enqueue_account_mail(kind="email_verify", user=user)
+            return user
+        if existing.has_usable_password():
+            raise EmailAlreadyRegistered(
+                "An account with this email address already exists. Log in, or reset your password."
+            )
+        _pending_signup_replace(user=existing, password=password, display_name=display_name)
+    return existing
+
+
+def _pending_signup_replace(*, user: User, password: str, display_name: str) -> None:
+    """Keep this sign-up's password for the account until the address is proven, and mail the link. Anyone
+    can type any address, so an address gets a few such links an hour at most; past that, nothing changes
+    and nothing is said (the visitor sees the same page either way), so the pending password always belongs
+    to the latest link sent."""
+    from gratitude.notifications.models import Notification
+    from gratitude.notifications.services import notification_enqueue_account_mail
+
+    recent = Notification.objects.filter(
+        kind="email_verify", recipient=user, created_at__gte=timezone.now() - timedelta(hours=1)
+    ).count()
+    if recent >= VERIFICATION_RESENDS_PER_HOUR:
+        return
+    PendingSignup.objects.update_or_create(
+        user=user,
+        defaults={
+            "password": make_password(password),
+            "display_name": display_name.strip()[:120],
+            "created_at": timezone.now(),
+        },
+    )
+    notification_enqueue_account_mail(kind="email_verify", user=user)
+
+
+def signup_awaits_password(*, user: User) -> bool:
+    """Is this account waiting for a sign-up to be finished (`user_signup_finish`)?"""
+    return not user.has_usable_password() and PendingSignup.objects.filter(user=user).exists()
 
 
 def user_verify_email(*, token: str) -> User | None:
-    """Mark the address verified if the token is valid for the account as it is now."""
+    """Mark the address verified if the token is valid for the account as it is now.
+
+    An account waiting for a sign-up to be finished is returned unchanged: opening the link is not enough
+    there (the owner of the address may be following a link someone else caused), the person must also type
+    the password they chose (`user_signup_finish`), and mail scanners open links too.
+    """
     parsed = read_verify_token(token)
     if parsed is None:
         return None
@@ -57,9 +115,46 @@ def user_verify_email(*, token: str) -> User | None:
         user = User.objects.select_for_update().filter(pk=user_id, email=email).first()
         if user is None:
             return None
+        if signup_awaits_password(user=user):
+            return user
         if user.email_verified_at is None:
             user.email_verified_at = timezone.now()
             user.save(update_fields=["email_verified_at"])
+    return user
+
+
+def user_signup_finish(*, token: str, password: str) -> User:
+    """Finish a sign-up for an account that had no password: the person opened the link sent to the address
+    (`token`) and typed the password they chose when signing up. The account gets that password, the name
+    given then if it has none, and a verified address, in one step; the pending sign-up is gone.
+
+    Both are needed: the link proves the address, the password proves this is the person who signed up. So
+    a visitor who typed someone else's address never gets the account (no link), and the owner of an
+    address who opens a link a stranger caused cannot give the account the stranger's password.
+    Raises SignupLinkInvalid for a link that opens nothing (any more), GratitudeError("password: ...") for a
+    wrong password; nothing changes then.
+    """
+    parsed = read_verify_token(token)
+    if parsed is None:
+        raise SignupLinkInvalid("This confirmation link is not valid.")
+    user_id, email = parsed
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id, email=email, is_active=True).first()
+        pending = PendingSignup.objects.filter(user_id=user_id).first() if user is not None else None
+        if user is None or pending is None or user.has_usable_password():
+            raise SignupLinkInvalid("This confirmation link is not valid.")
+        if not check_password(password, pending.password):
+            raise GratitudeError(
+                "password: This is not the password you chose when you signed up. If you no longer know it, "
+                "sign up again with this address for a new link."
+            )
+        user.password = pending.password
+        if not user.display_name.strip():
+            user.display_name = pending.display_name
+        if user.email_verified_at is None:
+            user.email_verified_at = timezone.now()
+        user.save(update_fields=["password", "display_name", "email_verified_at"])
+        pending.delete()
     return user
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gratitude.accounts import selectors, services
@@ -18,6 +19,7 @@ from gratitude.accounts.forms import (
     PasswordResetRequestForm,
     QuietDelegateForm,
     QuietModeForm,
+    SignupFinishForm,
     SignupForm,
 )
 from gratitude.accounts.models import User
@@ -45,7 +47,11 @@ def signup(request: HttpRequest) -> HttpResponse:
         except GratitudeError as exc:
             form.add_error("email", str(exc))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            # An address whose account had no password (an invitee's, a giver's) gets its password only once
+            # the address is proven (services.user_signup_finish), so that account is not logged in now.
+            # The page says the same either way: it must not tell anyone the address was already known.
+            if user.has_usable_password():
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request, f"Welcome! We sent a link to {user.email}: open it to confirm your address."
             )
@@ -53,12 +59,35 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form})
 
 
+@never_cache
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """GET confirms the address, or, for a sign-up that claimed an account without a password, shows the
+    form that finishes it; POST (that form) finishes it with the password the person chose."""
+    if request.method == "POST":
+        return _signup_finish(request, token)
     user = services.user_verify_email(token=token)
     if user is None:
         return render(request, "accounts/verify_failed.html", status=400)
+    if services.signup_awaits_password(user=user):
+        return render(request, "accounts/signup_finish.html", {"form": SignupFinishForm()})
     messages.success(request, f"Thank you: {user.email} is confirmed.")
     return redirect("home")
+
+
+def _signup_finish(request: HttpRequest, token: str) -> HttpResponse:
+    form = SignupFinishForm(request.POST)
+    if form.is_valid():
+        try:
+            user = services.user_signup_finish(token=token, password=form.cleaned_data["password"])
+        except services.SignupLinkInvalid:
+            return render(request, "accounts/verify_failed.html", status=400)
+        except GratitudeError as exc:
+            form.add_error("password", str(exc).partition(": ")[2] or str(exc))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Thank you: {user.email} is confirmed, and your account is ready.")
+            return redirect("home")
+    return render(request, "accounts/signup_finish.html", {"form": form}, status=400)
 
 
 @login_required

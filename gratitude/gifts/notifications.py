@@ -7,19 +7,20 @@ gratitude/notifications/kinds.py.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 
-from gratitude.core.links import site_link
+from gratitude.core.links import site_url
 from gratitude.notifications.models import Notification
 from gratitude.notifications.refusals import Refusal
 
 if TYPE_CHECKING:
-    from gratitude.gifts.models import Reservation
+    from gratitude.gifts.models import Gift, Reservation
 
 
 def gift_alert_provenance(row: Notification) -> Refusal | None:
@@ -63,18 +64,57 @@ def gift_alert_recipients_per_trigger(row: Notification) -> int:
     )
 
 
+@dataclass(frozen=True)
+class GiftAlertLine:
+    """One gift as the alert tells it; for a contribution to a group gift, also how much of the item's
+    price was covered once it came in (`covered`, `price`)."""
+
+    gift: Gift
+    covered: Decimal | None = None
+    price: Decimal | None = None
+
+
+def _alert_lines(gifts: list[Gift]) -> list[GiftAlertLine]:
+    """Each contribution with the item's progress as it stood once that contribution came in (the active
+    contributions up to and including it), so a digest of two reads "120 of 300", then "180 of 300"."""
+    from gratitude.gifts.models import Gift, GiftState
+
+    item_ids = {gift.item_id for gift in gifts if gift.amount is not None}
+    if not item_ids:
+        return [GiftAlertLine(gift=gift) for gift in gifts]
+    running: dict[int, Decimal] = {}
+    covered_after: dict[int, Decimal] = {}
+    contributions = (
+        Gift.objects.filter(item_id__in=item_ids, state=GiftState.ACTIVE, amount__isnull=False)
+        .order_by("item_id", "pk")
+        .values_list("item_id", "pk", "amount")
+    )
+    for item_id, pk, amount in contributions:
+        running[item_id] = running.get(item_id, Decimal("0")) + (amount or Decimal("0"))
+        covered_after[pk] = running[item_id]
+    return [
+        GiftAlertLine(gift=gift, covered=covered_after.get(gift.pk), price=gift.item.price)
+        if gift.amount is not None
+        else GiftAlertLine(gift=gift)
+        for gift in gifts
+    ]
+
+
 def gift_alert_context(rows: list[Notification]) -> dict[str, Any]:
     gifts = [row.gift for row in rows if row.gift is not None]
     assert len(gifts) == len(rows)  # provenance has checked every row before rendering
     registry = gifts[0].registry
+    # "Covered only": the alert must not reveal what or by whom, as the list itself does not, until the
+    # reveal date the registrants chose (or their event date). A contribution's amount and the item's
+    # progress would tell which item (and often who), so they are held back too.
+    hide_details = registry.hides_gift_details()
     return {
         "registry": registry,
         "gifts": gifts,
+        "lines": [] if hide_details else _alert_lines(gifts),
         "first_recorded": min(gift.created_at for gift in gifts),
-        # "Covered only": the alert must not reveal what or by whom, as the list itself does not, until the
-        # reveal date the registrants chose (or their event date).
-        "hide_details": registry.hides_gift_details(),
-        "thank_you_list_url": site_link(reverse("thanks:list", args=[registry.pk])),
+        "hide_details": hide_details,
+        "thank_you_list_url": site_url("thanks:list", registry.pk),
     }
 
 
@@ -119,13 +159,13 @@ def gift_receipt_context(rows: list[Notification]) -> dict[str, Any]:
         "registry": registry,
         "giver_name": gift.giver_name,
         "shared_address": bool(gift.giver_address),
-        "list_url": site_link(reverse("gifts:shared_registry", args=[registry.share_key])) if shared else "",
+        "list_url": site_url("gifts:shared_registry", registry.share_key) if shared else "",
     }
 
 
 def reservation_reminder_due_at(reservation: Reservation) -> datetime:
     """Shortly before the hold lapses (GRATITUDE_RESERVATION_REMINDER_HOURS, 12), or now if that is past."""
-    lead = timedelta(hours=int(getattr(settings, "GRATITUDE_RESERVATION_REMINDER_HOURS", 12)))
+    lead = timedelta(hours=settings.GRATITUDE_RESERVATION_REMINDER_HOURS)
     return max(reservation.expires_at - lead, timezone.now())
 
 
@@ -170,7 +210,7 @@ def reservation_reminder_context(rows: list[Notification]) -> dict[str, Any]:
         "item": reservation.item,
         "registry": reservation.item.registry,
         "giver_name": reservation.giver_name,
-        "hold_url": site_link(reverse("gifts:reservation", args=[reservation.token])),
+        "hold_url": site_url("gifts:reservation", reservation.token),
     }
 
 

@@ -125,7 +125,9 @@ def _create_gift(
         recorded_by=recorded_by,
         receipt_to=receipt_to,
     )
-    notification_enqueue_gift_alerts(gift=gift)
+    # A registrant who records a gift by hand is not alerted about what they just did; the other
+    # members are, as for any gift (docs/registries.md).
+    notification_enqueue_gift_alerts(gift=gift, except_user=recorded_by)
     if receipt_to is not None:
         notification_enqueue_gift_receipt(gift=gift)
     # A gift on a paused registry, or for someone in quiet mode, lands on the Thank You List silently: its
@@ -394,7 +396,7 @@ def reservation_fulfil(
         if locked.state == ReservationState.RELEASED:
             if registry_stepped_back_since(registry=item.registry) is not None:
                 raise GratitudeError(STEPPED_BACK)
-            raise GratitudeError("You released this hold. Open the list to give something.")
+            raise GratitudeError("This hold is no longer active. Open the list to give something.")
         _check_on_the_list(item)
         wanted = _wanted_besides(item_availability(item=item), locked)
         if locked.quantity > wanted:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 from django.utils import timezone
 
+from gratitude.notifications import batch_facts
 from gratitude.notifications.kinds import Kind, kind_named
 from gratitude.notifications.models import Notification, NotificationState
 
@@ -84,13 +85,44 @@ def _goes_while_quiet(kind_name: str) -> bool:
 def _about_a_paused_registry(row: Notification, kind: Kind) -> bool:
     from gratitude.registries.models import Registry, RegistryMember
 
+    facts = batch_facts.current()
     if row.registry_id is not None:
+        if facts is not None:
+            among, paused = facts.get("paused_registries", _paused_registries_of_batch)
+            if row.registry_id in among:
+                return row.registry_id in paused
         return Registry.objects.filter(pk=row.registry_id, paused_at__isnull=False).exists()
     if kind.name in OPERATOR_KINDS:
+        if facts is not None:
+            among, with_paused = facts.get("members_of_paused", _members_of_paused_of_batch)
+            if row.recipient_id in among:
+                return row.recipient_id in with_paused
         return RegistryMember.objects.filter(
             user_id=row.recipient_id, registry__paused_at__isnull=False
         ).exists()
     return False
+
+
+def _paused_registries_of_batch(rows: list[Notification]) -> tuple[set[int], set[int]]:
+    """(the registries the batch's rows are about, those of them paused now): one query per batch."""
+    from gratitude.registries.models import Registry
+
+    among = {row.registry_id for row in rows if row.registry_id is not None}
+    paused = set(Registry.objects.filter(pk__in=among, paused_at__isnull=False).values_list("pk", flat=True))
+    return among, paused
+
+
+def _members_of_paused_of_batch(rows: list[Notification]) -> tuple[set[int], set[int]]:
+    """(the batch's recipients of operator messages, those of them on a paused registry now)."""
+    from gratitude.registries.models import RegistryMember
+
+    among = {row.recipient_id for row in rows if row.kind in OPERATOR_KINDS}
+    with_paused = set(
+        RegistryMember.objects.filter(user_id__in=among, registry__paused_at__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    return among, with_paused
 
 
 def must_go_address(*, user: User) -> str:

@@ -20,8 +20,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Field, Q
 from django.utils import timezone
 from django_tasks_db.utils import exclusive_transaction
 
@@ -99,11 +99,45 @@ def _settle(row_id: int, worker_id: str, **changes: object) -> bool:
 
 
 def _settle_many(row_ids: list[int], worker_id: str, **changes: object) -> int:
-    updated: int = Notification.objects.filter(
-        pk__in=row_ids, state=NotificationState.SENDING, lease_owner=worker_id
-    ).update(lease_owner="", lease_expires_at=None, updated_at=timezone.now(), **changes)
-    # update() skips auto_now, so updated_at is set by hand: "suppressed in the last hour" reads it.
+    # updated_at by hand (a plain UPDATE skips auto_now): "suppressed in the last hour" reads it.
+    values = {"lease_owner": "", "lease_expires_at": None, "updated_at": timezone.now(), **changes}
+    return _fenced_update(row_ids, worker_id, values)
+
+
+def _fenced_update(
+    row_ids: list[int], worker_id: str, values: dict[str, object], *, increment_attempts: bool = False
+) -> int:
+    """UPDATE the rows we still hold (state sending, our lease) in one plain SQL statement.
+
+    These are the send path's per-message statements; building them through the ORM cost more than the
+    database spent running them (docs/benchmarks.md). Values are adapted as the ORM would store them."""
+    if not row_ids:
+        return 0
+    ops = connection.ops
+    assignments: list[str] = []
+    params: list[Any] = []
+    for name, value in values.items():
+        assignments.append(f"{_column(name)} = %s")
+        params.append(ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value)
+    if increment_attempts:
+        assignments.append(f"{_column('attempts')} = {_column('attempts')} + 1")
+    placeholders = ", ".join(["%s"] * len(row_ids))
+    table = ops.quote_name(Notification._meta.db_table)
+    where = (
+        f"{_column('id')} IN ({placeholders}) AND {_column('state')} = %s AND {_column('lease_owner')} = %s"
+    )
+    # Identifiers come from the model's own metadata and every value is a bound parameter.
+    sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *row_ids, NotificationState.SENDING.value, worker_id])
+        updated: int = cursor.rowcount
     return updated
+
+
+def _column(field_name: str) -> str:
+    field = Notification._meta.get_field(field_name)
+    assert isinstance(field, Field)
+    return connection.ops.quote_name(field.column)
 
 
 @dataclass
@@ -168,16 +202,20 @@ def deliver_claimed(*, row_ids: list[int], worker_id: str, batch_was_full: bool 
         batch.write_outcomes()
         connection = get_connection()
         try:
-            for message in ready:
+            sent_so_far = 0
+            while sent_so_far < len(ready):
                 if facts.stale:
-                    # The answers are over a second old (a slow SMTP server): ask again before sending.
+                    # The answers are over a second old (a slow SMTP server, a busy machine): read the
+                    # rest of the batch again and ask again before sending any more of it (a gift
+                    # cancelled, a person gone quiet, a halt in the meantime). Once per second at most.
                     facts.refresh_if_stale()
-                    rechecked = _decide_group(message.kind, message.rows, batch, stats)
+                    ready = ready[:sent_so_far] + _decide_again(ready[sent_so_far:], batch, stats)
                     batch.write_outcomes()
-                    if rechecked is None:
-                        continue
-                    message = rechecked
-                elif message.kind.name in facts.halted_here:
+                    if sent_so_far >= len(ready):
+                        break
+                message = ready[sent_so_far]
+                sent_so_far += 1
+                if message.kind.name in facts.halted_here:
                     for row in message.rows:
                         batch.decide(row, NotificationState.HELD, "halted: breaker tripped in this batch")
                         stats.note(row.pk, "held")
@@ -270,12 +308,22 @@ def _decide_group(
     return _Ready(kind=kind, rows=ready, address=address)
 
 
+def _decide_again(groups: list[_Ready], batch: _Batch, stats: DeliveryStats) -> list[_Ready]:
+    """The guards and pacing once more for groups not yet sent, on their rows as they are now (one read)."""
+    fresh = {row.pk: row for row in _load_leased([r.pk for g in groups for r in g.rows], batch.worker_id)}
+    decided = []
+    for group in groups:
+        rows = [fresh[row.pk] for row in group.rows if row.pk in fresh]
+        again = _decide_group(group.kind, rows, batch, stats) if rows else None
+        if again is not None:
+            decided.append(again)
+    return decided
+
+
 def _count_attempt(row_ids: list[int], worker_id: str) -> None:
     """One attempt more, written before the message is handed to SMTP: a worker that dies mid-send still
     spends the row's retry budget, so a message that kills workers cannot loop forever."""
-    Notification.objects.filter(
-        pk__in=row_ids, state=NotificationState.SENDING, lease_owner=worker_id
-    ).update(attempts=F("attempts") + 1)
+    _fenced_update(row_ids, worker_id, {}, increment_attempts=True)
 
 
 def _send(group: _Ready, batch: _Batch, connection: Any, stats: DeliveryStats) -> None:
@@ -286,7 +334,7 @@ def _send(group: _Ready, batch: _Batch, connection: Any, stats: DeliveryStats) -
     lead = rows[0]
     worker_id = batch.worker_id
     try:
-        rendered = render(rows, kind)
+        rendered = render(rows, kind, forwarded_to=address if address != lead.recipient.email else None)
         email = build_email(lead, kind, rendered, to=address)
     except Exception as exc:
         # A template or context bug affects every row of the kind: stop the kind, keep the rows.

@@ -95,7 +95,8 @@ class Kind:
     context: Callable[[list[Notification]], dict[str, Any]]
     # Event-backed kinds may only be created by their event's service (SAFETY.md promise 2).
     event_backed: bool
-    # The occasions the copy speaks of: "registry" = only the registry's own declared occasion.
+    # The occasions the copy speaks of: "registry" = the registry's own declared occasion; "campaign" = what
+    # the row's campaign declares it speaks of (operations/campaigns.py).
     occasions: tuple[str, ...] = ()
     pacing: Pacing = Pacing()
 
@@ -269,6 +270,8 @@ CAMPAIGN = Kind(
     template="campaign",
     context=campaign_context,
     event_backed=False,
+    # What its campaign speaks of: the author's declaration and its audience's occasions (occasions.py).
+    occasions=("campaign",),
     pacing=Pacing(respects_quiet_hours=True),
 )
 # A correction to exactly the recipients of a recalled send. Not held for quiet hours: the sooner it lands,
@@ -282,6 +285,8 @@ CORRECTION = Kind(
     template="correction",
     context=correction_context,
     event_backed=False,
+    # What the messages it corrects spoke of, inherited by its campaign (occasions.py).
+    occasions=("campaign",),
 )
 
 KINDS: dict[str, Kind] = {

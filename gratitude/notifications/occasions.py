@@ -5,8 +5,9 @@ their choice, and `opted_out`, one step of the send-time guard chain (guards.py)
 the same people out before anything is written (operations/audience.py, `occasion_opt_outs`).
 
 What a row speaks of comes from its kind's declaration (`Kind.occasions` in kinds.py): "registry" is the
-row's registry's own declared occasion, any other entry is an occasion slug itself. An operator-written row
-(a campaign) also speaks of the occasions its campaign declared in its audience. Transactional mail, the
+row's registry's own declared occasion, "campaign" (operator-written kinds) what the row's campaign speaks
+of (what its author declared, and the registry occasions its audience is chosen by; a correction inherits
+what it corrects), any other entry is an occasion slug itself. Transactional mail, the
 person's own request (a receipt they asked for at the moment they gave), still comes, as it does after an
 unsubscribe.
 
@@ -27,6 +28,8 @@ from gratitude.registries.models import Occasion
 
 # What a kind declares when its copy speaks of the registry's own occasion (kinds.py).
 REGISTRY = "registry"
+# What an operator-written kind declares: its copy speaks of what the row's campaign speaks of.
+CAMPAIGN = "campaign"
 
 # Calendar occasions: not a registry's occasion, but campaigns may speak of them and people may not want
 # to hear of them at all (a lost parent, a lost child, a loss around the holidays).
@@ -65,27 +68,37 @@ def occasion_opt_outs_set(*, user: User, occasions: Iterable[str]) -> User:
 
 
 def _campaign_occasions(row: Notification) -> set[str]:
-    """The occasions a campaign row's campaign declared (its audience's occasions)."""
-    from gratitude.operations.audience import audience_from_json
-    from gratitude.operations.models import CampaignRecipient
+    """The occasions a campaign or correction row's campaign speaks of (operations/campaigns.py,
+    `campaign_occasions`), read at send time, so an opt-out chosen after the audience was frozen still
+    counts. Inside a worker's batch, read once for all its rows (batch_facts.py).
 
-    frozen = CampaignRecipient.objects.filter(notification_id=row.pk).select_related("campaign").first()
-    if frozen is None:
-        return set()
-    return set(audience_from_json(frozen.campaign.audience).occasions)
+    A row written for no campaign speaks of nothing here; its kind's provenance refuses it as a breach."""
+    from gratitude.notifications import batch_facts
+    from gratitude.operations.campaigns import occasions_by_message
+
+    facts = batch_facts.current()
+    if facts is not None:
+        among, spoken = facts.get(
+            "campaign_occasions",
+            lambda rows: ({r.pk for r in rows}, occasions_by_message(r.pk for r in rows)),
+        )
+        if row.pk in among:
+            return set(spoken.get(row.pk, ()))
+    return set(occasions_by_message([row.pk]).get(row.pk, ()))
 
 
 def occasions_of(row: Notification, kind: Kind) -> set[str]:
     """Every occasion this row's message speaks of."""
     spoken: set[str] = set()
     for declared in kind.occasions:
-        if declared != REGISTRY:
+        if declared == REGISTRY:
+            if row.registry_id is not None:
+                assert row.registry is not None
+                spoken.add(row.registry.occasion)
+        elif declared == CAMPAIGN:
+            spoken |= _campaign_occasions(row)
+        else:
             spoken.add(declared)
-        elif row.registry_id is not None:
-            assert row.registry is not None
-            spoken.add(row.registry.occasion)
-    if kind.trigger == "campaign":
-        spoken |= _campaign_occasions(row)
     return spoken
 
 

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core import signing
-from django.urls import reverse
 
 from gratitude.accounts.models import User
-from gratitude.core.links import site_link
+from gratitude.core.links import site_url
 from gratitude.notifications.suppression import category_resubscribe, category_unsubscribe, is_unsubscribed
 from gratitude.registries.models import Registry, RegistryMember
 
@@ -40,7 +39,7 @@ def make_token(*, user: User, registry: Registry) -> str:
 
 
 def pause_url(*, user: User, registry: Registry) -> str:
-    return site_link(reverse("registries:pause_link", args=[make_token(user=user, registry=registry)]))
+    return site_url("registries:pause_link", make_token(user=user, registry=registry))
 
 
 class ExpiredLink(Exception):

@@ -11,6 +11,11 @@ What every kind gets from here, whoever declared it (docs/deliverability.md):
 - headers: a unique Message-ID on our From domain, X-Gratitude-Kind / -Reference, and for non-transactional
   kinds the RFC 8058 pair List-Unsubscribe (one https URL, never folded) and List-Unsubscribe-Post.
 The transport signs the result with DKIM (dkim.py, transport.py).
+
+A message the guards redirect to a quiet person's trusted delegate (care.py) is rendered `forwarded_to`
+them: a line at the top says so, and the footer leaves out every link that would act for the person
+(pause, unsubscribe, preferences) or that only the person can open (their notification centre, the code
+check). See docs/quiet-mode.md, "Must-go messages".
 """
 
 from __future__ import annotations
@@ -64,12 +69,16 @@ def _inliner() -> css_inline.CSSInliner:
     return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
 
-def footer_context(rows: list[Notification], kind: Kind) -> dict[str, object]:
+def footer_context(
+    rows: list[Notification], kind: Kind, *, forwarded_to: str | None = None
+) -> dict[str, object]:
     recipient = rows[0].recipient
     # Someone we only hold as a contact (a giver who never made an account) cannot open signed-in pages,
-    # so their mail does not point at them.
-    can_sign_in = recipient.is_active and recipient.has_usable_password()
+    # so their mail does not point at them. Nor does mail forwarded to someone else: the centre and the
+    # code check answer only the person, so a delegate checking the code would be told "not found".
+    can_sign_in = recipient.is_active and recipient.has_usable_password() and not forwarded_to
     context: dict[str, object] = {
+        "forwarded_to": forwarded_to or "",
         "can_sign_in": can_sign_in,
         "centre_url": site_link(reverse("notifications:centre")) if can_sign_in else "",
         "check_url": site_link(reverse("notifications:check")) if can_sign_in else "",
@@ -78,6 +87,10 @@ def footer_context(rows: list[Notification], kind: Kind) -> dict[str, object]:
         "category_label": "",
         "pause_url": "",
     }
+    if forwarded_to:
+        # The pause and unsubscribe links are signed for the person: in a delegate's hands (or their mail
+        # client's one-click List-Unsubscribe) they would change the person's mail, not the delegate's.
+        return context
     registry = rows[0].registry
     if registry is not None:
         # "Pause all messages about this registry", two clicks from any message about one (issue 7): the
@@ -91,20 +104,24 @@ def footer_context(rows: list[Notification], kind: Kind) -> dict[str, object]:
     return context
 
 
-def render(rows: list[Notification], kind: Kind) -> RenderedMessage:
-    """One message for a group of rows to one recipient (one row, or a digest of several)."""
+def render(rows: list[Notification], kind: Kind, *, forwarded_to: str | None = None) -> RenderedMessage:
+    """One message for a group of rows to one recipient (one row, or a digest of several), or, with
+    `forwarded_to`, that message as sent to the address the guards redirected it to (a trusted delegate)."""
     lead = rows[0]
     context = {
         "recipient": lead.recipient,
         "reference": lead.reference,
         "site_url": settings.SITE_URL,
         **kind.context(rows),
-        **footer_context(rows, kind),
+        **footer_context(rows, kind, forwarded_to=forwarded_to),
     }
     base = f"notifications/email/{kind.template}"
     subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
     # Every kind's text ends with its own reference and why line; the common footer follows it.
     text = render_to_string(f"{base}/body.txt", context).rstrip() + "\n"
+    if forwarded_to:
+        # Before the greeting, which still names the person: the delegate reads first whose mail this is.
+        text = render_to_string("notifications/email/forwarded.txt", context).strip() + "\n\n" + text
     text += render_to_string("notifications/email/footer.txt", context)
     html = _inliner().inline(render_to_string(f"{base}/body.html", context))
     check_html(html)

@@ -99,11 +99,14 @@ def _wake_up_pending_at(due_at: datetime) -> bool:
     ).exists()
 
 
-def notification_enqueue_gift_alerts(*, gift: Gift) -> list[Notification]:
+def notification_enqueue_gift_alerts(*, gift: Gift, except_user: User | None = None) -> list[Notification]:
     """One gift-alert intent per alert-enabled member of the gift's registry. The recipients come from
-    the registry, never from the caller."""
+    the registry, never from the caller; the caller may only leave one out: `except_user`, the member who
+    recorded the gift by hand, is not told about their own act (the others still are)."""
     due_at = timezone.now() + timedelta(seconds=settings.GRATITUDE_ALERT_SETTLE_SECONDS)
     members = RegistryMember.objects.filter(registry_id=gift.registry_id).exclude(alerts=AlertPreference.OFF)
+    if except_user is not None:
+        members = members.exclude(user_id=except_user.pk)
     return [
         _write(
             kind=GIFT_ALERT.name,

@@ -16,11 +16,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
-from django.core.mail.message import sanitize_address
 from django.utils import timezone
 
 from gratitude.notifications.dkim import sign_message
-from gratitude.notifications.wire import compose
+from gratitude.notifications.wire import compose, header_address
 
 
 def signed_bytes(message: EmailMessage) -> bytes:
@@ -38,8 +37,8 @@ class SigningSmtpBackend(SmtpBackend):
         if not email_message.recipients():
             return False
         encoding = email_message.encoding or settings.DEFAULT_CHARSET
-        from_email = sanitize_address(email_message.from_email, encoding)
-        recipients = [sanitize_address(address, encoding) for address in email_message.recipients()]
+        from_email = header_address(email_message.from_email, encoding)
+        recipients = [header_address(address, encoding) for address in email_message.recipients()]
         assert self.connection is not None
         try:
             self.connection.sendmail(from_email, recipients, signed_bytes(email_message))

@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core import signing
-from django.urls import reverse
 
 from gratitude.accounts.models import User
-from gratitude.core.links import site_link
+from gratitude.core.links import site_url
 from gratitude.notifications.kinds import Category
 
 _SALT = "gratitude.notifications.unsubscribe"
@@ -79,8 +78,8 @@ def read_token(token: str) -> TokenClaim | None:
 
 
 def unsubscribe_url(*, user: User, category: str) -> str:
-    return site_link(reverse("notifications:unsubscribe", args=[make_token(user=user, category=category)]))
+    return site_url("notifications:unsubscribe", make_token(user=user, category=category))
 
 
 def preferences_url() -> str:
-    return site_link(reverse("accounts:mail_preferences"))
+    return site_url("accounts:mail_preferences")

@@ -63,8 +63,8 @@ def _headers(message: EmailMultiAlternatives) -> list[tuple[str, str]] | None:
     if lowered & {"from", "to", "subject", "content-type", "mime-version", "content-transfer-encoding"}:
         return None
     headers = [
-        ("From", _address(message.from_email)),
-        ("To", ", ".join(_address(address) for address in message.to)),
+        ("From", header_address(message.from_email)),
+        ("To", ", ".join(header_address(address) for address in message.to)),
         ("Subject", _subject(str(message.subject))),
         ("MIME-Version", "1.0"),
     ]
@@ -108,11 +108,11 @@ def _b_word(data: bytes | bytearray) -> str:
     return f"=?utf-8?b?{binascii.b2a_base64(bytes(data), newline=False).decode('ascii')}?="
 
 
-@lru_cache(maxsize=1024)
-def _address(address: str) -> str:
-    """The address as a header writes it: Django's sanitize_address (display names encoded, IDNA domains),
-    remembered, since the From address is the same on every message."""
-    return sanitize_address(address, "utf-8")
+@lru_cache(maxsize=4096)
+def header_address(address: str, encoding: str = "utf-8") -> str:
+    """The address as a header (and the SMTP envelope) writes it: Django's sanitize_address (display names
+    encoded, IDNA domains), remembered, since the From address is the same on every message."""
+    return sanitize_address(address, encoding)
 
 
 def _fold_words(value: str, *, first_line_taken: int, width: int = 78) -> str:

@@ -4,12 +4,14 @@ the recipients of a recall; and the exclusions every audience gets, which no fil
 Always excluded (`always_excluded`): accounts that are inactive; people in quiet mode; people who stopped the
 kind's category of mail (issue 6's per-category preferences, `notifications.Unsubscribe`); addresses on the
 suppression list (hard bounces, complaints); anyone with a paused registry (pausing is how people step back
-from an occasion); and people who opted out of an occasion the campaign declares (`occasion_opt_outs`).
-Campaigns also reach only confirmed addresses. See docs/operations.md, "Campaigns".
+from an occasion); and people who opted out of an occasion the campaign speaks of (`occasion_opt_outs`):
+what its author declared it speaks of, and the registry occasions its filter chooses people by
+(`spoken_occasions`). Campaigns also reach only confirmed addresses. See docs/operations.md, "Campaigns".
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,9 +210,18 @@ def audience_from_json(data: dict[str, Any]) -> Audience:
     return AudienceFilter.from_json(data)
 
 
-def audience_users(audience: Audience, *, category: str) -> QuerySet[User]:
-    """Everyone the audience reaches now: the filter, less everyone always excluded."""
-    return audience.matching().exclude(always_excluded(category=category, occasions=audience.occasions))
+def spoken_occasions(*, audience: Audience, speaks_of: Iterable[str]) -> tuple[str, ...]:
+    """Every occasion a campaign's message speaks of: what its author declared, and the registry occasions
+    its filter chooses people by. Someone written to because of their wedding registry is written to about
+    that wedding, whatever the text says, so "never anything about weddings" keeps them out too."""
+    return tuple(sorted(set(speaks_of) | set(audience.occasions)))
+
+
+def audience_users(audience: Audience, *, category: str, speaks_of: Iterable[str]) -> QuerySet[User]:
+    """Everyone the audience reaches now: the filter, less everyone always excluded (among them, whoever
+    opted out of an occasion the message speaks of)."""
+    occasions = spoken_occasions(audience=audience, speaks_of=speaks_of)
+    return audience.matching().exclude(always_excluded(category=category, occasions=occasions))
 
 
 @dataclass(frozen=True)
@@ -221,14 +232,15 @@ class Breakdown:
     by_occasion: dict[str, int]
 
 
-def audience_breakdown(audience: Audience, *, category: str) -> Breakdown:
+def audience_breakdown(audience: Audience, *, category: str, speaks_of: Iterable[str]) -> Breakdown:
     """The count, how many the filter matched, why the others are left out, and the spread by occasion:
     a handful of aggregate queries, however large the audience."""
+    occasions = spoken_occasions(audience=audience, speaks_of=speaks_of)
     matched = audience.matching()
-    included = audience_users(audience, category=category)
+    included = audience_users(audience, category=category, speaks_of=occasions)
     excluded = {
         EXCLUSION_LABELS[name]: matched.filter(condition).count()
-        for name, condition in _exclusions(category, audience.occasions).items()
+        for name, condition in _exclusions(category, occasions).items()
     }
     return Breakdown(
         count=included.count(),

@@ -5,6 +5,11 @@ bound to a hash of template version + audience definition + frozen count) approv
 then the canary slice is written) canary -> (after the wait: thresholds, drift) sending -> done. Any edit
 before the first message is written returns the campaign to draft and voids the approval. A failed check
 halts it with its reason and an operator alert. Every step is audited. See docs/operations.md, "Campaigns".
+
+A campaign declares what its text speaks of (`speaks_of`: occasions, or none, chosen on purpose; issue 7),
+and a correction inherits what the messages it corrects spoke of (`recalled_occasions`). With the registry
+occasions its audience is chosen by, that is `campaign_occasions`: whoever opted out of one of them is left
+out of the frozen audience, and is refused again at send time (notifications/occasions.py).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -33,6 +39,7 @@ from gratitude.operations.audience import (
     audience_breakdown,
     audience_from_json,
     audience_users,
+    spoken_occasions,
 )
 from gratitude.operations.models import (
     Campaign,
@@ -84,13 +91,77 @@ def template_version(campaign: Campaign) -> str:
 
 
 def campaign_fingerprint(campaign: Campaign) -> str:
-    """What an approval is bound to: template version + audience definition + frozen count."""
+    """What an approval is bound to: template version + audience definition (who, and the occasions the
+    message speaks of, which decide who is left out) + frozen count."""
     payload = {
         "template_version": template_version(campaign),
         "audience": campaign_audience(campaign).to_json(),
+        "speaks_of": campaign.speaks_of,
         "frozen_count": campaign.frozen_count,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def campaign_occasions(campaign: Campaign) -> tuple[str, ...]:
+    """Every occasion the campaign's message speaks of: its declaration and its audience's occasions."""
+    return spoken_occasions(audience=campaign_audience(campaign), speaks_of=campaign.speaks_of or ())
+
+
+def occasions_by_message(notification_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+    """For each of these outbox rows written for a campaign or correction, the occasions its campaign speaks
+    of (rows written for no campaign are left out): two queries, whatever the number of rows."""
+    campaign_of = dict(
+        CampaignRecipient.objects.filter(notification_id__in=list(notification_ids)).values_list(
+            "notification_id", "campaign_id"
+        )
+    )
+    spoken = {
+        campaign.pk: campaign_occasions(campaign)
+        for campaign in Campaign.objects.filter(pk__in=set(campaign_of.values()))
+    }
+    return {row_id: spoken[campaign_id] for row_id, campaign_id in campaign_of.items()}
+
+
+def _declared(speaks_of: Sequence[str]) -> list[str]:
+    """A declaration as stored: known occasion slugs, sorted, once each."""
+    from gratitude.notifications.occasions import OPT_OUT_OCCASIONS
+
+    if isinstance(speaks_of, str):
+        raise GratitudeError("declare the occasions as a list of slugs, not one string")
+    unknown = sorted(set(speaks_of) - set(OPT_OUT_OCCASIONS))
+    if unknown:
+        raise GratitudeError(
+            f"unknown occasion: {', '.join(unknown)}; one of: {', '.join(OPT_OUT_OCCASIONS)}"
+        )
+    return sorted(set(speaks_of))
+
+
+def recalled_occasions(recall: Recall) -> list[str]:
+    """What the recalled messages spoke of, which their correction inherits: a correction names each message
+    it corrects by its subject, so it speaks of the same things, and must not reach whoever has since opted
+    out of them. Read the way the send-time check reads a kind's declaration (notifications/occasions.py)."""
+    from gratitude.notifications.occasions import CAMPAIGN, OPT_OUT_OCCASIONS, REGISTRY
+
+    declared = kind_named(recall.kind)
+    recalled = Notification.objects.filter(pk__in=recall.messages.values("notification_id"))
+    spoken: set[str] = set()
+    for entry in declared.occasions if declared is not None else ():
+        if entry == REGISTRY:
+            spoken |= set(
+                recalled.filter(registry__isnull=False)
+                .values_list("registry__occasion", flat=True)
+                .distinct()
+            )
+        elif entry == CAMPAIGN:
+            campaigns = Campaign.objects.filter(
+                Q(pk=recall.campaign_id) | Q(recipients__notification__in=recalled)
+            ).distinct()
+            for campaign in campaigns:
+                spoken |= set(campaign_occasions(campaign))
+        else:
+            spoken.add(entry)
+    # "Other" names no occasion, so nobody can opt out of it; it is not a declaration either.
+    return sorted(spoken & set(OPT_OUT_OCCASIONS))
 
 
 def _check_text(*, title: str, subject: str, body: str) -> None:
@@ -128,9 +199,14 @@ def campaign_create(
     subject: str,
     body: str,
     audience: dict[str, Any],
+    speaks_of: Sequence[str] | None = None,
     recall: Recall | None = None,
 ) -> Campaign:
-    """A draft written by `by`, who becomes its author (and so cannot approve it)."""
+    """A draft written by `by`, who becomes its author (and so cannot approve it).
+
+    `speaks_of` is the author's declaration of the occasions its text speaks of: a list of slugs, or an
+    empty list for "speaks of no occasion". Leaving it out is refused for a campaign: nobody may send one
+    without having said what it is about. A correction inherits it from the recall (`recalled_occasions`)."""
     require_staff(by)
     _check_kind(kind)
     _check_text(title=title, subject=subject, body=body)
@@ -141,6 +217,12 @@ def campaign_create(
         raise GratitudeError(
             "a correction goes to exactly one recall's recipients, and only a correction does"
         )
+    if recall is not None:
+        declared = _inherited(recall, speaks_of)
+    elif speaks_of is None:
+        raise GratitudeError(UNDECLARED)
+    else:
+        declared = _declared(speaks_of)
     with transaction.atomic():
         campaign = Campaign.objects.create(
             kind=kind,
@@ -148,6 +230,7 @@ def campaign_create(
             subject=subject.strip(),
             body=body.strip(),
             audience=definition.to_json(),
+            speaks_of=declared,
             recall=recall,
             created_by=actor_for(by),
             author=by,
@@ -169,6 +252,7 @@ def correction_draft(*, recall: Recall, actor: str, user: User | None = None) ->
         subject=f"A correction to our email {about}"[:200],
         body="Write here what was wrong, and what the recipient should know now.",
         audience={"recall": recall.pk},
+        speaks_of=recalled_occasions(recall),
         recall=recall,
         created_by=actor,
         author=None,
@@ -183,6 +267,24 @@ def correction_draft(*, recall: Recall, actor: str, user: User | None = None) ->
     return campaign
 
 
+UNDECLARED = (
+    "say what this campaign speaks of: the occasions its text mentions, or “no occasion” "
+    "(people who opted out of an occasion it speaks of never get it)"
+)
+
+
+def _inherited(recall: Recall, speaks_of: Sequence[str] | None) -> list[str]:
+    """A correction's declaration: what the recalled messages spoke of. Restating it is fine; changing
+    it is refused, so a correction can never be declared to speak of less than what it corrects."""
+    inherited = recalled_occasions(recall)
+    if speaks_of is not None and _declared(speaks_of) != inherited:
+        said = ", ".join(inherited) or "no occasion"
+        raise GratitudeError(
+            f"a correction speaks of what the messages it corrects spoke of ({said}); it cannot change"
+        )
+    return inherited
+
+
 def _target(campaign: Campaign) -> str:
     return f"{campaign.kind}:{campaign.pk}"
 
@@ -192,9 +294,17 @@ def _locked(campaign: Campaign) -> Campaign:
 
 
 def campaign_edit(
-    *, campaign: Campaign, by: User, title: str, subject: str, body: str, audience: dict[str, Any]
+    *,
+    campaign: Campaign,
+    by: User,
+    title: str,
+    subject: str,
+    body: str,
+    audience: dict[str, Any],
+    speaks_of: Sequence[str] | None = None,
 ) -> Campaign:
-    """Change the text or the audience. Voids any freeze and approval: back to draft, `by` is the author."""
+    """Change the text, the audience or what it speaks of (`speaks_of`; None keeps the declaration as it
+    is). Voids any freeze and approval: back to draft, `by` is the author."""
     require_staff(by)
     _check_text(title=title, subject=subject, body=body)
     definition = audience_from_json(audience)
@@ -202,12 +312,18 @@ def campaign_edit(
         campaign = _locked(campaign)
         if not campaign_editable(campaign):
             raise GratitudeError(f"a {campaign.get_state_display().lower()} campaign cannot be edited")
-        if campaign.kind == CampaignKind.CORRECTION and definition.to_json() != campaign.audience:
-            raise GratitudeError("a correction's audience is its recall's recipients; it cannot change")
+        if campaign.kind == CampaignKind.CORRECTION:
+            if definition.to_json() != campaign.audience:
+                raise GratitudeError("a correction's audience is its recall's recipients; it cannot change")
+            assert campaign.recall is not None  # a correction always has its recall
+            declared: list[str] | None = _inherited(campaign.recall, speaks_of)
+        else:
+            declared = campaign.speaks_of if speaks_of is None else _declared(speaks_of)
         voided = campaign.state == CampaignState.APPROVED
         campaign.recipients.all().delete()
         campaign.title, campaign.subject, campaign.body = title.strip(), subject.strip(), body.strip()
         campaign.audience = definition.to_json()
+        campaign.speaks_of = declared
         campaign.version += 1
         campaign.author = by
         _to_draft(campaign)
@@ -247,7 +363,13 @@ def campaign_freeze(*, campaign: Campaign, by: User) -> Campaign:
         campaign = _locked(campaign)
         if campaign.state != CampaignState.DRAFT:
             raise GratitudeError("only a draft can be frozen")
-        people = audience_users(campaign_audience(campaign), category=_kind_category(campaign.kind))
+        if campaign.speaks_of is None:
+            raise GratitudeError(f"edit it first: {UNDECLARED}")
+        people = audience_users(
+            campaign_audience(campaign),
+            category=_kind_category(campaign.kind),
+            speaks_of=campaign_occasions(campaign),
+        )
         batch: list[CampaignRecipient] = []
         frozen = 0
         for user_id, email in (
@@ -316,6 +438,8 @@ def _approval_refusal(campaign: Campaign, by: User, fingerprint: str) -> str | N
         return "nobody has written this text yet: a staff member edits it first, then another approves"
     if campaign.author_id == by.pk:
         return "you wrote this campaign: a second operator must approve it"
+    if campaign.speaks_of is None:
+        return f"its author must edit it first: {UNDECLARED}"
     if fingerprint != campaign_fingerprint(campaign):
         return "the campaign changed since you reviewed it: review it again"
     return None
@@ -336,7 +460,11 @@ class Drift:
 
 def audience_drift(campaign: Campaign) -> Drift:
     """The audience definition evaluated again now, against the frozen count."""
-    now = audience_users(campaign_audience(campaign), category=_kind_category(campaign.kind)).count()
+    now = audience_users(
+        campaign_audience(campaign),
+        category=_kind_category(campaign.kind),
+        speaks_of=campaign_occasions(campaign),
+    ).count()
     return Drift(frozen=campaign.frozen_count or 0, now=now)
 
 
@@ -598,8 +726,17 @@ def campaign_cancel(*, campaign: Campaign, by: User, reason: str) -> int:
     return cancelled
 
 
+def _labels(occasions: Iterable[str]) -> str:
+    from gratitude.notifications.occasions import OPT_OUT_OCCASIONS
+
+    return ", ".join(OPT_OUT_OCCASIONS.get(slug, slug) for slug in occasions)
+
+
 @dataclass(frozen=True)
 class Preview:
+    # The declaration in words, and every occasion whose opt-outs leave people out (with the audience's).
+    speaks_of: str
+    left_out_for: str
     breakdown: Breakdown
     sample_recipients: list[str]
     rendered: RenderedMessage | None
@@ -619,12 +756,13 @@ def campaign_preview(*, campaign: Campaign) -> Preview:
 
     definition = campaign_audience(campaign)
     category = _kind_category(campaign.kind)
-    breakdown = audience_breakdown(definition, category=category)
+    occasions = campaign_occasions(campaign)
+    breakdown = audience_breakdown(definition, category=category, speaks_of=occasions)
     if campaign.frozen_count is not None:
         people = list(campaign.recipients.order_by("?").values_list("user_id", "email")[:SAMPLE_SIZE])
     else:
         people = list(
-            audience_users(definition, category=category)
+            audience_users(definition, category=category, speaks_of=occasions)
             .order_by("?")
             .values_list("pk", "email")[:SAMPLE_SIZE]
         )
@@ -649,6 +787,8 @@ def campaign_preview(*, campaign: Campaign) -> Preview:
             finally:
                 transaction.set_rollback(True)
     return Preview(
+        speaks_of=campaign.speaks_of_display,
+        left_out_for=_labels(occasions),
         breakdown=breakdown,
         sample_recipients=[email for _, email in people],
         rendered=rendered,

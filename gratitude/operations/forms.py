@@ -7,8 +7,12 @@ from typing import Any
 
 from django import forms
 
+from gratitude.notifications.occasions import OPT_OUT_OCCASIONS
 from gratitude.operations.audience import OCCASIONS, REGISTRY_STATUSES, ROLES, SCOPES
 from gratitude.operations.models import ALL_KINDS
+
+# The explicit "speaks of no occasion" choice: saying nothing is not a declaration.
+NO_OCCASION = "none"
 
 
 def _kind_choices(*, everything: bool) -> list[tuple[str, str]]:
@@ -44,8 +48,24 @@ class CampaignTextForm(forms.Form):
 
 
 class CampaignForm(CampaignTextForm):
+    speaks_of = forms.MultipleChoiceField(
+        label="Its subject and text speak of",
+        choices=[(NO_OCCASION, "No occasion at all"), *OPT_OUT_OCCASIONS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": (
+                "Say what this message speaks of: tick every occasion its subject or text mentions, "
+                "or “No occasion at all”."
+            )
+        },
+        help_text=(
+            "Nobody who opted out of one of these gets it, nor anyone who opted out of an occasion the "
+            "audience below is chosen by."
+        ),
+    )
     scope = forms.ChoiceField(choices=list(SCOPES.items()), widget=forms.RadioSelect, initial="registrants")
     occasions = forms.MultipleChoiceField(
+        label="Registry occasions",
         choices=list(OCCASIONS.items()),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -66,6 +86,23 @@ class CampaignForm(CampaignTextForm):
     alerts_on_only = forms.BooleanField(
         required=False, label="Only people who keep gift alerts on for a matching registry"
     )
+
+    def clean_speaks_of(self) -> list[str]:
+        chosen: list[str] = self.cleaned_data["speaks_of"]
+        if NO_OCCASION not in chosen:
+            return chosen
+        if len(chosen) > 1:
+            raise forms.ValidationError(
+                "“No occasion at all” and an occasion contradict each other: untick one or the other."
+            )
+        return []
+
+    @staticmethod
+    def speaks_of_initial(speaks_of: list[str] | None) -> list[str]:
+        """The declaration as the form shows it: nothing ticked while it was never declared."""
+        if speaks_of is None:
+            return []
+        return list(speaks_of) or [NO_OCCASION]
 
     def audience(self) -> dict[str, Any]:
         data = self.cleaned_data

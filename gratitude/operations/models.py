@@ -125,6 +125,11 @@ class Campaign(models.Model):
     body = models.TextField(max_length=10_000)
     # The declared filter (audience.py), as JSON; for a correction {"recall": <id>}.
     audience = models.JSONField(default=dict)
+    # What its text speaks of, as its author declared it: a sorted list of occasion slugs
+    # (notifications/occasions.py, OPT_OUT_OCCASIONS); [] is "speaks of no occasion", a choice like any
+    # other. None only on a campaign older than the declaration, which must be declared before it is frozen.
+    # A correction inherits what the messages it corrects spoke of. Part of what an approval is bound to.
+    speaks_of = models.JSONField(null=True, blank=True, default=None)
     recall = models.ForeignKey(
         "Recall", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
@@ -158,6 +163,15 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pk}: {self.title}"
+
+    @property
+    def speaks_of_display(self) -> str:
+        """The declaration in words, as the console shows it."""
+        from gratitude.notifications.occasions import OPT_OUT_OCCASIONS
+
+        if self.speaks_of is None:
+            return "not declared yet"
+        return ", ".join(OPT_OUT_OCCASIONS.get(slug, slug) for slug in self.speaks_of) or "no occasion"
 
 
 class CampaignRecipient(models.Model):

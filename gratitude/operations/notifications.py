@@ -141,6 +141,7 @@ def sample_rows(kind: str) -> list[Notification]:
         subject=subject,
         body=body,
         audience={"recall": recall.pk} if recall else {"scope": "everyone"},
+        speaks_of=[],
         recall=recall,
         created_by="sample",
         author=author,

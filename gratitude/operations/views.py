@@ -161,6 +161,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
                 subject=data["subject"],
                 body=data["body"],
                 audience=form.audience(),
+                speaks_of=data["speaks_of"],
             )
         except GratitudeError as exc:
             form.add_error(None, str(exc))
@@ -177,6 +178,7 @@ def _edit_form(campaign: Campaign, data: Any = None) -> CampaignTextForm:
         return CampaignTextForm(data, initial=initial)
     audience = campaign.audience
     initial.update(
+        speaks_of=CampaignForm.speaks_of_initial(campaign.speaks_of),
         scope=audience.get("scope"),
         occasions=audience.get("occasions", []),
         registry_statuses=audience.get("registry_statuses", []),
@@ -202,6 +204,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 subject=data["subject"],
                 body=data["body"],
                 audience=audience,
+                # A correction's declaration is inherited from its recall: its form has no such field.
+                speaks_of=data.get("speaks_of"),
             )
         except GratitudeError as exc:
             form.add_error(None, str(exc))

@@ -11,9 +11,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.urls import reverse
-
-from gratitude.core.links import site_link
+from gratitude.core.links import site_url
 from gratitude.notifications.models import Notification
 from gratitude.notifications.refusals import Refusal
 
@@ -83,7 +81,7 @@ def registry_invitation_context(rows: list[Notification]) -> dict[str, Any]:
         "inviter_name": inviter.name if inviter is not None else "A registrant",
         "role_label": invitation.get_role_display().lower(),
         # Made at send time and bound to this invitation and address; it works until the invitation ends.
-        "accept_url": site_link(reverse("registries:invitation", args=[make_invitation_token(invitation)])),
+        "accept_url": site_url("registries:invitation", make_invitation_token(invitation)),
     }
 
 
@@ -134,5 +132,5 @@ def registry_archive_notice_context(rows: list[Notification]) -> dict[str, Any]:
     return {
         "registry": registry,
         "archive_on": registry.archive_on,
-        "settings_url": site_link(reverse("registries:settings", args=[registry.pk])),
+        "settings_url": site_url("registries:settings", registry.pk),
     }

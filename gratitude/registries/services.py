@@ -47,11 +47,11 @@ ARCHIVE_NOTICE_DAYS = 14
 
 
 def invitation_days() -> int:
-    return int(getattr(settings, "GRATITUDE_INVITATION_DAYS", 14))
+    return int(settings.GRATITUDE_INVITATION_DAYS)
 
 
 def archive_after_days() -> int:
-    return int(getattr(settings, "GRATITUDE_ARCHIVE_AFTER_DAYS", 90))
+    return int(settings.GRATITUDE_ARCHIVE_AFTER_DAYS)
 
 
 def _clean_and_save(obj: Registry | Item | RegistryMember) -> None:

@@ -12,17 +12,20 @@ from django.utils import timezone
 from gratitude.core.errors import GratitudeError
 from gratitude.gifts.models import Gift, GiftSource, GiftState
 from gratitude.registries.models import Registry
-from gratitude.thanks.models import ThankYouStatus
-from gratitude.thanks.selectors import hides_details
+from gratitude.thanks.models import EnteredAddress, ThankYouStatus
+from gratitude.thanks.selectors import entered_by_name, giver_key, hides_details
 
 CSV_HEADER: list[str | int] = [
     "Gift",
     "Date given",
     "Item",
     "Quantity",
+    "Amount",
+    "Currency",
     "From",
     "Email",
     "Mailing address",
+    "Address from",
     "Message",
     "Date received",
     "Thank-you",
@@ -62,10 +65,30 @@ def _day(moment: datetime | None) -> str:
     return timezone.localtime(moment).date().isoformat() if moment is not None else ""
 
 
+def _entered_addresses(registry: Registry) -> dict[str, tuple[str, str]]:
+    """giver key -> (address, "Typed in by <member>") for the givers who shared no address themselves but
+    for whom a member typed one in. As many entries as such givers, never one per gift."""
+    entered = {
+        row.giver_key: (row.address, f"Typed in by {entered_by_name(row)}")
+        for row in EnteredAddress.objects.filter(registry=registry).select_related("entered_by")
+    }
+    if entered:
+        shared = (
+            Gift.objects.filter(registry=registry, state=GiftState.ACTIVE)
+            .exclude(giver_address="")
+            .values_list("giver_email", "giver_name")
+            .distinct()
+        )
+        for email, name in shared.iterator(chunk_size=_ROWS_PER_FETCH):
+            entered.pop(giver_key(email=email, name=name), None)
+    return entered
+
+
 def thank_you_csv_rows(*, registry: Registry) -> Iterator[Sequence[str | int]]:
     """The header, then one row per active gift, oldest first, fetched in chunks (never all at once)."""
     check_exportable(registry=registry)
     yield CSV_HEADER
+    entered = _entered_addresses(registry)
     gifts = (
         Gift.objects.filter(registry=registry, state=GiftState.ACTIVE)
         .order_by("created_at", "pk")
@@ -74,6 +97,8 @@ def thank_you_csv_rows(*, registry: Registry) -> Iterator[Sequence[str | int]]:
             "created_at",
             "item__title",
             "quantity",
+            "amount",
+            "item__currency",
             "giver_name",
             "giver_email",
             "giver_address",
@@ -91,6 +116,8 @@ def thank_you_csv_rows(*, registry: Registry) -> Iterator[Sequence[str | int]]:
         created_at,
         item,
         quantity,
+        amount,
+        currency,
         name,
         email,
         address,
@@ -102,14 +129,20 @@ def thank_you_csv_rows(*, registry: Registry) -> Iterator[Sequence[str | int]]:
         note,
         source,
     ) in gifts.iterator(chunk_size=_ROWS_PER_FETCH):
+        address_from = "Shared by the giver" if address else ""
+        if not address and entered:
+            address, address_from = entered.get(giver_key(email=email, name=name), ("", ""))
         yield [
             pk,
             _day(created_at),
             spreadsheet_safe(item),
             quantity,
+            f"{amount:.2f}" if amount is not None else "",
+            currency if amount is not None else "",
             spreadsheet_safe(name),
             spreadsheet_safe(email),
             spreadsheet_safe(address),
+            spreadsheet_safe(address_from),
             spreadsheet_safe(message),
             _day(received_at),
             _STATUS_LABELS[status or ThankYouStatus.TODO],

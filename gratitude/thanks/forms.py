@@ -133,3 +133,15 @@ class AddressForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "street-address"}),
         help_text="As you would write it on an envelope. Only the registry's members see it.",
     )
+
+
+class EnteredAddressForm(forms.Form):
+    """A registrant types in a giver's address they know (the giver shared none)."""
+
+    address = forms.CharField(
+        label="Mailing address",
+        max_length=ADDRESS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="As you would write it on an envelope. Only the registry's members see it, marked as typed "
+        "in by you rather than shared by the giver.",
+    )

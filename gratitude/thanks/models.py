@@ -93,3 +93,29 @@ class AddressRequest(models.Model):
 
     def __str__(self) -> str:
         return f"address request to {self.giver_email} for registry {self.registry_id}"
+
+
+class EnteredAddress(models.Model):
+    """A mailing address a member typed in for a giver who shared none (they know it from elsewhere).
+
+    Kept apart from `Gift.giver_address`, which only ever holds what the giver shared themselves, so the
+    list, the exports and the labels can always say which is which. One per giver (`selectors.giver_key`:
+    one person, one note) per registry; editable and clearable by any member. An address the giver shares
+    later takes precedence (docs/thank-you-list.md, "Addresses typed in by a registrant").
+    """
+
+    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="entered_addresses")
+    giver_key = models.CharField(max_length=300)
+    address = models.TextField(max_length=600)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["registry", "giver_key"], name="one_entered_address_per_giver"),
+        ]
+
+    def __str__(self) -> str:
+        return f"address entered for {self.giver_key} on registry {self.registry_id}"

@@ -11,9 +11,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count
-from django.urls import reverse
 
-from gratitude.core.links import site_link
+from gratitude.core.links import site_url
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.notifications.refusals import Refusal
 
@@ -141,9 +140,7 @@ def address_request_context(rows: list[Notification]) -> dict[str, Any]:
         "registrant_name": request.requested_by.name,
         "requested_at": request.requested_at,
         # Made at send time, so the link is fresh; it opens a page of ours, the mail holds no form.
-        "share_url": site_link(
-            reverse("thanks_giver:address_share", args=[address_link_token(address_request=request)])
-        ),
+        "share_url": site_url("thanks_giver:address_share", address_link_token(address_request=request)),
     }
 
 
@@ -259,7 +256,7 @@ def thank_you_reminder_context(rows: list[Notification]) -> dict[str, Any]:
         "total_gifts": totals["gifts"],
         "total_sent": totals["sent"],
         "hide_details": hides_details(registry),
-        "thank_you_list_url": site_link(reverse("thanks:list", args=[registry.pk])),
+        "thank_you_list_url": site_url("thanks:list", registry.pk),
         "interval_days": REMINDER_INTERVAL_DAYS,
     }
 

@@ -23,7 +23,7 @@ from django.http import Http404
 
 from gratitude.gifts.models import Gift, GiftState
 from gratitude.registries.models import Registry
-from gratitude.thanks.models import AddressRequest, ThankYouChange, ThankYouStatus
+from gratitude.thanks.models import AddressRequest, EnteredAddress, ThankYouChange, ThankYouStatus
 
 GIFTS_PER_PAGE = 50
 GIVERS_PER_PAGE = 25
@@ -63,9 +63,12 @@ class GiverSummary:
     key: str
     name: str
     email: str
+    # The address a note goes to: the latest one the giver shared, else one a member typed in.
     address: str = ""
     gifts: int = 0
     sent: int = 0
+    # Set when `address` was typed in by a member (who), not shared by the giver.
+    address_entered_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,9 @@ def thank_you_list(*, registry: Registry) -> QuerySet[Gift]:
 
 
 def thank_you_overview(*, registry: Registry) -> Overview:
-    """Progress, every giver (name, address, counts) and the address requests, in two queries whatever the
-    number of gifts: one narrow scan of the active gifts, one of the requests."""
+    """Progress, every giver (name, address, counts) and the address requests, in three queries whatever
+    the number of gifts: one narrow scan of the active gifts, one of the addresses typed in by members, one
+    of the requests."""
     givers: dict[str, GiverSummary] = {}
     gifts = written = sent = 0
     scan = (
@@ -164,6 +168,12 @@ def thank_you_overview(*, registry: Registry) -> Overview:
         elif status == written_value:
             written += 1
         gifts += 1
+    for entered in EnteredAddress.objects.filter(registry=registry).select_related("entered_by"):
+        giver = get(entered.giver_key)
+        # Typed in for a giver who shared none; an address the giver shares later takes precedence.
+        if giver is not None and not giver.address:
+            giver.address = entered.address
+            giver.address_entered_by = entered_by_name(entered)
     requests = {
         "e:" + email: AddressRequestState(requested_at, answered_at)
         for email, requested_at, answered_at in AddressRequest.objects.filter(registry=registry).values_list(
@@ -334,18 +344,58 @@ def giver_gifts(*, gift: Gift) -> list[Gift]:
     return list(gifts.filter(giver_email="", giver_name__in=_name_spellings(gifts, key)))
 
 
+def entered_by_name(entered: EnteredAddress) -> str:
+    """Who typed an address in, as the list and the exports name them."""
+    return entered.entered_by.name if entered.entered_by is not None else "a former member"
+
+
+@dataclass(frozen=True)
+class GiverAddress:
+    """Where a note to a giver goes, and whose word it is: shared by the giver, or typed in by a member."""
+
+    address: str
+    shared_by_giver: bool
+    entered_by: str = ""
+    entered_at: datetime | None = None
+
+
+def giver_address(*, gift: Gift) -> GiverAddress | None:
+    """The address for the giver of `gift` (one of the registry's gifts the caller already found): the
+    latest one they shared on any of their gifts here, else one a member typed in, else None."""
+    shared = next((other.giver_address for other in giver_gifts(gift=gift) if other.giver_address), "")
+    if shared:
+        return GiverAddress(address=shared, shared_by_giver=True)
+    key = giver_key(email=gift.giver_email, name=gift.giver_name)
+    entered = (
+        EnteredAddress.objects.select_related("entered_by")
+        .filter(registry_id=gift.registry_id, giver_key=key)
+        .first()
+    )
+    if entered is None:
+        return None
+    return GiverAddress(
+        address=entered.address,
+        shared_by_giver=False,
+        entered_by=entered_by_name(entered),
+        entered_at=entered.entered_at,
+    )
+
+
 @dataclass(frozen=True)
 class Label:
     name: str
     address: str
     gifts: int
+    # Who typed the address in, when the giver did not share it themselves.
+    entered_by: str | None = None
 
 
 def mailing_labels(*, registry: Registry, only_unsent: bool = False) -> list[Label]:
-    """One label per giver who shared an address, by name; optionally only givers not yet fully thanked."""
+    """One label per giver with an address (shared, or typed in by a member), by name; optionally only
+    givers not yet fully thanked."""
     overview = thank_you_overview(registry=registry)
     labels = [
-        Label(name=g.name, address=g.address, gifts=g.gifts)
+        Label(name=g.name, address=g.address, gifts=g.gifts, entered_by=g.address_entered_by)
         for g in overview.givers.values()
         if g.address and not (only_unsent and g.sent == g.gifts)
     ]
@@ -393,7 +443,7 @@ def address_request_for_token(*, token: str) -> AddressRequest | None:
 
 def reminder_after_days() -> int:
     """Gifts not marked received wait this long after they were given before a reminder mentions them."""
-    return int(getattr(settings, "GRATITUDE_THANK_YOU_REMINDER_DAYS", 14))
+    return int(settings.GRATITUDE_THANK_YOU_REMINDER_DAYS)
 
 
 # A gift marked received today is not yet a reason for mail: the registrant is on the list right now.

@@ -1,5 +1,6 @@
 """Every change on the Thank You List: thank-you status (with undo), notes, "received", asking a giver for a
-mailing address, the giver's answer, and the weekly reminders. See docs/thank-you-list.md."""
+mailing address, the giver's answer, an address a registrant types in, and the weekly reminders. See
+docs/thank-you-list.md."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from gratitude.core.errors import GratitudeError, PermissionDenied
 from gratitude.gifts.models import Gift, GiftState
 from gratitude.gifts.services import gift_mark_received
 from gratitude.registries.models import Registry, RegistryMember
-from gratitude.thanks.models import AddressRequest, ThankYou, ThankYouChange, ThankYouStatus
-from gratitude.thanks.selectors import gifts_waiting_for_thanks, hides_details
+from gratitude.thanks.models import AddressRequest, EnteredAddress, ThankYou, ThankYouChange, ThankYouStatus
+from gratitude.thanks.selectors import gifts_waiting_for_thanks, giver_key, hides_details
 
 NOTE_MAX_LENGTH = 2000
 ADDRESS_MAX_LENGTH = 600
@@ -230,15 +231,21 @@ def address_request_create(*, gift: Gift, by: User) -> AddressRequest:
     return request
 
 
-def address_request_answer(*, address_request: AddressRequest, address: str) -> int:
-    """The giver shares a mailing address: it goes on each of their active gifts on that registry (the
-    registrants see it on the list and the labels). Returns how many gifts now carry it."""
+def _clean_address(address: str) -> str:
+    """One address as it goes on an envelope: each line's spacing tidied, empty lines dropped."""
     lines = [" ".join(line.split()) for line in address.strip().splitlines()]
     address = "\n".join(line for line in lines if line)
     if not address:
         raise GratitudeError("address: please enter the address the note should go to")
     if len(address) > ADDRESS_MAX_LENGTH:
         raise GratitudeError(f"address: keep it under {ADDRESS_MAX_LENGTH} characters")
+    return address
+
+
+def address_request_answer(*, address_request: AddressRequest, address: str) -> int:
+    """The giver shares a mailing address: it goes on each of their active gifts on that registry (the
+    registrants see it on the list and the labels). Returns how many gifts now carry it."""
+    address = _clean_address(address)
     with transaction.atomic():
         request = AddressRequest.objects.select_for_update().get(pk=address_request.pk)
         gifts = _lock_gifts(
@@ -250,6 +257,68 @@ def address_request_answer(*, address_request: AddressRequest, address: str) -> 
         request.answered_at = timezone.now()
         request.save(update_fields=["answered_at"])
     return len(gifts)
+
+
+# --- addresses typed in by a registrant (docs/thank-you-list.md) --------------------------------------
+
+
+def _giver_shared_an_address(*, gift: Gift) -> bool:
+    """Did the giver of `gift` share an address themselves, on any of their active gifts on its registry?"""
+    if gift.giver_email:
+        return _giver_has_address(
+            registry_id=gift.registry_id, email=normalize_email_address(gift.giver_email)
+        )
+    key = giver_key(email="", name=gift.giver_name)
+    names = (
+        Gift.objects.filter(registry_id=gift.registry_id, state=GiftState.ACTIVE, giver_email="")
+        .exclude(giver_address="")
+        .values_list("giver_name", flat=True)
+        .distinct()
+    )
+    return any(giver_key(email="", name=name) == key for name in names)
+
+
+def _registry_for_address_change(*, gift: Gift, by: User) -> tuple[Gift, Registry]:
+    """The gift, locked and still active, and its registry, once `by` may change its giver's address."""
+    locked = _lock_gifts([gift])
+    if not locked:
+        raise GratitudeError("This gift is no longer on the list.")
+    _check_member(by=by, registry_ids=[locked[0].registry_id])
+    registry = Registry.objects.get(pk=locked[0].registry_id)
+    if hides_details(registry):
+        # The page that offers this hides who gave; an address would tell.
+        raise GratitudeError("Gifts on this registry are a surprise: reveal them before adding addresses.")
+    return locked[0], registry
+
+
+def giver_address_enter(*, gift: Gift, address: str, by: User) -> EnteredAddress:
+    """A member types in a mailing address for the giver of `gift`, who shared none (the member knows it
+    from elsewhere). It is recorded as typed in by `by`, never as shared by the giver, and applies to all of
+    the giver's gifts on the registry (one person, one note); typing again replaces it."""
+    address = _clean_address(address)
+    with transaction.atomic():
+        gift, registry = _registry_for_address_change(gift=gift, by=by)
+        if _giver_shared_an_address(gift=gift):
+            raise GratitudeError(
+                f"{gift.giver_name} shared a mailing address themselves; that is the one we keep."
+            )
+        entered, _ = EnteredAddress.objects.update_or_create(
+            registry=registry,
+            giver_key=giver_key(email=gift.giver_email, name=gift.giver_name),
+            defaults={"address": address, "entered_by": by},
+        )
+    return entered
+
+
+def giver_address_clear(*, gift: Gift, by: User) -> bool:
+    """Remove the address a member typed in for the giver of `gift`; returns whether there was one. An
+    address the giver shared themselves is theirs, and stays."""
+    with transaction.atomic():
+        gift, registry = _registry_for_address_change(gift=gift, by=by)
+        deleted, _ = EnteredAddress.objects.filter(
+            registry=registry, giver_key=giver_key(email=gift.giver_email, name=gift.giver_name)
+        ).delete()
+    return deleted > 0
 
 
 def thank_you_reminders_enqueue(*, now: datetime | None = None) -> int:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:registry_id>/thanks/undo/", views.undo, name="undo"),
     path("<int:registry_id>/thanks/gifts/<int:gift_id>/", views.gift_page, name="gift"),
     path("<int:registry_id>/thanks/gifts/<int:gift_id>/ask-address/", views.ask_address, name="ask_address"),
+    path("<int:registry_id>/thanks/gifts/<int:gift_id>/address/", views.enter_address, name="enter_address"),
     path("<int:registry_id>/thanks/export.csv", views.export_csv, name="export_csv"),
     path("<int:registry_id>/thanks/labels/", views.labels, name="labels"),
 ]

@@ -1,6 +1,7 @@
 """Thank You List pages: the list (filters, progress, by gift or by giver), bulk marks and undo, a gift's own
-page (note, status, received, asking for an address), the CSV export and mailing labels; and the one page a
-giver opens from an address request. Thin: a selector scoped to the viewer, a form, one service call."""
+page (note, status, received, asking for an address or typing one in), the CSV export and mailing labels; and
+the one page a giver opens from an address request. Thin: a selector scoped to the viewer, a form, one
+service call."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from gratitude.gifts.models import Gift
 from gratitude.registries.models import Registry
 from gratitude.registries.selectors import registry_for_member
 from gratitude.thanks import exports, selectors, services
-from gratitude.thanks.forms import AddressForm, FilterForm, MarkForm, NoteForm
+from gratitude.thanks.forms import AddressForm, EnteredAddressForm, FilterForm, MarkForm, NoteForm
 from gratitude.thanks.models import ThankYouStatus
 
 UNDO_SESSION_KEY = "thanks_undo"
@@ -175,11 +176,17 @@ def _gift_page(
     gift: Gift,
     *,
     note_form: NoteForm | None = None,
+    address_form: EnteredAddressForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     thank_you = getattr(gift, "thank_you", None)
     hidden = selectors.hides_details(registry)
+    address = None if hidden else selectors.giver_address(gift=gift)
+    if address_form is None:
+        # Pre-filled with what a member typed in, to change it; never with what the giver shared.
+        typed_in = address.address if address is not None and not address.shared_by_giver else ""
+        address_form = EnteredAddressForm(initial={"address": typed_in})
     request_for_giver = (
         selectors.address_request_for(registry=registry, email=gift.giver_email) if gift.giver_email else None
     )
@@ -195,6 +202,8 @@ def _gift_page(
             "giver_key": selectors.giver_key(email=gift.giver_email, name=gift.giver_name),
             "giver_gifts": [] if hidden else selectors.giver_gifts(gift=gift),
             "address_request": request_for_giver,
+            "giver_address": address,
+            "address_form": address_form,
             "error": error,
             "hide_details": hidden,
         },
@@ -236,6 +245,37 @@ def ask_address(request: HttpRequest, registry_id: int, gift_id: int) -> HttpRes
         f"We will ask {gift.giver_name} once, by email, where to send your note. Their answer shows up here.",
     )
     return redirect("thanks:gift", registry_id=registry.pk, gift_id=gift.pk)
+
+
+@login_required
+@require_POST
+def enter_address(request: HttpRequest, registry_id: int, gift_id: int) -> HttpResponse:
+    """A member types in (or changes, or clears) the address of a giver who shared none."""
+    viewer = _viewer(request)
+    registry = registry_for_member(user=viewer, registry_id=registry_id)
+    gift = selectors.gift_for_member(registry=registry, gift_id=gift_id)
+    if request.POST.get("action") == "clear":
+        try:
+            cleared = services.giver_address_clear(gift=gift, by=viewer)
+        except GratitudeError as exc:
+            return _gift_page(request, registry, gift, error=str(exc), status=400)
+        if cleared:
+            messages.success(request, f"Cleared the address you had for {gift.giver_name}.")
+        return redirect("thanks:gift", registry_id=registry.pk, gift_id=gift.pk)
+    form = EnteredAddressForm(request.POST)
+    if form.is_valid():
+        try:
+            services.giver_address_enter(gift=gift, address=form.cleaned_data["address"], by=viewer)
+        except GratitudeError as exc:
+            field, _, text = str(exc).partition(": ")
+            if field != "address" or not text:
+                # Not about what was typed (a surprise registry, an address the giver shared): said above.
+                return _gift_page(request, registry, gift, address_form=form, error=str(exc), status=400)
+            form.add_error("address", text)
+        else:
+            messages.success(request, f"Saved the address for {gift.giver_name}.")
+            return redirect("thanks:gift", registry_id=registry.pk, gift_id=gift.pk)
+    return _gift_page(request, registry, gift, address_form=form, status=400)
 
 
 def _held_back(request: HttpRequest, registry: Registry, exc: GratitudeError) -> HttpResponse:

@@ -118,7 +118,7 @@ def sent(kind: str) -> int:
 
 def approved_campaign(**fields: Any) -> Campaign:
     author, approver = make_staff("Author"), make_staff("Approver")
-    campaign = campaign_create(by=author, **fields)
+    campaign = campaign_create(by=author, speaks_of=[], **fields)
     campaign = campaign_freeze(campaign=campaign, by=author)
     campaign = campaign_approve(campaign=campaign, by=approver, fingerprint=campaign_fingerprint(campaign))
     return campaign_start(campaign=campaign, by=author)

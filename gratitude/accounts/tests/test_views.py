@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -275,3 +276,108 @@ def test_verification_resend_needs_login(client):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
     assert Notification.objects.count() == 0
+
+
+# --- Sign-up for an address whose account has no password yet ----------------------------------------
+
+
+def _address_only(email: str):
+    from gratitude.registries.services import account_for_address
+
+    return account_for_address(email=email, name="Aunt Robin")
+
+
+def _what_a_visitor_sees(client, response, email: str) -> tuple[int, str, list[str], str]:
+    """The response, the page it leads to and its messages, with the address itself left out."""
+    page = client.get(response["Location"])
+    shown = [str(message).replace(email, "EMAIL") for message in page.context["messages"]]
+    return response.status_code, response["Location"], shown, page.content.decode().count("already")
+
+
+def test_signup_for_an_address_only_account_looks_like_any_signup_and_tells_nothing(client):
+    _address_only("robin@example.test")
+
+    known = _signup(client, "robin@example.test", display_name="Robin")
+    seen_known = _what_a_visitor_sees(client, known, "robin@example.test")
+    client.logout()
+    fresh = _signup(client, "kim@example.test", display_name="Kim")
+    seen_fresh = _what_a_visitor_sees(client, fresh, "kim@example.test")
+
+    assert seen_known[:3] == seen_fresh[:3]
+    assert seen_known[3] == 0
+    assert seen_known[2] == ["Welcome! We sent a link to EMAIL: open it to confirm your address."]
+    # The verification message is the same kind, to the address, as for a new account.
+    assert [(row.kind, row.recipient.email) for row in Notification.objects.order_by("pk")] == [
+        ("email_verify", "robin@example.test"),
+        ("email_verify", "kim@example.test"),
+    ]
+
+
+def test_signup_for_an_address_only_account_does_not_log_in_nor_set_a_password(client):
+    contact = _address_only("robin@example.test")
+
+    _signup(client, "robin@example.test")
+
+    assert "_auth_user_id" not in client.session
+    contact.refresh_from_db()
+    assert not contact.has_usable_password()
+    refused = client.post(reverse("accounts:login"), {"username": "robin@example.test", "password": PASSWORD})
+    assert refused.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_mailed_link_asks_for_the_password_chosen_and_then_logs_in(client):
+    contact = _address_only("robin@example.test")
+    _signup(client, "robin@example.test", display_name="Robin")
+    url = reverse("accounts:verify", args=[make_verify_token(contact)])
+
+    opened = client.get(url)
+    assert opened.status_code == 200
+    assert "Finish signing up" in opened.content.decode()
+    assert opened["Cache-Control"].startswith("max-age=0")
+    contact.refresh_from_db()
+    assert not contact.email_verified  # opening the link (a mail scanner does) changes nothing
+
+    wrong = client.post(url, {"password": "not-what-i-chose-at-all"})
+    assert wrong.status_code == 400
+    assert "This is not the password you chose" in " ".join(wrong.context["form"].errors["password"])
+    contact.refresh_from_db()
+    assert not contact.has_usable_password()
+
+    finished = client.post(url, {"password": PASSWORD}, follow=True)
+    assert finished.redirect_chain == [(reverse("home"), 302)]
+    assert "robin@example.test is confirmed, and your account is ready" in finished.content.decode()
+    assert client.session["_auth_user_id"] == str(contact.pk)
+    contact.refresh_from_db()
+    assert contact.check_password(PASSWORD)
+    assert contact.email_verified
+
+
+def test_finishing_with_a_link_that_opens_nothing_shows_not_valid(client):
+    contact = _address_only("robin@example.test")
+    _signup(client, "robin@example.test")
+
+    response = client.post(
+        reverse("accounts:verify", args=[_tamper(make_verify_token(contact))]), {"password": PASSWORD}
+    )
+
+    assert response.status_code == 400
+    assert NOT_VALID in response.content.decode()
+    contact.refresh_from_db()
+    assert not contact.has_usable_password()
+
+
+def test_the_finish_form_needs_its_csrf_token():
+    contact = _address_only("robin@example.test")
+    Client().post(
+        reverse("accounts:signup"), {"display_name": "R", "email": contact.email, "password": PASSWORD}
+    )
+    csrf_client = Client(enforce_csrf_checks=True)
+
+    response = csrf_client.post(
+        reverse("accounts:verify", args=[make_verify_token(contact)]), {"password": PASSWORD}
+    )
+
+    assert response.status_code == 403
+    contact.refresh_from_db()
+    assert not contact.has_usable_password()

@@ -241,3 +241,109 @@ def test_after_the_reveal_date_the_alert_may_say_what_and_who():
 
     assert "Rocking horse" in message.text
     assert "Aunt Robin" in message.text
+
+
+# --- a contribution to a group gift in the gift alert ------------------------------------------------
+
+
+def _stroller(*, surprise="show_all"):
+    owner = make_user(display_name="Alex")
+    registry = make_registry(owner=owner, title="Baby Kim", surprise=surprise)
+    item = make_item(registry=registry, title="Stroller", quantity=1, price=Decimal("300"), group_gift=True)
+    return registry, item
+
+
+def _contribute(item, name, amount, **fields):
+    gift = gift_contribute(item=item, giver_name=name, amount=Decimal(amount), **fields)
+    return Notification.objects.get(kind="gift_alert", gift=gift)
+
+
+def test_a_contribution_alert_says_how_much_and_how_far_the_item_is_covered():
+    _, item = _stroller()
+    _contribute(item, "Sam", "80")
+    row = _contribute(item, "Robin", "40", message="For long walks")
+
+    message = render([row], ALERT)
+
+    line = (
+        "Robin contributed 40.00 EUR toward “Stroller” from your registry “Baby Kim”; "
+        "with it, 120.00 of 300.00 EUR is covered."
+    )
+    assert line in message.text
+    assert line in visible_text(message.html)
+    assert "For long walks" in message.text
+    assert " × " not in message.text  # not "gave 1 × Stroller"
+    assert message.subject == "Robin contributed to a gift on “Baby Kim”"
+
+
+def test_a_digest_of_contributions_shows_the_progress_after_each():
+    _, item = _stroller()
+    first = _contribute(item, "Sam", "80")
+    second = _contribute(item, "Robin", "40.50")
+
+    message = render([first, second], ALERT)
+
+    sam = message.text.index("Sam contributed 80.00 EUR toward “Stroller”")
+    robin = message.text.index("Robin contributed 40.50 EUR toward “Stroller”")
+    assert sam < robin
+    assert "with it, 80.00 of 300.00 EUR is covered" in message.text
+    assert "with it, 120.50 of 300.00 EUR is covered" in message.text
+    assert message.subject == "2 gifts on “Baby Kim”"
+
+
+def test_a_cancelled_contribution_no_longer_counts_in_the_progress():
+    _, item = _stroller()
+    earlier = _contribute(item, "Sam", "80")
+    row = _contribute(item, "Robin", "40")
+    assert earlier.gift is not None
+    gift_cancel(gift=earlier.gift)
+
+    assert "with it, 40.00 of 300.00 EUR is covered" in render([row], ALERT).text
+
+
+def test_an_alert_mixing_a_contribution_and_a_gift_tells_each_its_own_way():
+    registry, item = _stroller()
+    teapot = make_item(registry=registry, title="Teapot")
+    contribution = _contribute(item, "Sam", "80")
+    gift = gift_record(item=teapot, giver_name="Robin", quantity=2)
+    row = Notification.objects.get(kind="gift_alert", gift=gift)
+
+    text = render([contribution, row], ALERT).text
+
+    assert "Sam contributed 80.00 EUR toward “Stroller”" in text
+    assert "Robin gave 2 × “Teapot” from your registry “Baby Kim”." in text
+
+
+def test_a_covered_only_contribution_alert_tells_neither_amount_nor_item_nor_giver():
+    _, item = _stroller(surprise="covered_only")
+    _contribute(item, "Sam", "80")
+    row = _contribute(item, "Robin", "40", message="For long walks")
+
+    message = render([row], ALERT)
+
+    for part in (message.subject, message.text, visible_text(message.html), message.html):
+        for secret in ("Stroller", "Robin", "Sam", "For long walks", "40.00", "120.00", "300", "EUR"):
+            assert secret not in part
+    # The same words as for any covered item: a contribution must not stand out (there may be only one
+    # group gift on the list, and then "someone contributed" would say which item).
+    assert "An item on your registry “Baby Kim” was covered." in message.text
+    assert message.subject == "Something on “Baby Kim” was covered"
+
+
+# --- a gift recorded by hand: the others hear of it, not the one who recorded it ---------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_gift_recorded_by_hand_is_mailed_to_the_other_members_only():
+    from gratitude.gifts.services import gift_record_by_hand
+    from gratitude.registries.services import registry_member_add
+
+    owner = make_user(display_name="Alex", email="alex@example.test")
+    registry = make_registry(owner=owner, title="Baby Kim")
+    registry_member_add(registry=registry, user=make_user(display_name="Sam", email="sam@example.test"))
+
+    gift_record_by_hand(registry=registry, by=owner, giver_name="Grandma", description="A knitted blanket")
+    call_command("worker", drain=True, verbosity=0)
+
+    assert [m.to for m in mail.outbox] == [["sam@example.test"]]
+    assert "Grandma gave 1 × “A knitted blanket”" in mail.outbox[0].body

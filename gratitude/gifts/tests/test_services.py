@@ -451,7 +451,7 @@ def test_a_released_hold_cannot_be_fulfilled():
     reservation = reservation_create(item=make_item(), giver_name="Robin")
     reservation_release(reservation=reservation)
 
-    with pytest.raises(GratitudeError, match="released"):
+    with pytest.raises(GratitudeError, match="no longer active"):
         reservation_fulfil(reservation=reservation)
 
     assert Gift.objects.count() == 0
@@ -532,3 +532,51 @@ def test_mark_received_and_undo():
     assert first is not None
     assert again.received_at == first
     assert undone.received_at is None
+
+
+# --- a registrant recording a gift by hand is not alerted about it ---------------------------------------
+
+
+def _registry_of_two():
+    owner = make_user(display_name="Alex")
+    registry = make_registry(owner=owner)
+    partner = make_user(display_name="Sam")
+    registry_member_add(registry=registry, user=partner)
+    return registry, owner, partner
+
+
+def test_the_registrant_who_records_a_gift_by_hand_gets_no_alert_and_the_others_get_theirs():
+    registry, owner, partner = _registry_of_two()
+
+    gift = gift_record_by_hand(registry=registry, by=owner, giver_name="Grandma", description="A quilt")
+
+    rows = Notification.objects.filter(kind="gift_alert", gift=gift)
+    assert [row.recipient_id for row in rows] == [partner.pk]
+
+
+def test_whoever_records_by_hand_is_the_one_left_out():
+    registry, owner, partner = _registry_of_two()
+    item = make_item(registry=registry)
+
+    gift = gift_record_by_hand(registry=registry, by=partner, giver_name="Grandma", item=item)
+
+    rows = Notification.objects.filter(kind="gift_alert", gift=gift)
+    assert [row.recipient_id for row in rows] == [owner.pk]
+
+
+def test_a_registrant_alone_on_their_registry_records_by_hand_without_any_alert():
+    owner = make_user()
+    registry = make_registry(owner=owner)
+
+    gift_record_by_hand(registry=registry, by=owner, giver_name="Grandma", description="A quilt")
+
+    assert not Notification.objects.filter(kind="gift_alert").exists()
+
+
+def test_a_gift_from_a_giver_still_alerts_every_member():
+    registry, owner, partner = _registry_of_two()
+
+    gift = gift_record(item=make_item(registry=registry), giver_name="Robin")
+
+    rows = Notification.objects.filter(kind="gift_alert", gift=gift)
+    assert sorted(row.recipient_id for row in rows) == sorted([owner.pk, partner.pk])

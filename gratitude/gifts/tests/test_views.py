@@ -274,7 +274,9 @@ def test_a_guest_releases_their_hold_and_the_item_is_wanted_again(client):
     response = client.post(reverse("gifts:reservation_release", args=[reservation.token]))
 
     assert response.status_code == 302
-    assert "You released this hold" in client.get(response["Location"]).content.decode()
+    page = client.get(response["Location"]).content.decode()
+    assert "Released. Thank you for letting someone else give it." in page
+    assert "This hold is no longer active." in page
     assert "1 of 1" in client.get(_shared(registry.share_key)).content.decode()
 
 
@@ -604,3 +606,22 @@ def test_the_share_page_makes_the_same_number_of_queries_for_5_and_50_items(clie
 
     assert counts[0] > 0
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("resumed", [False, True], ids=["paused", "resumed-since"])
+def test_a_hold_released_because_the_registry_paused_is_not_said_to_be_the_givers_doing(client, resumed):
+    from gratitude.gifts.services import reservation_create
+    from gratitude.registries.services import registry_pause, registry_resume
+
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    reservation = reservation_create(item=make_item(registry=registry), giver_name="Robin")
+    registry_pause(registry=registry, by=owner)
+    if resumed:
+        registry_resume(registry=registry, by=owner)
+
+    page = client.get(reverse("gifts:reservation", args=[reservation.token])).content.decode()
+
+    assert "This hold is no longer active." in page
+    assert "You released" not in page
+    assert "Release my hold" not in page

@@ -48,6 +48,7 @@ def draft(author: User, **overrides: Any) -> Campaign:
         "subject": SUBJECT,
         "body": BODY,
         "audience": wedding_audience(),
+        "speaks_of": [],
     }
     fields.update(overrides)
     return campaign_create(by=author, **fields)

@@ -70,7 +70,7 @@ def test_audience_users_and_breakdown_agree():
     occasion_opt_outs_set(user=opted, occasions=["baby"])
     audience = AudienceFilter(occasions=("baby",))
 
-    assert set(audience_users(audience, category="marketing")) == {keep}
-    breakdown = audience_breakdown(audience, category="marketing")
+    assert set(audience_users(audience, category="marketing", speaks_of=())) == {keep}
+    breakdown = audience_breakdown(audience, category="marketing", speaks_of=())
     assert (breakdown.count, breakdown.matched) == (1, 2)
     assert breakdown.excluded == {"opted out of this occasion": 1}

@@ -185,6 +185,7 @@ def test_a_campaign_through_the_pages_needs_a_second_operator(client: Client, se
             "title": "Printable lists",
             "subject": "Print your Thank You List",
             "body": "You can now print it.\n\nNothing else changes.",
+            "speaks_of": ["none"],
             "scope": "registrants",
             "occasions": ["wedding"],
             "registry_statuses": ["active"],

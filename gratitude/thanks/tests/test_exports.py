@@ -99,9 +99,12 @@ def test_one_row_per_active_gift_with_status_dates_address_and_note(client, alex
         "Date given": "2031-03-01",
         "Item": "Vase",
         "Quantity": "2",
+        "Amount": "",
+        "Currency": "",
         "From": "Robin",
         "Email": "robin@example.test",
         "Mailing address": "1 Main St\nSpringfield",
+        "Address from": "Shared by the giver",
         "Message": "",
         "Date received": "2031-03-05",
         "Thank-you": "Sent",
@@ -243,9 +246,99 @@ def test_the_command_writes_the_same_csv_to_stdout_without_a_bom(client, alex):
     assert not out.getvalue().startswith("\ufeff")
     assert out.getvalue() == downloaded.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
-    assert [row[4] for row in rows[1:]] == [name for name, _, _ in GIVERS]
+    assert [row[CSV_HEADER.index("From")] for row in rows[1:]] == [name for name, _, _ in GIVERS]
 
 
 def test_the_command_names_an_unknown_registry_in_one_line():
     with pytest.raises(CommandError, match="no registry with id 999999"):
         call_command("thanks", "export", "999999", stdout=io.StringIO())
+
+
+# --- addresses typed in by a registrant, and contributions ----------------------------------------------
+
+
+def _rows_by_gift(data: bytes) -> dict[int, dict[str | int, str]]:
+    rows = (dict(zip(CSV_HEADER, row, strict=True)) for row in _parse(data)[1:])
+    return {int(row["Gift"]): row for row in rows}
+
+
+def test_the_csv_gives_a_typed_in_address_to_each_of_that_givers_gifts_and_says_whose_it_is(client, alex):
+    from gratitude.thanks.services import giver_address_enter
+
+    owner, registry = alex
+    item = make_item(registry=registry, quantity=10)
+    kim = [make_gift(item=item, giver_name=name, giver_email="") for name in ("Kim Lee", "kim  lee")]
+    shared = make_gift(item=item, giver_name="Jo", giver_email="jo@example.test", giver_address="3 Elm Road")
+    nobody = make_gift(item=item, giver_name="Sam", giver_email="sam@example.test")
+    giver_address_enter(gift=kim[0], address="=1 Formula Way", by=owner)
+
+    _, data = _download(client, registry)
+
+    rows = {
+        int(row["Gift"]): row for row in (dict(zip(CSV_HEADER, r, strict=True)) for r in _parse(data)[1:])
+    }
+    for gift in kim:
+        assert rows[gift.pk]["Mailing address"] == "'=1 Formula Way"  # still spreadsheet-safe
+        assert rows[gift.pk]["Address from"] == "Typed in by Alex"
+    assert (rows[shared.pk]["Mailing address"], rows[shared.pk]["Address from"]) == (
+        "3 Elm Road",
+        "Shared by the giver",
+    )
+    assert (rows[nobody.pk]["Mailing address"], rows[nobody.pk]["Address from"]) == ("", "")
+
+
+def test_a_typed_in_address_gives_way_in_the_csv_to_one_the_giver_shared(client, alex):
+    from gratitude.thanks.services import giver_address_enter
+
+    owner, registry = alex
+    item = make_item(registry=registry, quantity=10)
+    first = make_gift(item=item, giver_name="Jo", giver_email="jo@example.test")
+    giver_address_enter(gift=first, address="1 Guessed Lane", by=owner)
+    second = make_gift(item=item, giver_name="Jo", giver_email="jo@example.test", giver_address="2 Real Road")
+
+    _, data = _download(client, registry)
+
+    rows = {
+        int(row["Gift"]): row for row in (dict(zip(CSV_HEADER, r, strict=True)) for r in _parse(data)[1:])
+    }
+    assert "1 Guessed Lane" not in data.decode("utf-8-sig")
+    assert rows[second.pk]["Mailing address"] == "2 Real Road"
+    assert rows[first.pk]["Mailing address"] == ""
+
+
+def test_labels_include_typed_in_addresses(client, alex):
+    from gratitude.thanks.selectors import mailing_labels
+    from gratitude.thanks.services import giver_address_enter
+
+    owner, registry = alex
+    item = make_item(registry=registry, quantity=10)
+    giver_address_enter(
+        gift=make_gift(item=item, giver_name="Kim", giver_email=""), address="4 Elm", by=owner
+    )
+    make_gift(item=item, giver_name="Jo", giver_email="jo@example.test", giver_address="3 Elm Road")
+
+    labels = mailing_labels(registry=registry)
+
+    assert [(label.name, label.address, label.entered_by) for label in labels] == [
+        ("Jo", "3 Elm Road", None),
+        ("Kim", "4 Elm", "Alex"),
+    ]
+
+
+def test_the_csv_gives_a_contributions_amount_and_currency(client, alex):
+    from decimal import Decimal
+
+    from gratitude.gifts.services import gift_contribute
+
+    _, registry = alex
+    fund = make_item(registry=registry, title="Stroller", quantity=1, price=Decimal("300"), group_gift=True)
+    gift_contribute(item=fund, giver_name="Robin", amount=Decimal("40.5"))
+    make_gift(item=make_item(registry=registry, title="Teapot"), giver_name="Jo")
+
+    _, data = _download(client, registry)
+
+    rows = [dict(zip(CSV_HEADER, r, strict=True)) for r in _parse(data)[1:]]
+    assert [(row["Item"], row["Quantity"], row["Amount"], row["Currency"]) for row in rows] == [
+        ("Stroller", "1", "40.50", "EUR"),
+        ("Teapot", "1", "", ""),
+    ]

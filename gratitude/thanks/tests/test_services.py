@@ -13,14 +13,18 @@ from django.utils import timezone
 
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied
+from gratitude.gifts.models import Gift
 from gratitude.gifts.services import gift_cancel
 from gratitude.notifications.models import Notification
 from gratitude.registries.services import registry_member_add
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
-from gratitude.thanks.models import AddressRequest, ThankYou, ThankYouChange, ThankYouStatus
+from gratitude.thanks.models import AddressRequest, EnteredAddress, ThankYou, ThankYouChange, ThankYouStatus
+from gratitude.thanks.selectors import GiverAddress, giver_key
 from gratitude.thanks.services import (
     address_request_answer,
     address_request_create,
+    giver_address_clear,
+    giver_address_enter,
     thank_you_mark,
     thank_you_mark_received,
     thank_you_mark_undo,
@@ -453,3 +457,111 @@ def test_a_rolled_back_reminder_run_leaves_nothing():
         raise RuntimeError("the run fails after writing")
 
     assert _reminders() == []
+
+
+# --- an address a registrant types in -------------------------------------------------------------------
+
+
+def test_a_member_types_in_an_address_for_a_giver_who_shared_none():
+    _owner, registry, gifts = _registry_with_gifts(1)
+    partner = make_user(display_name="Sam")
+    registry_member_add(registry=registry, user=partner)
+
+    entered = giver_address_enter(gift=gifts[0], address="  12  Harbour Street \n\n Portsmouth ", by=partner)
+
+    assert entered.address == "12 Harbour Street\nPortsmouth"
+    assert entered.entered_by == partner
+    assert entered.giver_key == giver_key(email=gifts[0].giver_email, name=gifts[0].giver_name)
+    # Never recorded as if the giver had shared it.
+    gifts[0].refresh_from_db()
+    assert gifts[0].giver_address == ""
+
+
+def test_typing_again_replaces_it_and_clearing_removes_it():
+    owner, _registry, gifts = _registry_with_gifts(1)
+    giver_address_enter(gift=gifts[0], address="1 Old Road", by=owner)
+
+    giver_address_enter(gift=gifts[0], address="2 New Road", by=owner)
+    assert list(EnteredAddress.objects.values_list("address", flat=True)) == ["2 New Road"]
+
+    assert giver_address_clear(gift=gifts[0], by=owner) is True
+    assert giver_address_clear(gift=gifts[0], by=owner) is False
+    assert not EnteredAddress.objects.exists()
+
+
+def test_one_typed_in_address_serves_all_of_a_givers_gifts_even_without_an_email():
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    item = make_item(registry=registry)
+    first = make_gift(item=item, giver_name="Kim  Lee", giver_email="")
+    second = make_gift(item=item, giver_name="kim lee", giver_email="")
+
+    giver_address_enter(gift=first, address="3 Elm Road", by=owner)
+    giver_address_enter(gift=second, address="4 Elm Road", by=owner)
+
+    assert list(EnteredAddress.objects.values_list("giver_key", "address")) == [("n:kim lee", "4 Elm Road")]
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("stranger", "Only the registry's members"),
+        ("surprise", "a surprise"),
+        ("shared", "shared a mailing address themselves"),
+        ("shared-elsewhere", "shared a mailing address themselves"),
+        ("cancelled", "no longer on the list"),
+        ("empty", "please enter the address"),
+        ("long", "keep it under 600 characters"),
+    ],
+)
+def test_typing_in_an_address_is_refused_when_it_makes_no_sense(setup, message):
+    owner = make_user()
+    registry = make_registry(owner=owner, surprise="covered_only" if setup == "surprise" else "show_all")
+    item = make_item(registry=registry)
+    gift = make_gift(item=item, giver_email="robin@example.test")
+    by, address = owner, "1 Lane"
+    if setup == "stranger":
+        by = make_user()
+    elif setup == "shared":
+        Gift.objects.filter(pk=gift.pk).update(giver_address="9 Shared Street")
+    elif setup == "shared-elsewhere":
+        make_gift(item=item, giver_email="robin@example.test", giver_address="9 Shared Street")
+    elif setup == "cancelled":
+        gift_cancel(gift=gift)
+    elif setup in ("empty", "long"):
+        address = " \n " if setup == "empty" else "x" * 601
+
+    with pytest.raises(GratitudeError, match=message):
+        giver_address_enter(gift=gift, address=address, by=by)
+
+    assert not EnteredAddress.objects.exists()
+
+
+def test_only_members_clear_a_typed_in_address():
+    owner, _registry, gifts = _registry_with_gifts(1)
+    giver_address_enter(gift=gifts[0], address="1 Lane", by=owner)
+
+    with pytest.raises(PermissionDenied):
+        giver_address_clear(gift=gifts[0], by=make_user())
+
+    assert EnteredAddress.objects.count() == 1
+
+
+def test_an_address_the_giver_shares_later_takes_precedence_over_one_typed_in():
+    from gratitude.thanks.selectors import giver_address, thank_you_overview
+
+    owner, registry, gifts = _registry_with_gifts(1)
+    giver_address_enter(gift=gifts[0], address="1 Guessed Lane", by=owner)
+    request = address_request_create(gift=gifts[0], by=owner)
+    assert giver_address(gift=gifts[0]) == GiverAddress(
+        address="1 Guessed Lane",
+        shared_by_giver=False,
+        entered_by=owner.name,
+        entered_at=EnteredAddress.objects.get().entered_at,
+    )
+
+    address_request_answer(address_request=request, address="2 Real Road")
+
+    assert giver_address(gift=gifts[0]) == GiverAddress(address="2 Real Road", shared_by_giver=True)
+    giver = thank_you_overview(registry=registry).givers[giver_key(email=gifts[0].giver_email, name="")]
+    assert (giver.address, giver.address_entered_by) == ("2 Real Road", None)

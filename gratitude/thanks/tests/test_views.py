@@ -16,7 +16,7 @@ from gratitude.gifts.services import gift_cancel, gift_mark_received
 from gratitude.notifications.models import Notification
 from gratitude.registries.services import registry_member_add
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
-from gratitude.thanks.models import ThankYou
+from gratitude.thanks.models import EnteredAddress, ThankYou
 from gratitude.thanks.services import thank_you_mark, thank_you_note_set
 
 pytestmark = pytest.mark.django_db
@@ -494,6 +494,7 @@ def _registrant_urls(registry, gift):
         ("get", reverse("thanks:gift", args=[registry.pk, gift.pk])),
         ("post", reverse("thanks:gift", args=[registry.pk, gift.pk])),
         ("post", reverse("thanks:ask_address", args=[registry.pk, gift.pk])),
+        ("post", reverse("thanks:enter_address", args=[registry.pk, gift.pk])),
         ("get", reverse("thanks:export_csv", args=[registry.pk])),
         ("get", reverse("thanks:labels", args=[registry.pk])),
     ]
@@ -512,6 +513,7 @@ def test_a_member_of_another_registry_gets_404_for_this_list_and_its_exports(cli
 
     assert not ThankYou.objects.exists()
     assert not Notification.objects.filter(kind="address_request").exists()
+    assert not EnteredAddress.objects.exists()
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
@@ -571,3 +573,147 @@ def test_the_query_count_does_not_grow_with_the_number_of_gifts(client, params):
 
     assert counts[0] == counts[1], counts
     assert counts[1] <= 12
+
+
+# --- an address typed in by a registrant ------------------------------------------------------------------
+
+
+def _enter(client, registry, gift, **data):
+    return client.post(reverse("thanks:enter_address", args=[registry.pk, gift.pk]), data)
+
+
+def _gift_page(client, registry, gift) -> str:
+    return client.get(reverse("thanks:gift", args=[registry.pk, gift.pk])).content.decode()
+
+
+def test_a_member_types_in_an_address_and_it_is_marked_as_theirs_everywhere(client, alex):
+    _, registry = alex
+    item = make_item(registry=registry, title="Teapot")
+    gift = make_gift(item=item, giver_name="Kim Lee", giver_email="")
+    assert "Know their address? Type it in" in _gift_page(client, registry, gift)
+
+    response = _enter(client, registry, gift, action="save", address="3 Elm Road\nSpringfield")
+
+    assert response.status_code == 302
+    page = _gift_page(client, registry, gift)
+    assert "3 Elm Road\nSpringfield" in page
+    assert "Typed in by Alex on" in page and "Kim Lee did not share it." in page
+    listed = _thanks(client, registry).content.decode()
+    assert "3 Elm Road" in listed and "Typed in by Alex" in listed
+    by_giver = _thanks(client, registry, view="givers").content.decode()
+    assert "3 Elm Road" in by_giver and "Typed in by Alex, not shared by Kim Lee" in by_giver
+    labels = client.get(reverse("thanks:labels", args=[registry.pk])).content.decode()
+    assert labels.count('data-testid="label"') == 1
+    assert "3 Elm Road" in labels and "typed in by Alex" in labels
+
+
+def test_a_typed_in_address_can_be_changed_and_cleared(client, alex):
+    _, registry = alex
+    gift = make_gift(item=make_item(registry=registry), giver_name="Kim Lee", giver_email="kim@example.test")
+    _enter(client, registry, gift, action="save", address="1 Old Road")
+    assert "Change or clear this address" in _gift_page(client, registry, gift)
+
+    _enter(client, registry, gift, action="save", address="2 New Road")
+    assert list(EnteredAddress.objects.values_list("address", flat=True)) == ["2 New Road"]
+
+    cleared = _enter(client, registry, gift, action="clear", address="ignored")
+    assert cleared.status_code == 302
+    assert not EnteredAddress.objects.exists()
+    page = _gift_page(client, registry, gift)
+    assert "2 New Road" not in page
+    assert "Ask Kim Lee for an address" in page
+
+
+def test_typing_in_nothing_says_what_to_fix(client, alex):
+    _, registry = alex
+    gift = make_gift(item=make_item(registry=registry))
+
+    response = _enter(client, registry, gift, action="save", address="   ")
+
+    assert response.status_code == 400
+    assert response.context["address_form"].errors["address"]
+    assert '<details class="enter-address" open>' in response.content.decode()
+    assert not EnteredAddress.objects.exists()
+
+
+def test_no_address_can_be_typed_over_one_the_giver_shared(client, alex):
+    _, registry = alex
+    gift = make_gift(item=make_item(registry=registry), giver_address="9 Shared Street")
+    page = _gift_page(client, registry, gift)
+    assert "Shared by Robin Giver." in page
+    assert "Type it in" not in page and "Change or clear" not in page
+
+    response = _enter(client, registry, gift, action="save", address="1 Other Road")
+
+    assert response.status_code == 400
+    assert "shared a mailing address themselves" in response.content.decode()
+    assert not EnteredAddress.objects.exists()
+
+
+def test_a_typed_in_address_is_escaped(client, alex):
+    _, registry = alex
+    gift = make_gift(item=make_item(registry=registry), giver_email="")
+
+    _enter(client, registry, gift, action="save", address="<script>alert(1)</script>")
+
+    for page in (_gift_page(client, registry, gift), _thanks(client, registry).content.decode()):
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_with_covered_only_no_address_is_offered_nor_taken(client):
+    owner = make_user()
+    registry = make_registry(owner=owner, surprise="covered_only")
+    gift = make_gift(item=make_item(registry=registry), giver_email="")
+    client.force_login(owner)
+    assert "Type it in" not in _gift_page(client, registry, gift)
+
+    response = _enter(client, registry, gift, action="save", address="1 Lane")
+
+    assert response.status_code == 400
+    assert not EnteredAddress.objects.exists()
+
+
+def test_typing_in_an_address_needs_the_csrf_token(alex):
+    from django.test import Client
+
+    owner, registry = alex
+    gift = make_gift(item=make_item(registry=registry))
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(owner)
+
+    response = strict.post(
+        reverse("thanks:enter_address", args=[registry.pk, gift.pk]), {"action": "save", "address": "1 Lane"}
+    )
+
+    assert response.status_code == 403
+    assert not EnteredAddress.objects.exists()
+
+
+# --- contributions, and the way back to the registry -----------------------------------------------------
+
+
+def test_a_contribution_shows_its_amount_on_the_list_and_its_page(client, alex):
+    from decimal import Decimal
+
+    from gratitude.gifts.services import gift_contribute
+
+    _, registry = alex
+    item = make_item(registry=registry, title="Stroller", quantity=1, price=Decimal("300"), group_gift=True)
+    gift = gift_contribute(item=item, giver_name="Robin", amount=Decimal("40"))
+
+    for params in ({}, {"view": "givers"}):
+        listed = _thanks(client, registry, **params).content.decode()
+        assert "40.00 EUR toward Stroller" in listed
+        assert "1 × Stroller" not in listed
+    assert "<h1>40.00 EUR toward Stroller</h1>" in _gift_page(client, registry, gift)
+
+
+def test_the_list_carries_the_registry_navigation_with_the_pause_link(client, alex):
+    _, registry = alex
+
+    page = _thanks(client, registry).content.decode()
+
+    assert 'data-testid="pause-link"' in page
+    assert reverse("registries:pause", args=[registry.pk]) in page
+    assert reverse("registries:settings", args=[registry.pk]) in page
