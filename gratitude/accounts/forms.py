@@ -20,7 +20,7 @@ class SignupForm(forms.Form):
     password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
 
     def clean_email(self) -> str:
-        # Whether the address is taken is the service's rule (an address-only account is not "taken").
+        # Never "this address is taken": sign-up answers the same for every address (services.user_signup).
         return normalize_email_address(self.cleaned_data["email"])
 
     def clean(self) -> dict[str, Any]:

@@ -96,9 +96,11 @@ class QuietDelegate(models.Model):
 
 
 class PendingSignup(models.Model):
-    """A sign-up for an address whose account has no password yet (one made for an invitee or a giver,
-    docs/registries.md): the password chosen waits here, hashed, until the person opens the confirmation
-    link sent to the address *and* types that password again (accounts.services.user_signup_finish).
+    """A sign-up waiting for its address to be proven. Every sign-up that may lead to an account waits here:
+    one for a new address (its account is made with no password) and one for an address whose account has
+    no password yet (one made for an invitee or a giver, docs/registries.md). The password chosen waits here,
+    hashed, until the person opens the confirmation link sent to the address *and* types that password again
+    (accounts.services.user_signup_finish).
 
     Only then does the account get it: a visitor who does not control the address never sets the password
     of an account, and the owner of the address who follows a link someone else caused cannot set a

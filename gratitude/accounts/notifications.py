@@ -1,7 +1,7 @@
-"""What account mail (address confirmation, password reset, trusted-delegate invitation) needs from the
-accounts domain.
+"""What account mail (address confirmation, password reset, "you already have an account", trusted-delegate
+invitation) needs from the accounts domain.
 
-Declared as the `email_verify`, `password_reset` and `quiet_delegate_invitation` kinds in
+Declared as the `email_verify`, `password_reset`, `signup_existing` and `quiet_delegate_invitation` kinds in
 gratitude/notifications/kinds.py.
 """
 
@@ -14,7 +14,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from gratitude.accounts.models import QuietDelegate, normalize_email_address
+from gratitude.accounts.models import PendingSignup, QuietDelegate, normalize_email_address
 from gratitude.accounts.tokens import make_quiet_delegate_token, make_verify_token
 from gratitude.core.links import site_url
 from gratitude.notifications.models import Notification
@@ -31,12 +31,27 @@ def _account_mail_provenance(row: Notification) -> Refusal | None:
 
 def email_verify_provenance(row: Notification) -> Refusal | None:
     refusal = _account_mail_provenance(row)
-    if refusal is None and row.recipient.email_verified:
+    if refusal is None and row.recipient.email_verified and not _signup_waits(row):
         return Refusal("already_verified")
     return refusal
 
 
+def _signup_waits(row: Notification) -> bool:
+    # A sign-up waiting for its link needs the link even if the address was confirmed before (an account
+    # with no password whose address the admin or demo data confirmed): without it, it can never finish.
+    recipient = row.recipient
+    return not recipient.has_usable_password() and PendingSignup.objects.filter(user_id=recipient.pk).exists()
+
+
 def password_reset_provenance(row: Notification) -> Refusal | None:
+    refusal = _account_mail_provenance(row)
+    if refusal is None and not row.recipient.has_usable_password():
+        return Refusal("no_password")
+    return refusal
+
+
+def signup_existing_provenance(row: Notification) -> Refusal | None:
+    """The account still exists, is active and has a password: the message says it has one."""
     refusal = _account_mail_provenance(row)
     if refusal is None and not row.recipient.has_usable_password():
         return Refusal("no_password")
@@ -47,6 +62,12 @@ def email_verify_context(rows: list[Notification]) -> dict[str, Any]:
     # Made at send time, so the link is always fresh and bound to the address as it is now.
     token = make_verify_token(rows[0].recipient)
     return {"verify_url": site_url("accounts:verify", token)}
+
+
+def signup_existing_context(rows: list[Notification]) -> dict[str, Any]:
+    # Not the log-in or reset page itself: mail of ours never leads straight to a sign-in box
+    # (docs/deliverability.md); this page names both ways in.
+    return {"account_url": site_url("accounts:existing_account")}
 
 
 def password_reset_context(rows: list[Notification]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gratitude.accounts.models import PendingSignup, QuietDelegate, User, normalize_email_address
@@ -15,6 +15,9 @@ from gratitude.core.errors import GratitudeError, PermissionDenied
 
 VERIFICATION_RESENDS_PER_HOUR = 3
 PASSWORD_RESETS_PER_HOUR = 3
+# Messages sign-up sends to one address in an hour, whoever typed it and whatever its state.
+SIGNUP_MAILS_PER_HOUR = 3
+SIGNUP_MAIL_KINDS = ("email_verify", "signup_existing")
 
 
 class EmailAlreadyRegistered(GratitudeError):
@@ -42,57 +45,63 @@ def user_create(
         )
 
 
-def user_signup(*, email: str, password: str, display_name: str = "") -> User:
-    """Sign up: create an account and, in the same transaction, queue the verification message.
+def user_signup(*, email: str, password: str, display_name: str = "") -> None:
+    """Sign up, answering the same whatever the address's state, so that sign-up never tells anyone whether
+    an address is known here (docs/registries.md, "Signing up"). Nobody is logged in and no account gets a
+    password here; one message goes to the address, a few an hour at most:
 
-    An address whose account has no password yet (one made for an invitee or a giver who asked for mail,
-    docs/registries.md) is not refused as taken: its owner may well be signing up, and the refusal would
-    tell anyone that the address is known here. Instead the password waits, hashed, in a PendingSignup, the
-    same verification message is queued, and the account is returned unchanged: it gets the password (and
-    the name, if it has none) only in `user_signup_finish`, from someone who opened the link sent to the
-    address. Such an account has no usable password, so the caller must not log it in.
+    - no account yet, or one with no password (made for an invitee or a giver, docs/registries.md): the
+      account (made now, with no password and no name, if there was none) waits for its address to be
+      proven. The password chosen waits, hashed, in a PendingSignup (a newer sign-up replaces it), and
+      `email_verify` mails the link; the link *and* that password finish the sign-up (`user_signup_finish`);
+    - an account with a password, or a deactivated one: `signup_existing` tells the address that it already
+      has an account and how to get back into it (the send-time check drops it for a deactivated account).
 
-    An address whose account has a password is refused (EmailAlreadyRegistered): log in, or reset it.
+    Returns nothing on purpose: whoever calls this must answer the same whatever happened here.
     """
-    from gratitude.notifications.services import notification_enqueue_account_mail
-
-    address = normalize_email_address(email)
-    with transaction.atomic():
-        existing = User.objects.select_for_update().filter(email=address).first()
-        if existing is None:
-            user = user_create(email=address, password=password, display_name=display_name)
-            notification_enqueue_account_mail(kind="email_verify", user=user)
-            return user
-        if existing.has_usable_password():
-            raise EmailAlreadyRegistered(
-                "An account with this email address already exists. Log in, or reset your password."
-            )
-        _pending_signup_replace(user=existing, password=password, display_name=display_name)
-    return existing
-
-
-def _pending_signup_replace(*, user: User, password: str, display_name: str) -> None:
-    """Keep this sign-up's password for the account until the address is proven, and mail the link. Anyone
-    can type any address, so an address gets a few such links an hour at most; past that, nothing changes
-    and nothing is said (the visitor sees the same page either way), so the pending password always belongs
-    to the latest link sent."""
     from gratitude.notifications.models import Notification
     from gratitude.notifications.services import notification_enqueue_account_mail
 
-    recent = Notification.objects.filter(
-        kind="email_verify", recipient=user, created_at__gte=timezone.now() - timedelta(hours=1)
-    ).count()
-    if recent >= VERIFICATION_RESENDS_PER_HOUR:
-        return
-    PendingSignup.objects.update_or_create(
-        user=user,
-        defaults={
-            "password": make_password(password),
-            "display_name": display_name.strip()[:120],
-            "created_at": timezone.now(),
-        },
-    )
-    notification_enqueue_account_mail(kind="email_verify", user=user)
+    address = normalize_email_address(email)
+    # Hashed first and on every branch, though only two of them keep it: the hash is most of the time a
+    # sign-up takes, so a sign-up for a known address takes as long as one for a new address.
+    password_hash = make_password(password)
+    with transaction.atomic():
+        user = _account_for_signup(address=address)
+        recent = Notification.objects.filter(
+            kind__in=SIGNUP_MAIL_KINDS, recipient=user, created_at__gte=timezone.now() - timedelta(hours=1)
+        ).count()
+        if recent >= SIGNUP_MAILS_PER_HOUR:
+            # Anyone can type any address. Past the limit nothing changes and nothing is said (the visitor
+            # sees the same page), so a waiting password always belongs to the latest link sent.
+            return
+        if user.is_active and not user.has_usable_password():
+            PendingSignup.objects.update_or_create(
+                user=user,
+                defaults={
+                    "password": password_hash,
+                    "display_name": display_name.strip()[:120],
+                    "created_at": timezone.now(),
+                },
+            )
+            notification_enqueue_account_mail(kind="email_verify", user=user)
+        else:
+            notification_enqueue_account_mail(kind="signup_existing", user=user)
+
+
+def _account_for_signup(*, address: str) -> User:
+    """The address's account, locked; made now if there is none, with no password and no name: both come
+    from the sign-up only once the address is proven (`user_signup_finish`), so a stranger's choice of
+    either never reaches an account, nor a name a message to the address."""
+    user = User.objects.select_for_update().filter(email=address).first()
+    if user is not None:
+        return user
+    try:
+        # A savepoint: a sign-up for the same address running at the same moment may make it first.
+        with transaction.atomic():
+            return user_create(email=address)
+    except (IntegrityError, EmailAlreadyRegistered):
+        return User.objects.select_for_update().get(email=address)
 
 
 def signup_awaits_password(*, user: User) -> bool:
@@ -124,9 +133,11 @@ def user_verify_email(*, token: str) -> User | None:
 
 
 def user_signup_finish(*, token: str, password: str) -> User:
-    """Finish a sign-up for an account that had no password: the person opened the link sent to the address
-    (`token`) and typed the password they chose when signing up. The account gets that password, the name
-    given then if it has none, and a verified address, in one step; the pending sign-up is gone.
+    """Finish a sign-up (every sign-up: for a new address, or for an account made for an invitee or a giver;
+    the two are one flow, so not even the pages after the link tell them apart): the person opened the link
+    sent to the address (`token`) and typed the password they chose when signing up. The account gets that
+    password, the name given then if it has none, and a verified address, in one step; the pending sign-up
+    is gone.
 
     Both are needed: the link proves the address, the password proves this is the person who signed up. So
     a visitor who typed someone else's address never gets the account (no link), and the owner of an

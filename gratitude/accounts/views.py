@@ -34,35 +34,43 @@ def _person(request: HttpRequest) -> User:
 
 
 def signup(request: HttpRequest) -> HttpResponse:
+    """One answer whatever the address's state (new, an invitee's or a giver's account with no password,
+    someone's account, a deactivated one): nobody is logged in, one message goes to the address, and the
+    visitor is sent to the same "Check your email" page. Whoever types an address learns nothing about it;
+    the message itself says what happens next (services.user_signup)."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = services.user_signup(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password"],
-                display_name=form.cleaned_data["display_name"],
-            )
-        except GratitudeError as exc:
-            form.add_error("email", str(exc))
-        else:
-            # An address whose account had no password (an invitee's, a giver's) gets its password only once
-            # the address is proven (services.user_signup_finish), so that account is not logged in now.
-            # The page says the same either way: it must not tell anyone the address was already known.
-            if user.has_usable_password():
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request, f"Welcome! We sent a link to {user.email}: open it to confirm your address."
-            )
-            return redirect("home")
+        services.user_signup(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password"],
+            display_name=form.cleaned_data["display_name"],
+        )
+        # Echo the address, so the person can spot a typing mistake in it.
+        messages.info(request, f"We sent a message to {form.cleaned_data['email']}.")
+        # A redirect, so reloading the page does not sign up (and mail) again.
+        return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html")
+
+
+def existing_account(request: HttpRequest) -> HttpResponse:
+    """Where the "you already have an account" message (the `signup_existing` kind) leads: the ways back into
+    an account. It names no address and shows everyone the same, so it tells nobody anything."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    return render(request, "accounts/existing_account.html")
 
 
 @never_cache
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
-    """GET confirms the address, or, for a sign-up that claimed an account without a password, shows the
-    form that finishes it; POST (that form) finishes it with the password the person chose."""
+    """GET confirms the address, or, for a sign-up waiting for its link (every sign-up since sign-up stopped
+    logging in), shows the form that finishes it; POST (that form) finishes it with the password the
+    person chose."""
     if request.method == "POST":
         return _signup_finish(request, token)
     user = services.user_verify_email(token=token)

@@ -24,6 +24,8 @@ from gratitude.notifications.models import Notification
 
 # A guard's answer may be this old when a row is sent; halts by an operator are promised within 60 s.
 MAX_AGE_SECONDS = 1.0
+# Halts are asked again before every message once this old: "halt" stops a batch in hand at once.
+HALT_MAX_AGE_SECONDS = 0.2
 
 T = TypeVar("T")
 
@@ -35,22 +37,34 @@ class BatchFacts:
         self.rows = rows
         self.taken_at = time.monotonic()
         self._answers: dict[str, Any] = {}
+        self._asked_at: dict[str, float] = {}
         self.halted_here: set[str] = set()
 
     @property
     def stale(self) -> bool:
         return time.monotonic() - self.taken_at > MAX_AGE_SECONDS
 
-    def get(self, question: str, answer_for_batch: Callable[[list[Notification]], T]) -> T:
-        """The answer to `question` for every row of the batch, computed once with `answer_for_batch`."""
-        if question not in self._answers:
+    def get(
+        self,
+        question: str,
+        answer_for_batch: Callable[[list[Notification]], T],
+        *,
+        max_age: float | None = None,
+    ) -> T:
+        """The answer to `question` for every row of the batch, computed once with `answer_for_batch`, or
+        again when it is older than `max_age` seconds (for a question that must be fresher than the rest)."""
+        now = time.monotonic()
+        asked_at = self._asked_at.get(question)
+        if asked_at is None or (max_age is not None and now - asked_at > max_age):
             self._answers[question] = answer_for_batch(self.rows)
+            self._asked_at[question] = now
         answer: T = self._answers[question]
         return answer
 
     def refresh_if_stale(self) -> None:
         if self.stale:
             self._answers.clear()
+            self._asked_at.clear()
             self.taken_at = time.monotonic()
 
     def note_halt(self, kind: str) -> None:

@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 QUIET_MODE = "quiet_mode"
 REGISTRY_PAUSED = "registry_paused"
 
-# The person's own request for access to their account: only ever to the person themselves.
-OWN_ACCESS_KINDS = frozenset({"email_verify", "password_reset"})
+# Access to the person's own account (their requests, and notices about it): only ever to the person.
+OWN_ACCESS_KINDS = frozenset({"email_verify", "password_reset", "signup_existing"})
 # Must still go while the person is quiet; to their trusted delegate if they chose so.
 MUST_GO_KINDS = frozenset({"gift_receipt"})
 # Neither about a registry nor an occasion: quiet mode has nothing to say about them.

@@ -215,9 +215,11 @@ def deliver_claimed(*, row_ids: list[int], worker_id: str, batch_was_full: bool 
                         break
                 message = ready[sent_so_far]
                 sent_so_far += 1
-                if message.kind.name in facts.halted_here:
+                # A halt stops the batch in hand too: asked before every message, re-read every 0.2 s.
+                halted = guards.halt_reason(message.kind.name)
+                if halted is not None:
                     for row in message.rows:
-                        batch.decide(row, NotificationState.HELD, "halted: breaker tripped in this batch")
+                        batch.decide(row, NotificationState.HELD, f"halted: {halted}"[:200])
                         stats.note(row.pk, "held")
                     batch.write_outcomes()
                     continue

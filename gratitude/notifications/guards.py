@@ -110,7 +110,7 @@ def halt_reason(kind: str) -> str | None:
         return halt.reason if halt is not None else None
     if kind in facts.halted_here:
         return "breaker tripped in this batch"
-    halts = facts.get("halts", _halts_now)
+    halts = facts.get("halts", _halts_now, max_age=batch_facts.HALT_MAX_AGE_SECONDS)
     control = halts.get(ALL_KINDS) or halts.get(kind)
     return control.reason if control is not None else None
 

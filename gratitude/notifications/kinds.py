@@ -20,6 +20,8 @@ from gratitude.accounts.notifications import (
     password_reset_provenance,
     quiet_delegate_invitation_context,
     quiet_delegate_invitation_provenance,
+    signup_existing_context,
+    signup_existing_provenance,
 )
 from gratitude.gifts.notifications import (
     gift_alert_context,
@@ -146,6 +148,19 @@ PASSWORD_RESET = Kind(
     recipients_per_trigger=_one_recipient,
     template="password_reset",
     context=password_reset_context,
+    event_backed=True,
+)
+# A sign-up with an address that already has an account: instead of saying "taken" on the page (which tells
+# whoever typed the address that it is known here), the address is told, and shown the ways back in. Written
+# only by accounts.services.user_signup.
+SIGNUP_EXISTING = Kind(
+    name="signup_existing",
+    category=Category.TRANSACTIONAL,
+    trigger="user",
+    provenance=signup_existing_provenance,
+    recipients_per_trigger=_one_recipient,
+    template="signup_existing",
+    context=signup_existing_context,
     event_backed=True,
 )
 
@@ -295,6 +310,7 @@ KINDS: dict[str, Kind] = {
         GIFT_ALERT,
         EMAIL_VERIFY,
         PASSWORD_RESET,
+        SIGNUP_EXISTING,
         ADDRESS_REQUEST,
         THANK_YOU_REMINDER,
         REGISTRY_INVITATION,

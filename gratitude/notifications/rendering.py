@@ -31,9 +31,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import utf8_charset_qp
 from django.template.loader import render_to_string
-from django.urls import reverse
 
-from gratitude.core.links import site_link
+from gratitude.core.links import site_url
 from gratitude.notifications.kinds import Kind
 from gratitude.notifications.mail_checks import check_html
 from gratitude.notifications.models import Notification
@@ -80,8 +79,8 @@ def footer_context(
     context: dict[str, object] = {
         "forwarded_to": forwarded_to or "",
         "can_sign_in": can_sign_in,
-        "centre_url": site_link(reverse("notifications:centre")) if can_sign_in else "",
-        "check_url": site_link(reverse("notifications:check")) if can_sign_in else "",
+        "centre_url": site_url("notifications:centre") if can_sign_in else "",
+        "check_url": site_url("notifications:check") if can_sign_in else "",
         "unsubscribe_url": "",
         "preferences_url": "",
         "category_label": "",

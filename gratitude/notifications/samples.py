@@ -62,10 +62,17 @@ def _gift_alert() -> list[Notification]:
 def _email_verify() -> list[Notification]:
     from gratitude.accounts.services import user_signup
 
-    user = user_signup(
-        email=_address("jordan.lee"), password=secrets.token_urlsafe(16), display_name="Jordan Lee"
-    )
-    return list(Notification.objects.filter(kind="email_verify", recipient=user))
+    address = _address("jordan.lee")
+    user_signup(email=address, password=secrets.token_urlsafe(16), display_name="Jordan Lee")
+    return list(Notification.objects.filter(kind="email_verify", recipient__email=address))
+
+
+def _signup_existing() -> list[Notification]:
+    from gratitude.accounts.services import user_signup
+
+    user = sample_person("sam.okafor", "Sam Okafor")
+    user_signup(email=user.email, password=secrets.token_urlsafe(16), display_name="Sam")
+    return list(Notification.objects.filter(kind="signup_existing", recipient=user))
 
 
 def _password_reset() -> list[Notification]:
@@ -208,6 +215,7 @@ SAMPLES: dict[str, Callable[[], list[Notification]]] = {
     "gift_alert": _gift_alert,
     "email_verify": _email_verify,
     "password_reset": _password_reset,
+    "signup_existing": _signup_existing,
     "registry_invitation": _registry_invitation,
     "reservation_reminder": _reservation_reminder,
     "gift_receipt": _gift_receipt,

@@ -25,6 +25,7 @@ from gratitude.notifications.kinds import (
     REGISTRY_INVITATION,
     RESERVATION_RELEASED,
     RESERVATION_REMINDER,
+    SIGNUP_EXISTING,
     THANK_YOU_REMINDER,
 )
 from gratitude.notifications.models import Notification
@@ -37,7 +38,7 @@ from gratitude.registries.models import (
 )
 from gratitude.thanks.models import AddressRequest
 
-ACCOUNT_MAIL_KINDS = {EMAIL_VERIFY.name, PASSWORD_RESET.name}
+ACCOUNT_MAIL_KINDS = {EMAIL_VERIFY.name, PASSWORD_RESET.name, SIGNUP_EXISTING.name}
 # Written by operators, through operations/campaigns.py only (docs/operations.md).
 OPERATOR_MESSAGE_KINDS = {"campaign", "correction"}
 
@@ -120,7 +121,8 @@ def notification_enqueue_gift_alerts(*, gift: Gift, except_user: User | None = N
 
 
 def notification_enqueue_account_mail(*, kind: str, user: User) -> Notification:
-    """Sign-up verification and password-reset mail: the trigger is the person's own request."""
+    """Sign-up mail (the verification link, or "you already have an account") and password-reset mail: the
+    trigger is a request made for the person's own address."""
     if kind not in ACCOUNT_MAIL_KINDS:
         raise ValueError(f"{kind!r} is not an account mail kind")
     # Each request is its own trigger; the token inside is made at send time, so it is always fresh.

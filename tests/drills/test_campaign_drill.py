@@ -14,7 +14,7 @@ server.
 And the canary drill: a complaint spike, through the provider webhook, during the canary stops the campaign
 before the rest is written; the SMTP server saw the canary and nothing else.
 
-DRILL_HALT_WINDOW_SECONDS (default 10) sets how long the halted count is watched; the issue asks for 60.
+DRILL_HALT_WINDOW_SECONDS (default 60, as issue 8 asks) sets how long the halted count is watched.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 AUDIENCE = 10_100
 CANARY = 100
-HALT_WINDOW = float(os.environ.get("DRILL_HALT_WINDOW_SECONDS", "10"))
+HALT_WINDOW = float(os.environ.get("DRILL_HALT_WINDOW_SECONDS", "60"))
 # 10,000 messages through the whole send path on a slow, shared machine can take many minutes.
 DRAIN_TIMEOUT = 3600
 # The watch after a canary is long for the workers, so a worker never releases the rest by itself: the

@@ -1,9 +1,12 @@
 """The walking skeleton's thin path, in a real browser (Debian Chromium) against a live server.
 
-A registrant signs up, confirms the address from the mail the worker delivered, builds a registry and shares
-it; a guest in a second, cookie-less browser context records a purchase; the worker sends the gift alert; the
-registrant sees the gift on the Thank You List and the alert in the dev mailbox. A second test walks log out,
-log in and a password reset round trip.
+A registrant signs up (nobody is logged in yet: every sign-up gets the same "Check your email" page), follows
+the link the worker delivered and types the password chosen, which confirms the address and logs them in;
+they build a registry and share it; a guest in a second, cookie-less browser context records a purchase; the
+worker sends the gift alert; the registrant sees the gift on the Thank You List and the alert in the dev
+mailbox. A second test signs up again with an address that has an account (the same page; the mail says
+"you already have an account" and leads to the ways in), then walks log out, log in and a password reset
+round trip.
 
 Mail goes through the real outbox and the real worker (run in-process), and is read the way a developer
 reads it: on /dev/mailbox in the browser.
@@ -34,6 +37,7 @@ PASSWORD = "correct horse battery staple 42"
 NEW_PASSWORD = "a brand new passphrase 1729"
 EMAIL_VERIFY_SUBJECT = "Confirm your email address for Gratitude"
 PASSWORD_RESET_SUBJECT = "Reset your Gratitude password"
+SIGNUP_EXISTING_SUBJECT = "You already have a Gratitude account"
 
 
 @pytest.fixture
@@ -77,16 +81,37 @@ def link_in(body: str, path_prefix: str, base_url: str) -> str:
 
 
 def sign_up(page: Page, base_url: str, *, name: str, email: str, password: str = PASSWORD) -> None:
+    """Fill in the sign-up form. Whatever the address, the answer is the same page and nobody is logged in:
+    the mail says what comes next."""
     page.goto(f"{base_url}/accounts/signup/")
     page.fill("[name=display_name]", name)
     page.fill("[name=email]", email)
     page.fill("[name=password]", password)
     page.get_by_role("button", name="Sign up").click()
-    # Logged in straight away, with a banner asking to confirm the address.
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page).to_have_url(f"{base_url}/accounts/signup/sent/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect(page.get_by_role("status")).to_have_text(f"We sent a message to {email}.")
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+
+
+def finish_sign_up(page: Page, base_url: str, *, name: str, email: str, password: str = PASSWORD) -> None:
+    """Follow the link the worker mailed and type the password chosen at sign-up: the address is confirmed
+    and the person logged in."""
+    run_worker()
+    body = open_mail(page, base_url, to=email, subject=EMAIL_VERIFY_SUBJECT)
+    # Greeted by the address: the name typed at sign-up reaches the account only with the finished sign-up.
+    assert body.startswith(f"Hi {email.split('@')[0]},")
+    page.goto(link_in(body, "/accounts/verify/", base_url))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Finish signing up")
+    page.fill("[name=password]", password)
+    page.get_by_role("button", name="Finish signing up").click()
+    expect(page).to_have_url(f"{base_url}/")
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Thank you: {email} is confirmed, and your account is ready."
+    )
     expect(page.get_by_role("heading", name=f"Hello, {name}")).to_be_visible()
-    expect(page.locator(".notice")).to_contain_text(f"Please confirm {email}")
-    expect(page.get_by_role("status")).to_contain_text(f"We sent a link to {email}")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.locator(".notice")).to_have_count(0)
 
 
 def log_in(page: Page, base_url: str, *, email: str, password: str) -> None:
@@ -105,17 +130,11 @@ def test_thin_path_sign_up_to_thank_you_list(page: Page, guest_page: Page, live_
     giver, giver_email = "Aunt Robin", "robin@example.test"
     giver_message = "For many happy rides.\nLove, Robin"
 
-    # 1. Sign up: logged in, asked to confirm the address.
+    # 1. Sign up: not logged in yet, asked to check the mail.
     sign_up(page, base, name=name, email=email)
 
-    # 2. Confirm it from the mail the worker delivered through the outbox.
-    run_worker()
-    body = open_mail(page, base, to=email, subject=EMAIL_VERIFY_SUBJECT)
-    assert f"Hi {name}," in body
-    verify_url = link_in(body, "/accounts/verify/", base)
-    page.goto(verify_url)
-    expect(page.get_by_role("status")).to_contain_text(f"Thank you: {email} is confirmed.")
-    expect(page.locator(".notice")).to_have_count(0)
+    # 2. Follow the link the worker delivered through the outbox, type the password: confirmed, logged in.
+    finish_sign_up(page, base, name=name, email=email)
 
     # 3. Create a registry and add an item.
     page.get_by_role("link", name="Create a registry").click()
@@ -206,10 +225,25 @@ def test_log_out_log_in_and_reset_password(page: Page, live_server: Any, mailbox
     base = live_server.url
     name, email = "Jordan Lee", "jordan@example.test"
     sign_up(page, base, name=name, email=email)
+    finish_sign_up(page, base, name=name, email=email)
 
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+
+    # Signing up again with the address: the very same page, and the mail tells the address it has an
+    # account, leading to the ways in (never straight to a log-in form) without the password changing.
+    sign_up(page, base, name="Someone Else", email=email, password=NEW_PASSWORD)
+    run_worker()
+    body = open_mail(page, base, to=email, subject=SIGNUP_EXISTING_SUBJECT)
+    assert body.startswith(f"Hi {name},")
+    assert "Someone, maybe you, tried to create a Gratitude account with this address." in body
+    existing_url = link_in(body, "/accounts/signup/", base)
+    assert existing_url == f"{base}/accounts/signup/existing/"
+    page.goto(existing_url)
+    expect(page.get_by_role("heading", level=1)).to_have_text("You already have an account")
+    page.get_by_role("main").get_by_role("link", name="Log in").click()
+    expect(page).to_have_url(f"{base}/accounts/login/")
 
     # A wrong password is refused; the right one works.
     page.goto(f"{base}/accounts/login/")

@@ -87,3 +87,27 @@ def test_rows_outside_the_batch_are_never_answered_from_it():
     owner_outside = outside.registry.members.get().user_id
     with batch_facts.facts_for(rows):
         assert member_for(registry_id=outside.registry_id, user_id=owner_outside) is not None
+
+
+def test_an_operator_halt_stops_the_batch_in_hand_without_waiting_for_the_other_facts(
+    smtp_settings, monkeypatch
+):
+    """Halts are asked before every message (re-read every HALT_MAX_AGE_SECONDS), not once a second."""
+    first, second, third = _alerts(3)
+    monkeypatch.setattr(batch_facts, "MAX_AGE_SECONDS", 3600.0)  # the other answers stay as they are
+    monkeypatch.setattr(batch_facts, "HALT_MAX_AGE_SECONDS", 0.0)
+    real_send = delivery._send
+
+    def send_then_halt(group, *args, **kwargs):
+        real_send(group, *args, **kwargs)
+        if group.rows[0].gift_id == first.pk:
+            sends_halt(kind="gift_alert", reason="drill", by="operator")
+
+    monkeypatch.setattr(delivery, "_send", send_then_halt)
+
+    _drain()
+
+    rows = [Notification.objects.get(gift=g) for g in (first, second, third)]
+    assert [r.state for r in rows] == [NotificationState.SENT, NotificationState.HELD, NotificationState.HELD]
+    assert rows[1].reason == "halted: drill"
+    assert len(smtp_settings.messages) == 1

@@ -42,7 +42,13 @@ def _trusted(person, *, receives_must_go=True):
 def test_which_kinds_still_go_to_a_quiet_person_is_a_deliberate_short_list():
     """Adding a kind that reaches a quiet person must be a decision (docs/quiet-mode.md), never a default."""
     going = sorted(name for name in KINDS if care._goes_while_quiet(name))
-    assert going == ["email_verify", "gift_receipt", "password_reset", "quiet_delegate_invitation"]
+    assert going == [
+        "email_verify",
+        "gift_receipt",
+        "password_reset",
+        "quiet_delegate_invitation",
+        "signup_existing",
+    ]
     assert care._goes_while_quiet("some_kind_added_later") is False
 
 
