@@ -17,10 +17,9 @@ from enum import Enum
 
 from django.conf import settings
 
-from gratitude.accounts.models import normalize_email_address
 from gratitude.notifications import batch_facts, care, occasions
 from gratitude.notifications.kinds import kind_named
-from gratitude.notifications.models import Notification, SuppressedAddress
+from gratitude.notifications.models import Notification
 from gratitude.notifications.suppression import is_unsubscribed, suppression_reason_for
 from gratitude.operations.models import ALL_KINDS, SendControl
 from gratitude.operations.selectors import halt_for
@@ -66,7 +65,7 @@ def check(row: Notification) -> Verdict:
     if refusal is not None:
         return Verdict(Action.SUPPRESS, refusal.reason)
 
-    suppressed = _suppression_reason(row.recipient.email)
+    suppressed = suppression_reason_for(address=row.recipient.email)
     if suppressed is not None:
         return Verdict(Action.SUPPRESS, f"suppressed: {suppressed}")
 
@@ -117,24 +116,6 @@ def halt_reason(kind: str) -> str | None:
 
 def _halts_now(rows: list[Notification]) -> dict[str, SendControl]:
     return {control.kind: control for control in SendControl.objects.filter(halted=True)}
-
-
-def _suppression_reason(address: str) -> str | None:
-    facts = batch_facts.current()
-    normalized = normalize_email_address(address)
-    if facts is not None:
-        known = facts.get("suppressed", _suppressions_of_batch)
-        if normalized in known:
-            return known[normalized]
-    return suppression_reason_for(address=address)
-
-
-def _suppressions_of_batch(rows: list[Notification]) -> dict[str, str | None]:
-    """Every recipient address of the batch -> its suppression reason, or None if it may get mail."""
-    addresses = {normalize_email_address(row.recipient.email) for row in rows}
-    known: dict[str, str | None] = dict.fromkeys(addresses)
-    known.update(SuppressedAddress.objects.filter(address__in=addresses).values_list("address", "reason"))
-    return known
 
 
 def allowlisted(address: str) -> bool:

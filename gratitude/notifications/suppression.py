@@ -18,8 +18,24 @@ def suppression_add(*, address: str, reason: str, detail: str = "") -> Suppresse
 
 
 def suppression_reason_for(*, address: str) -> str | None:
-    entry = SuppressedAddress.objects.filter(address=normalize_email_address(address)).first()
+    """Why this address gets no mail (hard bounce, complaint), or None. Inside a worker batch, answered
+    from one query for every recipient address of the batch (batch_facts.py); otherwise one query."""
+    normalized = normalize_email_address(address)
+    facts = batch_facts.current()
+    if facts is not None:
+        known = facts.get("suppressed", _suppressions_of_batch)
+        if normalized in known:
+            return known[normalized]
+    entry = SuppressedAddress.objects.filter(address=normalized).first()
     return entry.reason if entry else None
+
+
+def _suppressions_of_batch(rows: list[Notification]) -> dict[str, str | None]:
+    """Every recipient address of the batch -> its suppression reason, or None if it may get mail."""
+    addresses = {normalize_email_address(row.recipient.email) for row in rows}
+    known: dict[str, str | None] = dict.fromkeys(addresses)
+    known.update(SuppressedAddress.objects.filter(address__in=addresses).values_list("address", "reason"))
+    return known
 
 
 def category_unsubscribe(*, user: User, category: str, source: str) -> bool:
