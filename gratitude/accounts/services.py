@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gratitude.accounts.models import PendingSignup, QuietDelegate, User, normalize_email_address
-from gratitude.accounts.tokens import read_verify_token
+from gratitude.accounts.tokens import VERIFY_MAX_AGE_SECONDS, read_verify_token
 from gratitude.core.errors import GratitudeError, PermissionDenied
 
 VERIFICATION_RESENDS_PER_HOUR = 3
@@ -18,6 +18,9 @@ PASSWORD_RESETS_PER_HOUR = 3
 # Messages sign-up sends to one address in an hour, whoever typed it and whatever its state.
 SIGNUP_MAILS_PER_HOUR = 3
 SIGNUP_MAIL_KINDS = ("email_verify", "signup_existing")
+# A waiting sign-up outlives the last link that could finish it by this much: the link is made when the
+# message goes, which pacing (quiet hours) or a halt may put well after the sign-up.
+UNFINISHED_SIGNUP_GRACE = timedelta(days=7)
 
 
 class EmailAlreadyRegistered(GratitudeError):
@@ -167,6 +170,16 @@ def user_signup_finish(*, token: str, password: str) -> User:
         user.save(update_fields=["password", "display_name", "email_verified_at"])
         pending.delete()
     return user
+
+
+def unfinished_signups_clear() -> int:
+    """The periodic job (notifications worker): forget the passwords of sign-ups nobody finished, once no
+    link that could finish them can still be open. A chosen password, even hashed, is kept no longer than
+    it can be used; the account itself stays as an address with no password, like one made for a giver,
+    so what was mailed to it stays on record (a recall lists it). Returns how many were cleared."""
+    cutoff = timezone.now() - timedelta(seconds=VERIFY_MAX_AGE_SECONDS) - UNFINISHED_SIGNUP_GRACE
+    cleared, _ = PendingSignup.objects.filter(created_at__lt=cutoff).delete()
+    return cleared
 
 
 def password_reset_request(*, email: str) -> None:

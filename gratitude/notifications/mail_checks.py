@@ -9,6 +9,7 @@ See SAFETY.md promise 13 and docs/deliverability.md.
 from __future__ import annotations
 
 import re
+from functools import cache
 from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -75,8 +76,7 @@ def link_allowed(url: str) -> bool:
     """https to SITE_URL's host and port; http only outside production, only to a local host."""
     try:
         parts = urlsplit(url)
-        site = urlsplit(settings.SITE_URL)
-        same_place = parts.hostname == site.hostname and parts.port == site.port
+        same_place = (parts.hostname, parts.port) == _place_of(settings.SITE_URL)
     except ValueError:
         return False
     if not same_place or parts.username or parts.password:
@@ -84,6 +84,13 @@ def link_allowed(url: str) -> bool:
     if parts.scheme == "https":
         return True
     return parts.scheme == "http" and settings.GRATITUDE_ENV != "prod" and parts.hostname in LOCAL_HOSTS
+
+
+@cache
+def _place_of(site_url: str) -> tuple[str | None, int | None]:
+    # Keyed on the setting's value: asked for every link of every message, parsed once.
+    site = urlsplit(site_url)
+    return site.hostname, site.port
 
 
 def problems_in_html(html: str) -> list[str]:

@@ -76,6 +76,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["state", "due_at"], name="outbox_due"),
             models.Index(fields=["kind", "state", "sent_at"], name="outbox_kind_sent"),
+            # A batch's companions (delivery._claim_companions): the waiting rows of its recipients.
+            models.Index(fields=["recipient", "state"], name="outbox_recipient_state"),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from gratitude.accounts.services import (
     user_signup_finish,
     user_verify_email,
 )
-from gratitude.accounts.tokens import make_verify_token
+from gratitude.accounts.tokens import VERIFY_MAX_AGE_SECONDS, make_verify_token
 from gratitude.core.errors import GratitudeError
 from gratitude.notifications.models import Notification
 from gratitude.testing.factories import make_user
@@ -336,3 +336,23 @@ def test_signups_racing_for_one_new_address_make_one_account_and_stay_within_the
     assert _verify_rows(user).count() == SIGNUP_MAILS_PER_HOUR
     assert PendingSignup.objects.filter(user=user).count() == 1
     assert not user.has_usable_password()
+
+
+def test_an_unfinished_signup_forgets_its_password_once_no_link_can_finish_it():
+    user_signup(email="kim@example.test", password=PASSWORD)
+    user_signup(email="lee@example.test", password=PASSWORD)
+    kim = User.objects.get(email="kim@example.test")
+    lifetime = timedelta(seconds=VERIFY_MAX_AGE_SECONDS) + services.UNFINISHED_SIGNUP_GRACE
+
+    with time_machine.travel(timezone.now() + lifetime - timedelta(hours=1)):
+        user_signup(email="lee@example.test", password=PASSWORD)  # a newer sign-up starts the clock again
+        assert services.unfinished_signups_clear() == 0
+    with time_machine.travel(timezone.now() + lifetime + timedelta(hours=1)):
+        assert services.unfinished_signups_clear() == 1
+        assert services.unfinished_signups_clear() == 0
+
+    assert not PendingSignup.objects.filter(user=kim).exists()
+    assert PendingSignup.objects.filter(user__email="lee@example.test").exists()
+    # The account stays, with no password, and what was mailed to it stays on record.
+    kim.refresh_from_db()
+    assert not kim.has_usable_password() and _verify_rows(kim).count() == 1

@@ -9,12 +9,15 @@ from email.message import EmailMessage as ParsedMessage
 
 import pytest
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gratitude.notifications import transport
 from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.rendering import build_email, render
 from gratitude.notifications.samples import sample_rows
-from gratitude.notifications.wire import compose
+from gratitude.notifications.wire import compose, header_address
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +98,36 @@ def test_other_shapes_fall_back_to_the_email_package():
     # The transport still sends them, through Django's own generator (which refuses the injection).
     assert b"a.txt" in transport.signed_bytes(with_attachment)
     assert b"Subject: s" in transport.signed_bytes(plain_only)
+
+
+PLAIN_AND_NOT = [
+    "owner1@example.test",
+    "First.Last+tag@Sub.Example.COM",
+    "o'brien@example.test",
+    "x@localhost",
+    "zoë@example.test",  # non-ASCII local part: encoded
+    "someone@bücher.example",  # IDNA domain: punycode
+    "Gratitude <alerts@gratitude.example>",  # display name
+    '"quoted local"@example.test',
+    "a..b@example.test",  # not a dot-atom
+    f"{'l' * 64}@{'d' * 64}.example",  # a label over 63 characters
+]
+
+
+@pytest.mark.parametrize("address", PLAIN_AND_NOT)
+def test_header_address_writes_what_sanitize_address_writes(address):
+    """The fast path for bare ASCII addresses must never change what goes in To or the envelope."""
+    try:
+        expected = sanitize_address(address, "utf-8")
+    except ValueError:
+        with pytest.raises(ValueError):
+            header_address(address)
+        return
+    assert header_address(address) == expected
+    assert header_address(address, "utf-8") == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.emails())
+def test_any_valid_address_is_written_as_sanitize_address_writes_it(address):
+    assert header_address(address) == sanitize_address(address, "utf-8")

@@ -26,6 +26,8 @@ logger = logging.getLogger("gratitude.notifications")
 # worker process runs them, so each must be idempotent (its outbox keys make a second run write nothing).
 PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
     ("gratitude.thanks.services.thank_you_reminders_enqueue", 3600),
+    # Not an outbox job, but it belongs to the same clock: forget unfinished sign-ups' passwords.
+    ("gratitude.accounts.services.unfinished_signups_clear", 3600),
 )
 
 
