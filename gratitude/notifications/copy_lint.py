@@ -17,6 +17,11 @@ occasion. The gate convention, the only form the lint accepts:
 `lint_template` checks one template's source; `project_templates` lists every template the site renders,
 mail and pages (the test-only bait templates excepted); gratitude/notifications/tests/test_copy_lint.py runs
 the lint over all of them. See docs/notifications.md, "Copy that declares nothing".
+
+Mail templates are Jinja2 (notifications/mail_templates.py), pages are Django's. One reader serves both:
+Django's lexer splits either into text, `{{ }}`, `{% %}` and one-line `{# #}` the same way, and the gate is
+written alike in both. Jinja2's whitespace markers (`{%- if ... -%}`) are read past; a Jinja2 comment over
+several lines is read as text, so its words are checked too (stricter, never looser).
 """
 
 from __future__ import annotations
@@ -213,7 +218,9 @@ def lint_template(source: str, origin: str = "<template>") -> list[Finding]:
             continue
         literal_text = token.contents
         if token.token_type == TokenType.BLOCK:
-            tag, _, rest = token.contents.partition(" ")
+            # Jinja2's whitespace control: `{%- endif -%}` is the tag `endif`.
+            tag, _, rest = token.contents.strip("-+").strip().partition(" ")
+            rest = rest.strip()
             if in_comment:
                 in_comment = tag != "endcomment"
                 continue

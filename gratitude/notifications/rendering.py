@@ -1,7 +1,8 @@
 """Build the message for one outbox row: subject / text / HTML templates, headers, the reference code.
 
-Each kind has a template triplet under templates/notifications/email/<template>/ (Zulip's discipline). The
-context names only what the recipient or the giver entered; see docs/notifications.md.
+Each kind has a template triplet under templates/notifications/email/<template>/ (Zulip's discipline),
+rendered by the "mail" engine: Jinja2, as Zulip's emails are (mail_templates.py). The context names only
+what the recipient or the giver entered; see docs/notifications.md.
 
 What every kind gets from here, whoever declared it (docs/deliverability.md):
 - the common footer: where to find this message again (the notification centre), how to check a code, for
@@ -30,11 +31,11 @@ import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import utf8_charset_qp
-from django.template.loader import render_to_string
 
 from gratitude.core.links import site_url
 from gratitude.notifications.kinds import Kind
 from gratitude.notifications.mail_checks import check_html
+from gratitude.notifications.mail_templates import render_mail
 from gratitude.notifications.models import Notification
 from gratitude.notifications.pause_link import pause_url
 from gratitude.notifications.unsubscribe import choice_for, preferences_url, unsubscribe_url
@@ -54,7 +55,13 @@ class RenderedMessage:
 
 def _mail_domain() -> str:
     """Our From address's domain: Message-IDs live there, aligned with From and DKIM's d=."""
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].lower() or "localhost"
+    return _domain_of(settings.DEFAULT_FROM_EMAIL)
+
+
+@cache
+def _domain_of(from_email: str) -> str:
+    # Keyed on the setting's value, so a changed setting (tests, a reload) is never answered from memory.
+    return parseaddr(from_email)[1].rpartition("@")[2].lower() or "localhost"
 
 
 def new_message_id(reference: str) -> str:
@@ -115,14 +122,14 @@ def render(rows: list[Notification], kind: Kind, *, forwarded_to: str | None = N
         **footer_context(rows, kind, forwarded_to=forwarded_to),
     }
     base = f"notifications/email/{kind.template}"
-    subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
+    subject = " ".join(render_mail(f"{base}/subject.txt", context).split())
     # Every kind's text ends with its own reference and why line; the common footer follows it.
-    text = render_to_string(f"{base}/body.txt", context).rstrip() + "\n"
+    text = render_mail(f"{base}/body.txt", context).rstrip() + "\n"
     if forwarded_to:
         # Before the greeting, which still names the person: the delegate reads first whose mail this is.
-        text = render_to_string("notifications/email/forwarded.txt", context).strip() + "\n\n" + text
-    text += render_to_string("notifications/email/footer.txt", context)
-    html = _inliner().inline(render_to_string(f"{base}/body.html", context))
+        text = render_mail("notifications/email/forwarded.txt", context).strip() + "\n\n" + text
+    text += render_mail("notifications/email/footer.txt", context)
+    html = _inliner().inline(render_mail(f"{base}/body.html", context))
     check_html(html)
     return RenderedMessage(
         subject=subject, text=text, html=html, unsubscribe_url=str(context["unsubscribe_url"])

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
-from django.template.loader import get_template
 from django.utils import timezone
 
 from gratitude.core.errors import GratitudeError
 from gratitude.notifications.kinds import kind_named
 from gratitude.notifications.mail_checks import TEXT_URL
+from gratitude.notifications.mail_templates import template_source
 from gratitude.notifications.models import FINAL_STATES, Notification, NotificationState
 from gratitude.operations import conf
 from gratitude.operations.audience import (
@@ -79,13 +79,13 @@ def campaign_audience(campaign: Campaign) -> Audience:
 
 
 def template_version(campaign: Campaign) -> str:
-    """The kind's template triplet as deployed, and the operator's text: what the recipients will read."""
+    """The kind's template triplet as deployed (its source, as the mail engine reads it), and the operator's
+    text: what the recipients will read."""
     declared = kind_named(campaign.kind)
     assert declared is not None
     digest = hashlib.sha256()
     for part in ("subject.txt", "body.txt", "body.html"):
-        template: Any = get_template(f"notifications/email/{declared.template}/{part}")
-        digest.update(template.template.source.encode())
+        digest.update(template_source(f"notifications/email/{declared.template}/{part}").encode())
     digest.update(json.dumps([campaign.kind, campaign.subject, campaign.body, campaign.version]).encode())
     return digest.hexdigest()
 

@@ -103,6 +103,17 @@ def test_phrases_hide_nowhere(source):
     assert lint_template(source), source
 
 
+def test_jinja2_mail_syntax_is_read_like_django_syntax():
+    """Mail templates are Jinja2 (mail_templates.py): whitespace markers do not hide a gate's end, a filter's
+    argument in parentheses is still read, and a gate is a gate."""
+    gated = '{%- if registry.occasion == "baby" -%}For your little one.{%- endif %}'
+    assert lint_template(gated) == []
+    ended = '{%- if registry.occasion == "baby" -%}A gift.{%- endif -%} For your little one.'
+    assert [f.phrase for f in lint_template(ended)] == ["your little one"]
+    assert lint_template('{{ note|default("Your little one will love it") }}')
+    assert lint_template("{# several\nlines: your little one #}"), "a multi-line comment is read as text"
+
+
 def test_comments_and_unrelated_words_are_not_flagged():
     source = (
         '{# "new arrival" is only allowed under a gate #}'

@@ -16,15 +16,18 @@ import hashlib
 import json
 
 from django.db import migrations, models
-from django.template.loader import get_template
+from django.template import engines
 
 
 def _template_version(campaign):
     digest = hashlib.sha256()
+    # Mail templates are the "mail" engine's (Jinja2, gratitude/notifications/mail_templates.py): their
+    # source as that engine reads it, which is what the hash was always made of.
+    env = engines["mail"].env
     for part in ("subject.txt", "body.txt", "body.html"):
         # Both operator kinds' template folders are named after the kind.
-        template = get_template(f"notifications/email/{campaign.kind}/{part}")
-        digest.update(template.template.source.encode())
+        source, _, _ = env.loader.get_source(env, f"notifications/email/{campaign.kind}/{part}")
+        digest.update(source.encode())
     digest.update(json.dumps([campaign.kind, campaign.subject, campaign.body, campaign.version]).encode())
     return digest.hexdigest()
 
