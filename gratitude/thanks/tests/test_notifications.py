@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -14,7 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from gratitude.gifts.services import gift_cancel
+from gratitude.gifts.services import gift_cancel, gift_contribute
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.operations.selectors import halt_for
 from gratitude.registries.services import registry_member_add
@@ -115,6 +116,24 @@ def test_the_giver_gets_one_short_message_naming_registrant_registry_and_gift(sm
     request.refresh_from_db()
     assert request.answered_at is not None
     assert registry.pk == row.registry_id
+
+
+def test_a_request_about_a_contribution_names_the_amount_not_a_quantity(smtp_settings):
+    owner = make_user(display_name="Alex Rivera")
+    registry = make_registry(owner=owner, title="Alex & Sam's wedding")
+    item = make_item(registry=registry, title="Sofa", price=Decimal("900"), quantity=1, group_gift=True)
+    gift = gift_contribute(
+        item=item, giver_name="Robin Giver", giver_email="robin@example.test", amount=Decimal("150")
+    )
+    address_request_create(gift=gift, by=owner)
+
+    drain()
+
+    [message] = mail(smtp_settings, "address_request")
+    text, html, _ = _parts(message)
+    for part in (text, html):
+        assert "you contributed 150.00 EUR toward “Sofa”" in part
+        assert "1 ×" not in part
 
 
 def test_an_address_shared_before_sending_stops_the_request(smtp_settings):
