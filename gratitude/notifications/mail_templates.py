@@ -21,7 +21,9 @@ What `environment` fixes, whatever the settings say:
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, cast
 
 import jinja2
@@ -34,6 +36,7 @@ from django.templatetags.tz import utc as django_utc
 from django.utils.html import escape
 from django.utils.text import normalize_newlines
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in django-stubs
+from django.utils.translation import get_language
 from markupsafe import Markup
 
 ENGINE = "mail"
@@ -58,11 +61,39 @@ class MailLoader(jinja2.BaseLoader):
         return [name for name in self.loader.list_templates() if name.startswith(PREFIX)]
 
 
+# Django's date format characters that read only the calendar day (not the time, not the zone's name).
+_DAY_ONLY = frozenset("dDjlNSwzWFmMnbyYLtEo")
+
+
 def _date(value: Any, arg: str | None = None) -> str:
     if isinstance(value, jinja2.Undefined):
         return ""
     # What Django's engine does before any filter marked expects_localtime (the `date` filter is).
-    return str(django_date(template_localtime(value), arg))
+    local = template_localtime(value)
+    if arg and isinstance(local, datetime.date) and _reads_only_the_day(arg):
+        # Most mail says only the day ("on 14 March 2031"), and Django's formatting of it cost more than
+        # the rest of a template: the same day, format and language give the same words.
+        day = local.date() if isinstance(local, datetime.datetime) else local
+        return _day_in_words(day, arg, get_language())
+    return str(django_date(local, arg))
+
+
+@lru_cache(maxsize=64)
+def _reads_only_the_day(arg: str) -> bool:
+    escaped = False
+    for char in arg:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char.isalpha() and char not in _DAY_ONLY:
+            return False
+    return True
+
+
+@lru_cache(maxsize=1024)
+def _day_in_words(day: datetime.date, arg: str, language: str | None) -> str:
+    return str(django_date(day, arg))
 
 
 def _utc(value: Any) -> Any:

@@ -186,3 +186,31 @@ def test_a_missing_variable_renders_empty_as_in_django():
         {"obj": object()},
     )
     assert jinja_output == django_output == "[][][][0]"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "reads_only_the_day"),
+    [
+        ("j F Y", True),
+        ("D, j M y", True),
+        ("j F Y, H:i e", False),
+        (r"j F Y \a\t", True),
+        ("jS F", True),
+        ("j F Y P", False),
+        ("c", False),
+        ("U", False),
+    ],
+)
+def test_only_formats_that_read_the_day_alone_are_remembered_by_day(fmt, reads_only_the_day):
+    """Two moments of one day: a format that reads only the day says the same for both, and is answered
+    from memory; any other format is Django's own each time (a wrong guess here would reuse one time)."""
+    from gratitude.notifications import mail_templates
+
+    morning, evening = LATE.replace(hour=1, minute=5), LATE.replace(hour=22, minute=10)
+    assert mail_templates._reads_only_the_day(fmt) is reads_only_the_day
+    with timezone.override("UTC"):
+        for moment in (morning, evening):
+            django_output, jinja_output = _both(
+                "{{ when|date:fmt }}", "{{ when|date(fmt) }}", {"when": moment, "fmt": fmt}
+            )
+            assert jinja_output == django_output
