@@ -122,6 +122,8 @@ def gift_alert_context(rows: list[Notification]) -> dict[str, Any]:
 
 _RECEIPT_KEY = re.compile(r"^gift_receipt:gift:(\d+)$")
 _REMINDER_KEY = re.compile(r"^reservation_reminder:reservation:(\d+)$")
+# Written for a hold released because the registry stepped back (below).
+_RELEASED_KEY = re.compile(r"^reservation_released:reservation:(\d+)$")
 
 
 def _id_in_key(pattern: re.Pattern[str], row: Notification) -> int | None:
@@ -169,26 +171,55 @@ def reservation_reminder_due_at(reservation: Reservation) -> datetime:
     return max(reservation.expires_at - lead, timezone.now())
 
 
-def _reservation_for(row: Notification) -> Reservation | None:
+# --- Either message about a hold (a reminder, a release notice): what both check and say first --------
+
+
+def _hold_named_in(pattern: re.Pattern[str], row: Notification) -> Reservation | None:
+    """The hold the row's key names, by `pattern` (the kind's own key), with its item and registry."""
     from gratitude.gifts.models import Reservation
 
-    reservation_id = _id_in_key(_REMINDER_KEY, row)
+    reservation_id = _id_in_key(pattern, row)
     if reservation_id is None:
         return None
     return Reservation.objects.select_related("item__registry").filter(pk=reservation_id).first()
 
 
-def reservation_reminder_provenance(row: Notification) -> Refusal | None:
-    """The hold exists, its giver asked to be reminded at this account, and it is still held, not lapsed."""
-    from gratitude.gifts.models import ReservationState
+def _requested_hold(pattern: re.Pattern[str], row: Notification) -> Reservation | Refusal:
+    """The hold the row's key names, if it is filed under the hold's registry and the giver asked for mail
+    about the hold at the row's recipient; otherwise the breach that says why not.
 
-    reservation = _reservation_for(row)
+    Both kinds about a hold (`reservation_reminder`, `reservation_released`) require this before their own
+    checks: only gifts.services writes their rows, so any mismatch here is a forged or mis-written row.
+    """
+    reservation = _hold_named_in(pattern, row)
     if reservation is None or row.gift_id is not None:
         return Refusal("no_reservation", breach=True)
     if row.registry_id != reservation.item.registry_id:
         return Refusal("registry_mismatch", breach=True)
     if reservation.reminder_to_id is None or reservation.reminder_to_id != row.recipient_id:
         return Refusal("not_requested", breach=True)
+    return reservation
+
+
+def _hold_context(pattern: re.Pattern[str], rows: list[Notification]) -> dict[str, Any]:
+    """What any message about a hold names: the hold, its item and registry, and the giver."""
+    reservation = _hold_named_in(pattern, rows[0])
+    assert reservation is not None  # provenance has checked the row before rendering
+    return {
+        "reservation": reservation,
+        "item": reservation.item,
+        "registry": reservation.item.registry,
+        "giver_name": reservation.giver_name,
+    }
+
+
+def reservation_reminder_provenance(row: Notification) -> Refusal | None:
+    """The hold exists, its giver asked to be reminded at this account, and it is still held, not lapsed."""
+    from gratitude.gifts.models import ReservationState
+
+    reservation = _requested_hold(_REMINDER_KEY, row)
+    if isinstance(reservation, Refusal):
+        return reservation
     if reservation.state == ReservationState.RELEASED:
         return Refusal("reservation_released")
     if reservation.state == ReservationState.FULFILLED:
@@ -203,29 +234,11 @@ def reservation_reminder_provenance(row: Notification) -> Refusal | None:
 
 
 def reservation_reminder_context(rows: list[Notification]) -> dict[str, Any]:
-    reservation = _reservation_for(rows[0])
-    assert reservation is not None  # provenance has checked the row before rendering
-    return {
-        "reservation": reservation,
-        "item": reservation.item,
-        "registry": reservation.item.registry,
-        "giver_name": reservation.giver_name,
-        "hold_url": site_url("gifts:reservation", reservation.token),
-    }
+    context = _hold_context(_REMINDER_KEY, rows)
+    return {**context, "hold_url": site_url("gifts:reservation", context["reservation"].token)}
 
 
 # --- A hold released because the registry stepped back (paused, or its owner in quiet mode) ---------
-
-_RELEASED_KEY = re.compile(r"^reservation_released:reservation:(\d+)$")
-
-
-def _released_reservation_for(row: Notification) -> Reservation | None:
-    from gratitude.gifts.models import Reservation
-
-    reservation_id = _id_in_key(_RELEASED_KEY, row)
-    if reservation_id is None:
-        return None
-    return Reservation.objects.select_related("item__registry").filter(pk=reservation_id).first()
 
 
 def reservation_released_provenance(row: Notification) -> Refusal | None:
@@ -234,17 +247,12 @@ def reservation_released_provenance(row: Notification) -> Refusal | None:
     from gratitude.gifts.models import ReservationState
     from gratitude.gifts.services import registry_stepped_back_since
 
-    reservation = _released_reservation_for(row)
-    if reservation is None or row.gift_id is not None:
-        return Refusal("no_reservation", breach=True)
-    registry = reservation.item.registry
-    if row.registry_id != registry.pk:
-        return Refusal("registry_mismatch", breach=True)
-    if reservation.reminder_to_id is None or reservation.reminder_to_id != row.recipient_id:
-        return Refusal("not_requested", breach=True)
+    reservation = _requested_hold(_RELEASED_KEY, row)
+    if isinstance(reservation, Refusal):
+        return reservation
     if reservation.state != ReservationState.RELEASED or reservation.ended_at is None:
         return Refusal("not_released", breach=True)
-    since = registry_stepped_back_since(registry=registry)
+    since = registry_stepped_back_since(registry=reservation.item.registry)
     if since is None:
         # Resumed before this went out: the hold is gone either way, but the registry is open again and
         # the giver can simply find it; a notice about a pause that is over would only confuse.
@@ -258,12 +266,5 @@ def reservation_released_provenance(row: Notification) -> Refusal | None:
 
 
 def reservation_released_context(rows: list[Notification]) -> dict[str, Any]:
-    reservation = _released_reservation_for(rows[0])
-    assert reservation is not None  # provenance has checked the row before rendering
     # Deliberately no link: the list is not open now, and the message asks nothing of the giver.
-    return {
-        "reservation": reservation,
-        "item": reservation.item,
-        "registry": reservation.item.registry,
-        "giver_name": reservation.giver_name,
-    }
+    return _hold_context(_RELEASED_KEY, rows)

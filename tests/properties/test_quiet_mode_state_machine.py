@@ -21,25 +21,14 @@ new gift alerts Alex again.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import time_machine
-from django.core.management import call_command
 from django.utils import timezone
-from hypothesis import HealthCheck, note
-from hypothesis import settings as hypothesis_settings
+from hypothesis import note
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from gratitude.accounts.models import QuietDelegate, User
 from gratitude.accounts.services import quiet_mode_disable, quiet_mode_enable
@@ -60,10 +49,14 @@ from gratitude.testing.factories import make_item, make_registry, make_user
 from gratitude.testing.smtp import SmtpSink
 from gratitude.thanks.selectors import thank_you_list
 from gratitude.thanks.services import thank_you_reminders_enqueue
-from tests.properties.test_sending_state_machine import reset_database, tracked
+from tests.properties.machine_support import (
+    ClockedMachine,
+    configure_sending,
+    drain_worker,
+    run_machine,
+    tracked,
+)
 
-SETTLE = timedelta(seconds=600)
-WINDOW = timedelta(seconds=3600)
 EVENT_IN = timedelta(days=21)
 ARCHIVE_AFTER_DAYS = 21
 START = datetime(2031, 5, 5, 9, 30, tzinfo=UTC)
@@ -77,14 +70,11 @@ CLOCK_STEPS = st.one_of(
 )
 
 
-class QuietModeMachine(RuleBasedStateMachine):
+class QuietModeMachine(ClockedMachine):
     sink: SmtpSink  # set by the test before the machine runs
 
     def __init__(self) -> None:
         super().__init__()
-        self.clean = True
-        self.traveller: time_machine.travel | None = None
-        self.clock: time_machine.Traveller | None = None
         self.seen = 0
         self.gifts: list[tuple[int, int]] = []  # (registry pk, gift pk)
         self.retired: set[int] = set()  # rows that were waiting when quiet mode or the pause ended
@@ -96,10 +86,8 @@ class QuietModeMachine(RuleBasedStateMachine):
     @initialize(alex_alerts=st.sampled_from(["instant", "digest"]))
     @tracked
     def open_registry(self, alex_alerts: str) -> None:
-        reset_database()
+        self.start_example(START)
         self.sink.messages.clear()
-        self.traveller = time_machine.travel(START, tick=False)
-        self.clock = self.traveller.start()
         self.alex = make_user(display_name="Alex Rivera")
         self.pat = make_user(display_name="Pat Rivera")
         self.hal = make_user(display_name="Hal Helper")
@@ -127,18 +115,14 @@ class QuietModeMachine(RuleBasedStateMachine):
         self.friends_registry = make_registry(owner=self.friend, title="Fran's housewarming")
         self.friends_item = make_item(registry=self.friends_registry, quantity=500).pk
 
-    def teardown(self) -> None:
-        try:
-            if self.clean and self.clock is not None:
-                # Weeks past the event date: the lifecycle, the reminders and the worker all get their turn.
-                self.clock.shift(EVENT_IN + timedelta(weeks=6))
-                registry_lifecycle_step(registry_id=self.registry.pk)
-                thank_you_reminders_enqueue()
-                self.run_worker_now()
-                self.check_thank_you_list()
-        finally:
-            if self.traveller is not None:
-                self.traveller.stop()
+    def final_check(self) -> None:
+        assert self.clock is not None
+        # Weeks past the event date: the lifecycle, the reminders and the worker all get their turn.
+        self.clock.shift(EVENT_IN + timedelta(weeks=6))
+        registry_lifecycle_step(registry_id=self.registry.pk)
+        thank_you_reminders_enqueue()
+        self.run_worker_now()
+        self.check_thank_you_list()
 
     # --- the world as it is now -------------------------------------------------------------------------
 
@@ -306,7 +290,7 @@ class QuietModeMachine(RuleBasedStateMachine):
 
     def run_worker_now(self) -> None:
         quiet, paused = self.quiet(), self.paused()
-        call_command("worker", drain=True, verbosity=0)
+        drain_worker()
         fresh = self.sink.messages[self.seen :]
         self.seen = len(self.sink.messages)
         for message in fresh:
@@ -362,21 +346,8 @@ class QuietModeMachine(RuleBasedStateMachine):
 
 @pytest.mark.django_db(transaction=True)
 def test_quiet_mode_state_machine(settings: Any, smtp_settings: SmtpSink) -> None:
-    settings.GRATITUDE_ALERT_SETTLE_SECONDS = int(SETTLE.total_seconds())
-    settings.GRATITUDE_DIGEST_WINDOW_SECONDS = int(WINDOW.total_seconds())
-    settings.GRATITUDE_QUIET_HOURS = "off"
-    settings.GRATITUDE_DIGEST_HOUR = 18
+    configure_sending(settings, quiet_hours="off", digest_hour=18, allowlist=["*@example.test"])
     settings.GRATITUDE_ARCHIVE_AFTER_DAYS = ARCHIVE_AFTER_DAYS
-    settings.GRATITUDE_BLAST_FLOOR_PER_HOUR = 1_000_000
-    settings.GRATITUDE_MAIL_ALLOWLIST = ["*@example.test"]
     QuietModeMachine.sink = smtp_settings
-    run_state_machine_as_test(
-        QuietModeMachine,
-        settings=hypothesis_settings(
-            # Hunt harder locally with GRATITUDE_QUIET_PROPERTY_EXAMPLES=100; small here so it runs < 60 s.
-            max_examples=int(os.environ.get("GRATITUDE_QUIET_PROPERTY_EXAMPLES", "12")),
-            stateful_step_count=20,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        ),
-    )
+    # Hunt harder locally with GRATITUDE_QUIET_PROPERTY_EXAMPLES=100; small here so it runs < 60 s.
+    run_machine(QuietModeMachine, examples_env="GRATITUDE_QUIET_PROPERTY_EXAMPLES", examples=12, steps=20)

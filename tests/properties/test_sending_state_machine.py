@@ -32,37 +32,23 @@ every step the outbox is checked against the database:
 
 from __future__ import annotations
 
-import functools
-import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from django.apps import apps
 from django.core import mail
-from django.core.management import call_command
-from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-from hypothesis import HealthCheck, note
-from hypothesis import settings as hypothesis_settings
+from hypothesis import note
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from gratitude.accounts.models import User
 from gratitude.gifts.models import Gift
@@ -89,9 +75,16 @@ from gratitude.registries.services import (
     registry_member_set_alerts,
 )
 from gratitude.testing.factories import make_item, make_registry, make_user
+from tests.properties.machine_support import (
+    SETTLE,
+    WINDOW,
+    ClockedMachine,
+    configure_sending,
+    drain_worker,
+    run_machine,
+    tracked,
+)
 
-SETTLE = timedelta(seconds=600)
-WINDOW = timedelta(seconds=3600)
 LEASE = timedelta(seconds=120)
 QUIET_START, QUIET_END = 21, 8
 DIGEST_HOUR = 18
@@ -119,21 +112,6 @@ CLOCK_STEPS = st.one_of(
 # a night of quiet hours and a window or two of coalescing on top.
 SETTLE_EVERYTHING_BOUND = timedelta(days=2, hours=12)
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def tracked(fn: F) -> F:
-    """Mark the machine unclean while a step runs: teardown's final check must never mask a failure."""
-
-    @functools.wraps(fn)
-    def wrapper(self: SendingMachine, *args: Any, **kwargs: Any) -> Any:
-        self.clean = False
-        result = fn(self, *args, **kwargs)
-        self.clean = True
-        return result
-
-    return wrapper  # type: ignore[return-value]
-
 
 def is_quiet(at: datetime, tz_name: str) -> bool:
     hour = at.astimezone(ZoneInfo(tz_name)).hour
@@ -149,24 +127,6 @@ def first_digest_hour(after: datetime, tz_name: str) -> datetime:
         if slot >= local
         else (local + timedelta(days=1)).replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
     )
-
-
-def reset_database() -> None:
-    """Empty every table of the project's models (and the task queue) between examples.
-
-    A flush of the tables rather than ORM deletes: the PROTECT foreign keys between the outbox, gifts and
-    registries need no ordering, and models that other apps add later are emptied too.
-    """
-    labels = {config.label for config in apps.get_app_configs() if config.name.startswith("gratitude.")}
-    labels.add(DBTaskResult._meta.app_label)
-    existing = set(connection.introspection.table_names())
-    tables = [
-        model._meta.db_table
-        for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label in labels and model._meta.db_table in existing
-    ]
-    statements = connection.ops.sql_flush(no_style(), tables, allow_cascade=True)
-    connection.ops.execute_sql_flush(statements)
 
 
 @dataclass
@@ -196,12 +156,9 @@ class RegistryModel:
     items: dict[int, int] = field(default_factory=dict)  # item pk -> quantity wanted
 
 
-class SendingMachine(RuleBasedStateMachine):
+class SendingMachine(ClockedMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.clean = True
-        self.traveller: time_machine.travel | None = None
-        self.clock: time_machine.Traveller | None = None
         self.seq = 0
         self.users: dict[int, tuple[str, str]] = {}  # pk -> (email, time zone)
         self.registries: dict[int, RegistryModel] = {}
@@ -276,11 +233,9 @@ class SendingMachine(RuleBasedStateMachine):
         surprises: list[str],
         joins: list[tuple[int, int, str]],
     ) -> None:
-        reset_database()
-        mail.outbox = []
         start = day.astimezone(ZoneInfo(zones[0])).replace(hour=hour) + timedelta(seconds=seconds)
-        self.traveller = time_machine.travel(start, tick=False)
-        self.clock = self.traveller.start()
+        self.start_example(start)
+        mail.outbox = []
         users = [make_user(timezone=tz) for tz in zones]
         for user in users:
             self.users[user.pk] = (user.email, user.timezone)
@@ -300,14 +255,9 @@ class SendingMachine(RuleBasedStateMachine):
             registry_member_set_alerts(member=member, alerts=alerts)
             self.set_alerts_event(registry_pk, user.pk, alerts)
 
-    def teardown(self) -> None:
-        try:
-            if self.clean and self.clock is not None:
-                # Promise 6 at the end of every example that got here without an earlier failure.
-                self.settle_everything_and_check()
-        finally:
-            if self.traveller is not None:
-                self.traveller.stop()
+    def final_check(self) -> None:
+        # Promise 6 at the end of every example that got here without an earlier failure.
+        self.settle_everything_and_check()
 
     # --- rules: the business side --------------------------------------------------------------
 
@@ -507,7 +457,7 @@ class SendingMachine(RuleBasedStateMachine):
             )
 
     def run_worker_now(self) -> None:
-        self.run_sending(lambda: call_command("worker", drain=True, verbosity=0))
+        self.run_sending(drain_worker)
 
     @rule()
     @tracked
@@ -746,21 +696,10 @@ class SendingMachine(RuleBasedStateMachine):
 
 @pytest.mark.django_db(transaction=True)
 def test_sending_path_state_machine(settings: Any) -> None:
-    settings.GRATITUDE_ALERT_SETTLE_SECONDS = int(SETTLE.total_seconds())
-    settings.GRATITUDE_DIGEST_WINDOW_SECONDS = int(WINDOW.total_seconds())
-    settings.GRATITUDE_QUIET_HOURS = f"{QUIET_START}-{QUIET_END}"
-    settings.GRATITUDE_DIGEST_HOUR = DIGEST_HOUR
-    settings.GRATITUDE_LEASE_SECONDS = int(LEASE.total_seconds())
-    settings.GRATITUDE_BLAST_FLOOR_PER_HOUR = 1_000_000
-    settings.GRATITUDE_MAIL_ALLOWLIST = ["*"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    run_state_machine_as_test(
-        SendingMachine,
-        settings=hypothesis_settings(
-            # Hunt harder locally with e.g. GRATITUDE_PROPERTY_EXAMPLES=150; `make test` runs 25.
-            max_examples=int(os.environ.get("GRATITUDE_PROPERTY_EXAMPLES", "25")),
-            stateful_step_count=30,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        ),
+    configure_sending(
+        settings, quiet_hours=f"{QUIET_START}-{QUIET_END}", digest_hour=DIGEST_HOUR, allowlist=["*"]
     )
+    settings.GRATITUDE_LEASE_SECONDS = int(LEASE.total_seconds())
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Hunt harder locally with e.g. GRATITUDE_PROPERTY_EXAMPLES=150; `make test` runs 25.
+    run_machine(SendingMachine, examples_env="GRATITUDE_PROPERTY_EXAMPLES", examples=25, steps=30)
