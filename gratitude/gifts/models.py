@@ -85,6 +85,11 @@ class ReservationState(models.TextChoices):
     FULFILLED = "fulfilled", "Fulfilled"
 
 
+class ReleasedBy(models.TextChoices):
+    GIVER = "giver", "The giver"
+    STEP_BACK = "step_back", "The registry stepped back"
+
+
 class Reservation(models.Model):
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="reservations")
     giver_name = models.CharField(max_length=120)
@@ -95,6 +100,9 @@ class Reservation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     token = models.CharField(max_length=32, unique=True, default=new_reservation_token)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Who let a released hold go: the giver, or the registry stepping back (paused, an owner in quiet mode).
+    # The `reservation_released` notice is only ever about the second; its send-time check reads this.
+    released_by = models.CharField(max_length=10, choices=ReleasedBy.choices, blank=True)
     # The giver asked to be reminded before the hold lapses; the account the mail goes to.
     reminder_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

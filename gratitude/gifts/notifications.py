@@ -244,7 +244,7 @@ def reservation_reminder_context(rows: list[Notification]) -> dict[str, Any]:
 def reservation_released_provenance(row: Notification) -> Refusal | None:
     """The hold exists, its giver asked for mail about it at this account, and it was released when the
     registry stepped back (not by the giver, not before): only gifts.services writes such a release."""
-    from gratitude.gifts.models import ReservationState
+    from gratitude.gifts.models import ReleasedBy, ReservationState
     from gratitude.gifts.services import registry_stepped_back_since
 
     reservation = _requested_hold(_RELEASED_KEY, row)
@@ -252,14 +252,14 @@ def reservation_released_provenance(row: Notification) -> Refusal | None:
         return reservation
     if reservation.state != ReservationState.RELEASED or reservation.ended_at is None:
         return Refusal("not_released", breach=True)
-    since = registry_stepped_back_since(registry=reservation.item.registry)
-    if since is None:
-        # Resumed before this went out: the hold is gone either way, but the registry is open again and
-        # the giver can simply find it; a notice about a pause that is over would only confuse.
-        return Refusal("registry_resumed")
-    if reservation.ended_at < since:
-        # Released before the registry stepped back: by the giver, who needs no notice of their own act.
+    if reservation.released_by != ReleasedBy.STEP_BACK:
+        # Released by the giver, who needs no notice of their own act: no service writes this row then.
         return Refusal("released_by_giver", breach=True)
+    if registry_stepped_back_since(registry=reservation.item.registry) is None:
+        # Resumed before this went out: the hold is gone either way, but the registry is open again and
+        # the giver can simply find it; a notice about a pause that is over would only confuse. (Stepped
+        # back again since, say paused after quiet mode ended, the notice is as true as when written.)
+        return Refusal("registry_resumed")
     if not row.recipient.is_active:
         return Refusal("recipient_inactive")
     return None

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied
-from gratitude.gifts.models import Gift, GiftSource, GiftState, Reservation, ReservationState
+from gratitude.gifts.models import Gift, GiftSource, GiftState, ReleasedBy, Reservation, ReservationState
 from gratitude.registries.locks import lock_item, lock_items
 from gratitude.registries.models import Item, Registry, RegistryMember
 from gratitude.registries.selectors import ItemAvailability, item_availability
@@ -364,7 +364,8 @@ def reservation_release(*, reservation: Reservation) -> Reservation:
         if locked.state == ReservationState.HELD:
             locked.state = ReservationState.RELEASED
             locked.ended_at = timezone.now()
-            locked.save(update_fields=["state", "ended_at"])
+            locked.released_by = ReleasedBy.GIVER
+            locked.save(update_fields=["state", "ended_at", "released_by"])
     return locked
 
 
@@ -452,7 +453,8 @@ def reservations_release_for_step_back(*, registry: Registry) -> list[Reservatio
             was_current = reservation.is_current()
             reservation.state = ReservationState.RELEASED
             reservation.ended_at = now
-            reservation.save(update_fields=["state", "ended_at"])
+            reservation.released_by = ReleasedBy.STEP_BACK
+            reservation.save(update_fields=["state", "ended_at", "released_by"])
             if was_current and reservation.reminder_to_id is not None:
                 notification_enqueue_reservation_released(reservation=reservation)
     return released

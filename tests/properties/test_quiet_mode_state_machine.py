@@ -36,6 +36,7 @@ from gratitude.core.errors import GratitudeError
 from gratitude.gifts.models import Gift, GiftState
 from gratitude.gifts.services import gift_record, reservation_create
 from gratitude.notifications.models import FINAL_STATES, Notification, NotificationState
+from gratitude.operations.models import SendControl
 from gratitude.registries.models import Item, MemberRole, Registry
 from gratitude.registries.services import (
     registry_invitation_create,
@@ -336,6 +337,14 @@ class QuietModeMachine(ClockedMachine):
             registry = Registry.objects.get(pk=registry_pk)
             assert thank_you_list(registry=registry).filter(pk=gift_pk).exists(), f"gift {gift_pk} is missing"
         assert not Gift.objects.exclude(state=GiftState.ACTIVE).exists()
+
+    @invariant()
+    @tracked
+    def no_genuine_message_reads_as_forged(self) -> None:
+        # Every row here comes from a service, for something that happened: a breaker tripped means a
+        # send-time check mistook a real event for a forged one, and it would stop the kind for everyone.
+        tripped = SendControl.objects.filter(halted=True).values_list("kind", "reason")
+        assert not tripped.exists(), f"a genuine message tripped a breaker: {list(tripped)}"
 
     @invariant()
     @tracked

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from gratitude.accounts.services import quiet_mode_enable
 from gratitude.core.errors import GratitudeError
-from gratitude.gifts.models import Reservation, ReservationState
+from gratitude.gifts.models import ReleasedBy, Reservation, ReservationState
 from gratitude.gifts.notifications import reservation_released_provenance
 from gratitude.gifts.services import (
     reservation_create,
@@ -23,6 +23,7 @@ from gratitude.gifts.services import (
 )
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.notifications.services import notification_enqueue_reservation_released
+from gratitude.registries.models import Registry
 from gratitude.registries.services import registry_pause, registry_resume
 from gratitude.testing.factories import make_item, make_registry, make_user
 
@@ -170,3 +171,48 @@ def test_a_notice_not_yet_sent_when_the_registry_resumed_is_dropped_quietly(smtp
     row = Notification.objects.get(kind="reservation_released")
     assert (row.state, row.reason) == (NotificationState.SUPPRESSED, "registry_resumed")
     assert smtp_settings.to("robin@example.test") == []
+
+
+def test_quiet_mode_ended_then_a_pause_before_the_worker_runs_sends_the_notice_and_trips_nothing(
+    smtp_settings,
+):
+    """A hold released when the owner went quiet; quiet mode ended and the registry was paused before the
+    notice went out. The registry has stepped back again, so the notice is as true as when it was written;
+    it must not read as a forged one (the step back it sees is later than the release)."""
+    from gratitude.accounts.services import quiet_mode_disable
+    from gratitude.operations.models import SendControl
+
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    hold = _held(registry)
+    quiet_mode_enable(user=owner)
+    quiet_mode_disable(user=owner)
+    registry_pause(registry=Registry.objects.get(pk=registry.pk), by=owner)
+
+    drain()
+
+    row = Notification.objects.get(kind="reservation_released")
+    assert row.state == NotificationState.SENT, row.reason
+    assert len(smtp_settings.to("robin@example.test")) == 1
+    assert not SendControl.objects.filter(halted=True).exists()
+    hold.refresh_from_db()
+    assert hold.released_by == ReleasedBy.STEP_BACK
+
+
+def test_holds_released_before_the_field_existed_are_classified_by_the_old_rule():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("gratitude.gifts.migrations.0004_reservation_released_by")
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    by_giver, by_pause = _held(registry, email="a@example.test"), _held(registry, email="b@example.test")
+    reservation_release(reservation=by_giver)
+    registry_pause(registry=registry, by=owner)
+    Reservation.objects.filter(pk__in=[by_giver.pk, by_pause.pk]).update(released_by="")
+
+    migration.classify_earlier_releases(apps, None)
+
+    assert Reservation.objects.get(pk=by_giver.pk).released_by == ReleasedBy.GIVER
+    assert Reservation.objects.get(pk=by_pause.pk).released_by == ReleasedBy.STEP_BACK
