@@ -701,5 +701,6 @@ def test_sending_path_state_machine(settings: Any) -> None:
     )
     settings.GRATITUDE_LEASE_SECONDS = int(LEASE.total_seconds())
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # Hunt harder locally with e.g. GRATITUDE_PROPERTY_EXAMPLES=150; `make test` runs 25.
-    run_machine(SendingMachine, examples_env="GRATITUDE_PROPERTY_EXAMPLES", examples=25, steps=30)
+    # Hunt harder locally with e.g. GRATITUDE_PROPERTY_EXAMPLES=300; `make test` runs 80 (at 25 a broken
+    # alerts-off check could go unseen; at 80 it turned the machine red, 28 November 2026).
+    run_machine(SendingMachine, examples_env="GRATITUDE_PROPERTY_EXAMPLES", examples=80, steps=30)
