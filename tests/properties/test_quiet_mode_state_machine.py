@@ -21,6 +21,7 @@ new gift alerts Alex again.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -321,6 +322,8 @@ class QuietModeMachine(ClockedMachine):
                 message.get_body(preferencelist=("plain",)).get_content(),
             ]
         ).lower()
+        # The words, not the links: a signed link's random letters could spell anything.
+        text = re.sub(r"https?://\S+", "", text)
         for phrase in UNKIND:
             assert phrase not in text, f"a {kind} says {phrase!r}"
 

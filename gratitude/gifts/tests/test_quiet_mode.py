@@ -3,6 +3,7 @@ kindly only if they asked for mail (the `reservation_released` kind; docs/quiet-
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -61,6 +62,8 @@ def test_pausing_releases_the_holds_and_tells_only_the_givers_who_asked_for_mail
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "Hi Robin" in text and "Wooden salad bowl" in text and "nothing you need to do" in text
     body = text.lower().replace("baby rivera", "")  # the registry's own title is what the registrants wrote
+    # The words, not the links: a signed link's random letters once spelled "why" (and failed this test).
+    body = re.sub(r"https?://\S+", "", body)
     for word in UNKIND:
         assert word not in body, word
     # Their reminder, asked for before the pause, never comes: the hold it speaks of is gone.
