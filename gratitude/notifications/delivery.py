@@ -136,13 +136,12 @@ def _fenced_update(
 @lru_cache(maxsize=64)
 def _update_statement(vendor: str, names: tuple[str, ...], increment_attempts: bool, ids: int) -> str:
     """The fenced UPDATE's text, made once per shape (a handful: attempt, sent, each batch outcome)."""
-    assignments = [f"{_quoted_column(vendor, name)} = %s" for name in names]
+    column = partial(_quoted_column, vendor)
+    assignments = [f"{column(name)} = %s" for name in names]
     if increment_attempts:
-        attempts = _quoted_column(vendor, "attempts")
-        assignments.append(f"{attempts} = {attempts} + 1")
+        assignments.append(f"{column('attempts')} = {column('attempts')} + 1")
     placeholders = ", ".join(["%s"] * ids)
     table = connection.ops.quote_name(Notification._meta.db_table)
-    column = partial(_quoted_column, vendor)
     where = f"{column('id')} IN ({placeholders}) AND {column('state')} = %s AND {column('lease_owner')} = %s"
     # Identifiers come from the model's own metadata and every value is a bound parameter.
     return f"UPDATE {table} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608

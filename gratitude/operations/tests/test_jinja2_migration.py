@@ -17,12 +17,20 @@ pytestmark = pytest.mark.django_db
 migration = importlib.import_module("gratitude.operations.migrations.0004_mail_templates_jinja2")
 
 
-def test_the_frozen_jinja2_sources_are_the_templates_as_deployed():
-    # If the templates change, this migration must not bind old approvals to new text: its copy is frozen.
-    from gratitude.notifications.mail_templates import template_source
+@pytest.fixture(autouse=True)
+def templates_as_this_release_shipped_them(monkeypatch):
+    """The campaign templates as they were when this migration was written (its frozen Jinja2 copy), so
+    these tests hold however the templates change later, as an upgrade from that release would see them."""
+    from gratitude.operations import campaigns
 
-    for name, source in migration.JINJA_SOURCES.items():
-        assert source == template_source(f"notifications/email/{name}"), name
+    live = campaigns.template_source
+    prefix = "notifications/email/"
+
+    def shipped(name: str) -> str:
+        frozen = migration.JINJA_SOURCES.get(name.removeprefix(prefix))
+        return frozen if frozen is not None else live(name)
+
+    monkeypatch.setattr(campaigns, "template_source", shipped)
 
 
 def test_an_approval_given_under_the_django_templates_holds_after_the_upgrade_and_no_other():
