@@ -1,5 +1,5 @@
-"""Account forms: sign-up, password-reset request (login and set-password use Django's own), and the
-preferences about quiet mode, trusted delegates and occasion opt-outs."""
+"""Account forms: sign-up, password-reset request (login and set-password use Django's own), the person's
+name, and the preferences about quiet mode, trusted delegates and occasion opt-outs."""
 
 from __future__ import annotations
 
@@ -33,6 +33,12 @@ class SignupForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return cleaned
+
+
+class DisplayNameForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name", max_length=120, help_text="How we greet you in every message, and what others see."
+    )
 
 
 class SignupFinishForm(forms.Form):

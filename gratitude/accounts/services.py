@@ -11,13 +11,14 @@ from django.utils import timezone
 
 from gratitude.accounts.models import PendingSignup, QuietDelegate, User, normalize_email_address
 from gratitude.accounts.tokens import VERIFY_MAX_AGE_SECONDS, read_verify_token
-from gratitude.core.errors import GratitudeError, PermissionDenied
+from gratitude.core.errors import GratitudeError, PermissionDenied, refuse_links
 
 VERIFICATION_RESENDS_PER_HOUR = 3
 PASSWORD_RESETS_PER_HOUR = 3
 # Messages sign-up sends to one address in an hour, whoever typed it and whatever its state.
 SIGNUP_MAILS_PER_HOUR = 3
 SIGNUP_MAIL_KINDS = ("email_verify", "signup_existing")
+MAX_DISPLAY_NAME = 120
 # A waiting sign-up outlives the last link that could finish it by this much: the link is made when the
 # message goes, which pacing (quiet hours) or a halt may put well after the sign-up.
 UNFINISHED_SIGNUP_GRACE = timedelta(days=7)
@@ -46,6 +47,23 @@ def user_create(
         return User.objects.create_user(
             address, password, display_name=display_name.strip(), timezone=timezone
         )
+
+
+def user_rename(*, user: User, display_name: str) -> User:
+    """The person chooses the name their mail greets them by, and others see (docs/safety.md promise 16:
+    only the person ever chooses it)."""
+    name = display_name.strip()
+    if not name:
+        raise GratitudeError("display_name: say what your name is")
+    if len(name) > MAX_DISPLAY_NAME:
+        raise GratitudeError(f"display_name: at most {MAX_DISPLAY_NAME} characters")
+    # Other people's mail names them (an invitation, an address request): no links in a name.
+    refuse_links(field="display_name", text=name, what="A name")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.display_name = name
+        locked.save(update_fields=["display_name"])
+    return locked
 
 
 def user_signup(*, email: str, password: str, display_name: str = "") -> None:
@@ -139,8 +157,7 @@ def user_signup_finish(*, token: str, password: str) -> User:
     """Finish a sign-up (every sign-up: for a new address, or for an account made for an invitee or a giver;
     the two are one flow, so not even the pages after the link tell them apart): the person opened the link
     sent to the address (`token`) and typed the password they chose when signing up. The account gets that
-    password, the name given then if it has none, and a verified address, in one step; the pending sign-up
-    is gone.
+    password, the name given then, and a verified address, in one step; the pending sign-up is gone.
 
     Both are needed: the link proves the address, the password proves this is the person who signed up. So
     a visitor who typed someone else's address never gets the account (no link), and the owner of an
@@ -163,7 +180,9 @@ def user_signup_finish(*, token: str, password: str) -> User:
                 "sign up again with this address for a new link."
             )
         user.password = pending.password
-        if not user.display_name.strip():
+        # The name the person chose when signing up, also over one an account made for their address had
+        # (accounts made for givers and invitees keep none, but older ones may: docs/safety.md promise 16).
+        if pending.display_name.strip():
             user.display_name = pending.display_name
         if user.email_verified_at is None:
             user.email_verified_at = timezone.now()
@@ -343,7 +362,7 @@ def quiet_delegate_invite(*, user: User, email: str, receives_must_go: bool = Fa
             delegation.receives_must_go = receives_must_go
             delegation.save(update_fields=["receives_must_go"])
             return delegation
-        invitee = account_for_address(email=address, name="")
+        invitee = account_for_address(email=address)
         # Anyone can type any address: an address gets a few of these a day at most, whoever named it.
         recent = Notification.objects.filter(
             kind="quiet_delegate_invitation",

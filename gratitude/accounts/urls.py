@@ -16,6 +16,7 @@ urlpatterns = [
     path("verify/resend/", views.resend_verification, name="verify_resend"),
     path("verify/<str:token>/", views.verify_email, name="verify"),
     path("password-reset/", views.password_reset_request, name="password_reset"),
+    path("name/", views.account_name, name="name"),
     path("emails/", views.mail_preferences, name="mail_preferences"),
     path("emails/occasions/", views.occasion_opt_outs, name="occasion_opt_outs"),
     path("quiet/", views.quiet, name="quiet"),

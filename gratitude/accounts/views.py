@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from gratitude.accounts import selectors, services
 from gratitude.accounts.forms import (
+    DisplayNameForm,
     OccasionOptOutsForm,
     PasswordResetRequestForm,
     QuietDelegateForm,
@@ -23,7 +24,7 @@ from gratitude.accounts.forms import (
     SignupForm,
 )
 from gratitude.accounts.models import User
-from gratitude.core.errors import GratitudeError, PermissionDenied
+from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
 from gratitude.notifications.occasions import occasion_opt_outs_set, opt_outs_of
 
 
@@ -134,6 +135,24 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         messages.success(self.request, "Your password is changed. Log in with the new one.")
         return super().form_valid(form)
+
+
+@login_required
+def account_name(request: HttpRequest) -> HttpResponse:
+    """Every account can choose, and change, the name it is greeted by (accounts made for a giver or an
+    invitee start with none: docs/safety.md promise 16)."""
+    user = _person(request)
+    form = DisplayNameForm(request.POST or None, initial={"display_name": user.display_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_rename(user=user, display_name=form.cleaned_data["display_name"])
+        except GratitudeError as exc:
+            show_on_form(form, exc)
+        else:
+            messages.success(request, "Saved your name.")
+            return redirect("accounts:name")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/name.html", {"form": form}, status=status)
 
 
 @login_required

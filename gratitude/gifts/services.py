@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gratitude.accounts.models import User
-from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied
+from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied, refuse_links
 from gratitude.gifts.models import Gift, GiftSource, GiftState, ReleasedBy, Reservation, ReservationState
 from gratitude.registries.locks import lock_item, lock_items
 from gratitude.registries.models import Item, Registry, RegistryMember
@@ -48,6 +48,9 @@ def _check_giver(giver_name: str, giver_email: str) -> None:
         raise GratitudeError("giver_name: please say who the gift is from")
     if len(giver_name.strip()) > MAX_NAME:
         raise GratitudeError(f"giver_name: at most {MAX_NAME} characters")
+    # A giver's words reach the registrants' mail, which we sign: no links in them (docs/safety.md
+    # promise 16). The services refuse, so forms, the API and store webhooks all obey.
+    refuse_links(field="giver_name", text=giver_name, what="A name")
     if giver_email:
         try:
             validate_email(giver_email.strip())
@@ -60,6 +63,8 @@ def _check_words(*, message: str, giver_address: str) -> None:
         raise GratitudeError(f"message: at most {MAX_MESSAGE:,} characters, please")
     if len(giver_address.strip()) > MAX_ADDRESS:
         raise GratitudeError(f"giver_address: at most {MAX_ADDRESS} characters")
+    refuse_links(field="message", text=message, what="A gift message")
+    refuse_links(field="giver_address", text=giver_address, what="A mailing address")
 
 
 def _check_on_the_list(item: Item) -> None:
@@ -73,11 +78,11 @@ def _not_enough(item: Item, wanted: int, quantity: int) -> NotEnoughWanted:
     return NotEnoughWanted(f"Only {wanted} of “{item.title}” still wanted; you asked for {quantity}.")
 
 
-def _giver_account_for_mail(*, giver_email: str, giver_name: str) -> User | None:
+def _giver_account_for_mail(*, giver_email: str) -> User | None:
     """The account a giver's requested mail goes to, or None if this address has had enough mail today."""
     from gratitude.notifications.models import Notification
 
-    account = account_for_address(email=giver_email, name=giver_name)
+    account = account_for_address(email=giver_email)
     recent = Notification.objects.filter(
         recipient=account,
         kind__in=GIVER_MAIL_KINDS,
@@ -110,7 +115,7 @@ def _create_gift(
     email = giver_email.strip().lower()
     receipt_to = None
     if send_receipt and email:
-        receipt_to = _giver_account_for_mail(giver_email=email, giver_name=giver_name)
+        receipt_to = _giver_account_for_mail(giver_email=email)
     gift = Gift.objects.create(
         registry_id=item.registry_id,
         item=item,
@@ -251,6 +256,7 @@ def gift_record_by_hand(
     value = _parse_amount(amount) if amount is not None else None
     if item is None and not description.strip():
         raise GratitudeError("description: say what the gift was")
+    refuse_links(field="description", text=description, what="A gift's description")
     with transaction.atomic():
         if not RegistryMember.objects.filter(registry_id=registry.pk, user_id=by.pk).exists():
             raise PermissionDenied("Only the registry's members may record gifts on it.")
@@ -340,7 +346,7 @@ def reservation_create(
             raise _not_enough(item, wanted, quantity)
         email = giver_email.strip().lower()
         expires_at = timezone.now() + timedelta(hours=settings.GRATITUDE_RESERVATION_HOURS)
-        reminder_to = _giver_account_for_mail(giver_email=email, giver_name=giver_name) if remind else None
+        reminder_to = _giver_account_for_mail(giver_email=email) if remind else None
         reservation = Reservation.objects.create(
             item=item,
             giver_name=giver_name.strip(),

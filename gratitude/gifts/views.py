@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from gratitude.accounts.models import User
-from gratitude.core.errors import GratitudeError
+from gratitude.core.errors import GratitudeError, show_on_form
 from gratitude.gifts import selectors as gift_selectors
 from gratitude.gifts import services
 from gratitude.gifts.forms import ContributionForm, FulfilForm, GiftForm, HandGiftForm, ReserveForm
@@ -87,9 +87,10 @@ def _item_page(
 
 
 def _refused(form: Any, exc: GratitudeError) -> None:
-    # Asked for too many, or lost a race for the last one: the message says how many are left, and the
-    # page around it is rendered afresh with the current numbers.
-    form.add_error(None, str(exc))
+    # On the field the service names (a link in a message), or above the form: asked for too many, or lost
+    # a race for the last one, the message says how many are left, and the page around it is rendered
+    # afresh with the current numbers.
+    show_on_form(form, exc)
 
 
 def give(request: HttpRequest, share_key: str, item_id: int) -> HttpResponse:
@@ -254,7 +255,7 @@ def gift_record_by_hand(request: HttpRequest, registry_id: int) -> HttpResponse:
         try:
             gift = services.gift_record_by_hand(registry=registry, by=_viewer(request), **form.cleaned_data)
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(
                 request, f"Recorded: {gift.quantity} × “{gift.item.title}” from {gift.giver_name}."

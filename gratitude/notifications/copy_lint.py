@@ -263,3 +263,96 @@ def lint_files(paths: list[Path]) -> list[Finding]:
         origin = str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
         findings += lint_template(path.read_text(encoding="utf-8"), origin)
     return findings
+
+
+# --- Words typed by others (docs/safety.md promise 16) -------------------------------------------
+
+# Fields that hold words typed by someone other than the reader of a message: a giver's name, message and
+# address, a hand-typed description, titles (a registry's, an item's: a registrant's or a store page's
+# words), a welcome note, and the names of other people. A mail template prints them only through the
+# `defang` / `defang_text` filters (mail_templates.py), and a Subject holds none but the registry's title.
+UNTRUSTED_FIELDS = frozenset(
+    {
+        "giver_name",
+        "giver_address",
+        "message",
+        "description",
+        "title",
+        "welcome_note",
+        "display_name",
+        "inviter_name",
+        "registrant_name",
+        "person_name",
+        "name",
+    }
+)
+DEFANG_FILTERS = frozenset({"defang", "defang_text"})
+# The one typed field a Subject may hold: the registry's title, defanged.
+SUBJECT_FIELDS = frozenset({"registry.title"})
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*")
+
+
+@dataclass(frozen=True)
+class UntrustedFinding:
+    origin: str
+    line: int
+    expression: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}:{self.line}: {{{{ {self.expression} }}}} {self.problem}"
+
+
+def _fields(expression: str) -> list[str]:
+    """The dotted names an expression reads, with indexes dropped (`gifts[0].giver_name` reads
+    `gifts.giver_name`), leaving string literals out."""
+    bare = _QUOTED.sub(" ", expression)
+    return [re.sub(r"\[\d+\]", "", found) for found in _IDENTIFIER.findall(bare)]
+
+
+def _untrusted(field: str) -> bool:
+    # The reader's own account (`recipient.name`): a display name is only ever the one its owner chose
+    # (accounts never keep a name someone else typed), so it is the reader's own words.
+    return field.rpartition(".")[2] in UNTRUSTED_FIELDS and not field.startswith("recipient.")
+
+
+def lint_untrusted(
+    source: str, origin: str = "<template>", *, subject: bool = False
+) -> list[UntrustedFinding]:
+    """Every `{{ }}` in a mail template that prints a typed field without `defang` / `defang_text` as its
+    first filter; in a Subject (`subject=True`), also every typed field but the registry's title."""
+    findings: list[UntrustedFinding] = []
+    for token in Lexer(source).tokenize():
+        if token.token_type != TokenType.VAR:
+            continue
+        expression = token.contents.strip("-+").strip()
+        value, *filters = (part.strip() for part in expression.split("|"))
+        untrusted = [field for field in _fields(value) if _untrusted(field)]
+        if not untrusted:
+            continue
+        first_filter = filters[0].partition("(")[0].strip() if filters else ""
+        line = token.lineno or 0
+        if first_filter not in DEFANG_FILTERS:
+            findings.append(UntrustedFinding(origin, line, expression, "prints typed words without |defang"))
+        if subject and any(field not in SUBJECT_FIELDS for field in untrusted):
+            findings.append(
+                UntrustedFinding(
+                    origin, line, expression, "puts typed words in a Subject (only registry.title)"
+                )
+            )
+    return findings
+
+
+def mail_templates() -> list[Path]:
+    """Every mail template (notifications/email/), where the typed-words rule applies."""
+    return [path for path in project_templates() if "notifications/email/" in path.as_posix()]
+
+
+def lint_untrusted_files(paths: list[Path]) -> list[UntrustedFinding]:
+    base = Path(settings.BASE_DIR)
+    findings: list[UntrustedFinding] = []
+    for path in paths:
+        origin = str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
+        source = path.read_text(encoding="utf-8")
+        findings += lint_untrusted(source, origin, subject=path.name == "subject.txt")
+    return findings

@@ -16,7 +16,12 @@ What `environment` fixes, whatever the settings say:
   filter converts), `utc` (Django's tz `utc`), `pluralize` (with "is,are" style arguments), `linebreaksbr`
   (escapes, then <br>) and `length` (0 for what has none). In Jinja2 syntax they take their argument in
   parentheses: `{{ gift.created_at|date("j F Y") }}`; a backslash in the format is written twice
-  (`"H:i \\a\\t"`), since Jinja2 string literals read escapes.
+  (`"H:i \\a\\t"`), since Jinja2 string literals read escapes;
+- `defang` and `defang_text` for every word typed by someone other than the reader (a giver's name and
+  message, a registry's title, a registrant's name): nothing in them a mail client would link
+  (core/untrusted_text.py, docs/safety.md promise 16). `defang` also keeps the value on one line (names,
+  titles, anything a Subject may hold); `defang_text` keeps its line breaks (messages, addresses). The copy
+  lint (copy_lint.py) fails a template that prints such a field without one of them.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from django.utils.text import normalize_newlines
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in django-stubs
 from django.utils.translation import get_language
 from markupsafe import Markup
+
+from gratitude.core.untrusted_text import defang, single_line
 
 ENGINE = "mail"
 # Every mail template lives under this folder (test-only ones too, GRATITUDE_TEST_TEMPLATES).
@@ -124,7 +131,23 @@ def _length(value: Any) -> int:
     return 0 if isinstance(value, jinja2.Undefined) else int(django_length(value))
 
 
+def _defang(value: Any) -> str:
+    """Typed by someone other than the reader, for one line: inert, and never more than one line."""
+    if isinstance(value, jinja2.Undefined) or value is None:
+        return ""
+    return single_line(defang(str(value)))
+
+
+def _defang_text(value: Any) -> str:
+    """Typed by someone other than the reader, over several lines: inert, its line breaks kept."""
+    if isinstance(value, jinja2.Undefined) or value is None:
+        return ""
+    return defang(str(value))
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
+    "defang": _defang,
+    "defang_text": _defang_text,
     "date": _date,
     "utc": _utc,
     "pluralize": _pluralize,

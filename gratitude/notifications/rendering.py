@@ -33,6 +33,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import utf8_charset_qp
 
 from gratitude.core.links import site_url
+from gratitude.core.untrusted_text import defang, single_line
 from gratitude.notifications.kinds import Kind
 from gratitude.notifications.mail_checks import check_html
 from gratitude.notifications.mail_templates import render_mail
@@ -110,19 +111,28 @@ def footer_context(
     return context
 
 
+def greeting(recipient: Any) -> str:
+    """ "Hi <the name they chose>," or, for an account whose owner has not chosen one yet (made for a giver or
+    an invitee: whatever name someone else typed is never kept, docs/safety.md promise 16), "Hello,"."""
+    name = single_line(defang(recipient.display_name)).strip()
+    return f"Hi {name}," if name else "Hello,"
+
+
 def render(rows: list[Notification], kind: Kind, *, forwarded_to: str | None = None) -> RenderedMessage:
     """One message for a group of rows to one recipient (one row, or a digest of several), or, with
     `forwarded_to`, that message as sent to the address the guards redirected it to (a trusted delegate)."""
     lead = rows[0]
     context = {
         "recipient": lead.recipient,
+        "greeting": greeting(lead.recipient),
         "reference": lead.reference,
         "site_url": settings.SITE_URL,
         **kind.context(rows),
         **footer_context(rows, kind, forwarded_to=forwarded_to),
     }
     base = f"notifications/email/{kind.template}"
-    subject = " ".join(render_mail(f"{base}/subject.txt", context).split())
+    # One line whatever the templates print: a line break in a Subject would start a header of its own.
+    subject = " ".join(single_line(render_mail(f"{base}/subject.txt", context)).split())
     # Every kind's text ends with its own reference and why line; the common footer follows it.
     text = render_mail(f"{base}/body.txt", context).rstrip() + "\n"
     if forwarded_to:

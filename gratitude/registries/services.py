@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from gratitude.accounts.models import User, normalize_email_address
 from gratitude.accounts.services import user_create
-from gratitude.core.errors import GratitudeError, PermissionDenied
+from gratitude.core.errors import GratitudeError, PermissionDenied, refuse_links
 from gratitude.registries.locks import lock_items, lock_registry
 from gratitude.registries.models import (
     FormerMember,
@@ -120,6 +120,13 @@ def registry_search_names_refresh_for_user(*, user: User) -> None:
 # --- Registries --------------------------------------------------------------------------------
 
 
+def _check_words_for_givers(*, title: str, welcome_note: str) -> None:
+    # The title rides in every message's Subject and the note reaches givers: no links in either
+    # (docs/safety.md promise 16).
+    refuse_links(field="title", text=title, what="A registry's title")
+    refuse_links(field="welcome_note", text=welcome_note, what="A note for your givers")
+
+
 def registry_create(
     *,
     owner: User,
@@ -133,6 +140,7 @@ def registry_create(
     """Create a registry with its owner as the first member (alerts on, instantly)."""
     if occasion not in Occasion.values:
         raise GratitudeError(f"occasion: choose one of {', '.join(Occasion.values)}")
+    _check_words_for_givers(title=title, welcome_note=welcome_note)
     with transaction.atomic():
         registry = Registry(
             title=title.strip(),
@@ -169,6 +177,7 @@ def registry_update(
     """Change a registry's settings (owner and co-registrants)."""
     if occasion not in Occasion.values:
         raise GratitudeError(f"occasion: choose one of {', '.join(Occasion.values)}")
+    _check_words_for_givers(title=title, welcome_note=welcome_note)
     with transaction.atomic():
         locked = lock_registry(registry.pk)
         assert locked is not None
@@ -327,18 +336,21 @@ def registry_member_set_alerts(*, member: RegistryMember, alerts: str) -> Regist
     return member
 
 
-def account_for_address(*, email: str, name: str) -> User:
-    """The account mail to this address goes to: theirs, or one made for the address with no password.
+def account_for_address(*, email: str) -> User:
+    """The account mail to this address goes to: theirs, or one made for the address with no password and
+    no name.
 
     The outbox's recipient is always an account (docs/registries.md explains why an invitee or a giver who
     asked for mail gets one). An account made here cannot log in until its owner proves the address: by
-    accepting an invitation through its signed link, or by a password reset once they have one.
+    accepting an invitation through its signed link, or by a password reset once they have one. Whatever
+    name the giver or inviter typed is never its name: only the person chooses theirs (signing up, or on
+    their account page), and until then mail greets them "Hello," (docs/safety.md promise 16).
     """
     address = normalize_email_address(email)
     existing = User.objects.filter(email=address).first()
     if existing is not None:
         return existing
-    return user_create(email=address, password=None, display_name=name.strip()[:120])
+    return user_create(email=address, password=None)
 
 
 def _check_address(email: str) -> str:
@@ -387,7 +399,7 @@ def registry_invitation_create(
         invitation = RegistryInvitation.objects.create(
             registry=locked,
             email=address,
-            invitee=account_for_address(email=address, name=name),
+            invitee=account_for_address(email=address),
             invited_by=invited_by,
             role=role,
             expires_at=now + timedelta(days=invitation_days()),

@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from gratitude.accounts.models import User
-from gratitude.core.errors import GratitudeError, PermissionDenied
+from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
 from gratitude.registries import selectors, services
 from gratitude.registries.forms import (
     AcceptWithPasswordForm,
@@ -70,7 +70,7 @@ def registry_new(request: HttpRequest) -> HttpResponse:
         try:
             registry = services.registry_create(owner=_viewer(request), **form.cleaned_data)
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, f"“{registry.title}” is ready. Add the first item below.")
             return redirect("registries:detail", registry_id=registry.pk)
@@ -236,7 +236,7 @@ def registry_settings(request: HttpRequest, registry_id: int) -> HttpResponse:
         except PermissionDenied as exc:
             return _not_allowed(request, registry, exc)
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, "Settings saved.")
             return redirect("registries:detail", registry_id=registry.pk)

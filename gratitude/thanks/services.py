@@ -177,14 +177,15 @@ def _giver_has_address(*, registry_id: int, email: str) -> bool:
     )
 
 
-def _giver_account(*, email: str, name: str) -> tuple[User, bool]:
+def _giver_account(*, email: str) -> tuple[User, bool]:
     """The account mail to this giver goes to, and whether it was made just now. A giver without an account
-    gets one made for the address with no password (registries.services.account_for_address, the same rule
-    as for invitees): it cannot log in, and greets them by the name they gave with the gift."""
+    gets one made for the address with no password and no name (registries.services.account_for_address,
+    the same rule as for invitees): it cannot log in, and its mail greets "Hello," until its owner chooses
+    a name."""
     from gratitude.registries.services import account_for_address
 
     existed = User.objects.filter(email=email).exists()
-    return account_for_address(email=email, name=name), not existed
+    return account_for_address(email=email), not existed
 
 
 def address_request_create(*, gift: Gift, by: User) -> AddressRequest:
@@ -218,7 +219,7 @@ def address_request_create(*, gift: Gift, by: User) -> AddressRequest:
                 f"{gift.giver_name} was asked on {earlier.requested_at:%-d %B %Y}; "
                 "we ask each giver only once."
             )
-        giver, created = _giver_account(email=email, name=gift.giver_name)
+        giver, created = _giver_account(email=email)
         request = AddressRequest.objects.create(
             registry=registry,
             gift=gift,

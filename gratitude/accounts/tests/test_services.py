@@ -57,10 +57,10 @@ def test_user_verify_email_returns_none_for_a_deleted_account():
 # --- Sign-up, for every state an address can be in ----------------------------------------------------
 
 
-def _address_only(email="robin@example.test", name="Aunt Robin"):
+def _address_only(email="robin@example.test"):
     from gratitude.registries.services import account_for_address
 
-    return account_for_address(email=email, name=name)
+    return account_for_address(email=email)
 
 
 def _rows(email):
@@ -95,7 +95,7 @@ def test_signup_for_an_address_only_account_keeps_the_password_aside_and_mails_t
     contact.refresh_from_db()
     assert not contact.has_usable_password()
     assert not contact.email_verified
-    assert contact.display_name == "Aunt Robin"
+    assert contact.display_name == ""  # the name chosen waits, with the password, for the link
     pending = PendingSignup.objects.get(user=contact)
     assert PASSWORD not in pending.password
     assert pending.password.startswith("argon2")
@@ -190,13 +190,25 @@ def test_the_link_and_the_password_chosen_finish_the_signup_of_an_address_only_a
     assert finished.pk == contact.pk
     assert finished.check_password(PASSWORD)
     assert finished.email_verified
-    assert finished.display_name == "Aunt Robin"  # the account had a name: it keeps it
+    assert finished.display_name == "Robin Park"  # the name the person chose
     assert not PendingSignup.objects.exists()
 
 
 def test_an_account_without_a_name_takes_the_one_given_at_signup():
-    contact = _address_only(name="")
+    contact = _address_only()
     user_signup(email=contact.email, password=PASSWORD, display_name="  Robin Park ")
+
+    finished = user_signup_finish(token=make_verify_token(contact), password=PASSWORD)
+
+    assert finished.display_name == "Robin Park"
+
+
+def test_signing_up_replaces_a_name_someone_else_typed_for_the_address():
+    """An account made for a giver before names typed by others were forgotten may still hold one
+    ("Amazon Account Security"): the person signing up is greeted by the name they chose, not by it."""
+    contact = _address_only()
+    User.objects.filter(pk=contact.pk).update(display_name="Amazon Account Security")
+    user_signup(email=contact.email, password=PASSWORD, display_name="Robin Park")
 
     finished = user_signup_finish(token=make_verify_token(contact), password=PASSWORD)
 

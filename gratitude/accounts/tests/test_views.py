@@ -439,7 +439,7 @@ def test_verification_resend_needs_login(client):
 def _address_only(email: str):
     from gratitude.registries.services import account_for_address
 
-    return account_for_address(email=email, name="Aunt Robin")
+    return account_for_address(email=email)
 
 
 def test_the_mailed_link_asks_for_the_password_chosen_and_then_logs_in(client):

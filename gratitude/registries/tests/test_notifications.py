@@ -62,14 +62,17 @@ def _forge(**fields) -> Notification:
 # --- the invitation ---------------------------------------------------------------------------
 
 
-def test_the_invitation_greets_by_name_names_the_registry_and_inviter_and_links_to_a_page_that_works():
+def test_the_invitation_greets_without_the_typed_name_names_registry_and_inviter_and_a_working_link():
     _, _registry, invitation, row = _invite(name="Sam Okafor", role="delegate")
 
     message = render([row], INVITATION)
 
     assert INVITATION.provenance(row) is None
-    assert message.subject == "Alex Rivera invited you to help with “Alex & Sam's wedding”"
-    assert message.text.startswith("Hi Sam Okafor,")
+    # The subject holds our words and the registry's title only; the name the inviter typed for the
+    # invitee is never their name (docs/safety.md promise 16).
+    assert message.subject == "An invitation to help with “Alex & Sam's wedding”"
+    assert message.text.startswith("Hello,")
+    assert "Sam Okafor" not in message.text
     assert "as a trusted delegate" in message.text
     assert "You get this because Alex Rivera, a registrant of “Alex & Sam's wedding”" in message.text
     token = message.text.split("/registries/invitations/")[1].split("/")[0]

@@ -666,7 +666,7 @@ def test_inviting_an_unknown_address_makes_an_account_without_a_password_and_que
     assert invitation.invitee == invitee
     assert not invitee.has_usable_password()
     assert invitee.email_verified_at is None
-    assert invitee.display_name == "Sam"
+    assert invitee.display_name == ""  # never the name an inviter typed (docs/safety.md promise 16)
     [row] = Notification.objects.filter(kind="registry_invitation")
     assert (row.recipient, row.registry_id, row.gift_id) == (invitee, registry.pk, None)
     assert row.idempotency_key == f"registry_invitation:invitation:{invitation.pk}"

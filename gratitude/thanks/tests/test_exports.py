@@ -128,11 +128,13 @@ def test_formula_injection_is_neutralised_in_every_text_column_of_the_export(cli
     owner, registry = alex
     item = make_item(registry=registry, title="=1+1", quantity=9)
     gifts = [
-        make_gift(item=item, giver_name='=HYPERLINK("http://evil.example")', message="+1 555 0100"),
+        make_gift(item=item, giver_name="=HYPERLINK", message="+1 555 0100"),
         make_gift(item=item, giver_name="@SUM(A1:A9)", message="-2", giver_address="=cmd|' /C calc'!A0"),
         make_gift(item=item, giver_name="Plain Robin", message="No formula = here"),
     ]
     thank_you_note_set(gift=gifts[2], note="-be sure to mention it", by=owner)
+    # A name with a link is refused at input now (docs/safety.md promise 16), but may predate the rule.
+    Gift.objects.filter(pk=gifts[0].pk).update(giver_name='=HYPERLINK("http://evil.example")')
     # Tab and CR cannot come in through the forms (they are trimmed), but may through an import or the API.
     Gift.objects.filter(pk=gifts[2].pk).update(message="\t=1+1", giver_address="\r=2+2")
 

@@ -234,7 +234,7 @@ def test_asking_a_giver_without_an_account_writes_the_request_and_one_outbox_row
 
     giver = User.objects.get(email="giver0@example.test")
     assert request.giver == giver and request.giver_contact_created
-    assert giver.display_name == "Giver 0"
+    assert giver.display_name == ""  # never the name a registrant or giver typed (docs/safety.md promise 16)
     assert not giver.has_usable_password()  # a contact: it cannot log in
     assert giver.email_verified_at is None
     row = Notification.objects.get(kind="address_request")
