@@ -320,6 +320,9 @@ GRATITUDE_BLAST_FLOOR_PER_HOUR = _env_int("GRATITUDE_BLAST_FLOOR_PER_HOUR", 1_00
 
 # --- Registries, gifts and the Thank You List (docs/registries.md, docs/thank-you-list.md) ----------
 GRATITUDE_RESERVATION_HOURS = _env_int("GRATITUDE_RESERVATION_HOURS", 48)
+# Gifts, holds and contributions one client (a signed-in person, or an address) may make in an hour through
+# the share links; past it a friendly 429 page (gifts/views.py).
+GRATITUDE_GUEST_ACTIONS_PER_HOUR = _env_int("GRATITUDE_GUEST_ACTIONS_PER_HOUR", 30)
 # A giver who asked to be reminded hears this long before their hold lapses.
 GRATITUDE_RESERVATION_REMINDER_HOURS = _env_int("GRATITUDE_RESERVATION_REMINDER_HOURS", 12)
 # An invitation to help run a registry can be accepted for this long.

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from gratitude.core.admin import ReadOnlyAdmin
-from gratitude.gifts.models import Gift, Reservation
+from gratitude.gifts.models import Gift, GiftRemoval, Reservation
 
 
 @admin.register(Gift)
@@ -15,3 +15,8 @@ class GiftAdmin(ReadOnlyAdmin):
 @admin.register(Reservation)
 class ReservationAdmin(ReadOnlyAdmin):
     list_display = ["item", "giver_name", "quantity", "state", "expires_at"]
+
+
+@admin.register(GiftRemoval)
+class GiftRemovalAdmin(ReadOnlyAdmin):
+    list_display = ["gift", "by", "reason", "created_at"]

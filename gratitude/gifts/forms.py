@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 
 from gratitude.registries.models import Item, Registry
+from gratitude.registries.services import MAX_QUANTITY
 
 MESSAGE_LIMIT = 2000
 ADDRESS_LIMIT = 500
@@ -70,7 +71,7 @@ class GiftForm(_AddressAndReceipt):
         required=False,
         help_text="Only used for the registrant's thank-you note. We never add you to a list.",
     )
-    quantity = forms.IntegerField(label="How many", min_value=1, initial=1)
+    quantity = forms.IntegerField(label="How many", min_value=1, max_value=MAX_QUANTITY, initial=1)
     message = _message_field()
 
     field_order = ["giver_name", "giver_email", "quantity", "message", "share_address", "giver_address"]
@@ -115,10 +116,20 @@ class FulfilForm(_AddressAndReceipt):
         return self._reservation_email
 
 
+class RemoveGiftForm(forms.Form):
+    """A registrant takes a gift off the Thank You List (one they never got); why is optional."""
+
+    reason = forms.CharField(
+        label="Why (optional, only the registrants see it)", required=False, max_length=200
+    )
+    # Which page the button was on, to go back to it: one of two fixed names, never a URL.
+    back_to = forms.ChoiceField(choices=[("gifts", "gifts"), ("thanks", "thanks")], required=False)
+
+
 class ReserveForm(forms.Form):
     giver_name = forms.CharField(label="Your name", max_length=120)
     giver_email = forms.EmailField(label="Your email (optional)", required=False)
-    quantity = forms.IntegerField(label="How many", min_value=1, initial=1)
+    quantity = forms.IntegerField(label="How many", min_value=1, max_value=MAX_QUANTITY, initial=1)
     remind = forms.BooleanField(label="Email me a reminder before my hold ends", required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -140,7 +151,7 @@ class HandGiftForm(forms.Form):
     description = forms.CharField(label="What was it? (if not on the list)", required=False, max_length=200)
     giver_name = forms.CharField(label="From", max_length=120)
     giver_email = forms.EmailField(label="Their email (optional)", required=False)
-    quantity = forms.IntegerField(label="How many", min_value=1, initial=1)
+    quantity = forms.IntegerField(label="How many", min_value=1, max_value=MAX_QUANTITY, initial=1)
     message = _message_field()
     giver_address = forms.CharField(
         label="Their mailing address (optional)",

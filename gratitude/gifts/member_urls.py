@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:registry_id>/gifts/", views.member_gifts, name="list"),
     path("<int:registry_id>/gifts/record/", views.gift_record_by_hand, name="record"),
     path("<int:registry_id>/gifts/<int:gift_id>/received/", views.gift_received, name="received"),
+    path("<int:registry_id>/gifts/<int:gift_id>/remove/", views.gift_remove, name="remove"),
 ]

@@ -127,3 +127,17 @@ class Reservation(models.Model):
         if self.state == ReservationState.HELD and not self.is_current():
             return "lapsed"
         return self.state
+
+
+class GiftRemoval(models.Model):
+    """Who removed a gift from the Thank You List, when and why (a registrant removing a gift they did not
+    get: a fake, or a mistake). The gift itself stays, cancelled, so the record and the outbox still point
+    at it."""
+
+    gift = models.OneToOneField(Gift, on_delete=models.PROTECT, related_name="removal")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"gift {self.gift_id} removed by {self.by_id}"

@@ -17,11 +17,19 @@ from django.utils import timezone
 
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied, refuse_links
-from gratitude.gifts.models import Gift, GiftSource, GiftState, ReleasedBy, Reservation, ReservationState
+from gratitude.gifts.models import (
+    Gift,
+    GiftRemoval,
+    GiftSource,
+    GiftState,
+    ReleasedBy,
+    Reservation,
+    ReservationState,
+)
 from gratitude.registries.locks import lock_item, lock_items
-from gratitude.registries.models import Item, Registry, RegistryMember
+from gratitude.registries.models import Item, MemberRole, Registry, RegistryMember
 from gratitude.registries.selectors import ItemAvailability, item_availability
-from gratitude.registries.services import account_for_address, item_add_off_list
+from gratitude.registries.services import account_for_address, check_quantity, item_add_off_list
 
 # Sources that take an item off the wanted list; a registrant's hand-recorded gift may exceed it.
 _FROM_THE_LIST = {GiftSource.GUEST, GiftSource.API, GiftSource.STORE}
@@ -36,11 +44,6 @@ GIVER_MAIL_KINDS = ("gift_receipt", "reservation_reminder")
 # What a giver is told about a registry that stepped back (paused, or its owner in quiet mode): neutral
 # words, no reason, nothing asked of them (docs/quiet-mode.md).
 STEPPED_BACK = "This registry isn't taking gifts right now. There is nothing you need to do."
-
-
-def _check_quantity(quantity: int) -> None:
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise GratitudeError("quantity: must be a whole number of at least 1")
 
 
 def _check_giver(giver_name: str, giver_email: str) -> None:
@@ -157,7 +160,7 @@ def gift_record(
     `giver_address` is the giver's mailing address for the thank-you note, given only with their explicit
     consent (the form asks); `send_receipt` mails them a receipt if they gave an address to send it to.
     """
-    _check_quantity(quantity)
+    check_quantity(quantity)
     _check_giver(giver_name, giver_email)
     _check_words(message=message, giver_address=giver_address)
     if source not in GiftSource.values:
@@ -250,7 +253,7 @@ def gift_record_by_hand(
 
     Gifts recorded by hand may go beyond what the list wanted (the gift has already arrived).
     """
-    _check_quantity(quantity)
+    check_quantity(quantity)
     _check_giver(giver_name, giver_email)
     _check_words(message=message, giver_address=giver_address)
     value = _parse_amount(amount) if amount is not None else None
@@ -302,6 +305,35 @@ def gift_cancel(*, gift: Gift, reason: str = "") -> Gift:
     return gift
 
 
+# Who may take a gift off the Thank You List: the registrants themselves, as for the registry's settings; a
+# delegate helps run the registry but does not decide what its owners were given.
+REMOVE_ROLES = frozenset({MemberRole.OWNER, MemberRole.CO_REGISTRANT})
+MAX_REMOVAL_REASON = 200
+
+
+def gift_remove(*, gift: Gift, by: User, reason: str = "") -> GiftRemoval:
+    """A registrant takes a gift off the Thank You List: one they never got (a stranger recorded it on a
+    public registry), or a mistake. The gift is cancelled, so it leaves the list and the item is wanted
+    again; nobody is told (its queued alert or receipt is refused at send time as `gift_cancelled`); who
+    removed it, when and why is recorded (`GiftRemoval`)."""
+    if len(reason.strip()) > MAX_REMOVAL_REASON:
+        raise GratitudeError(f"reason: at most {MAX_REMOVAL_REASON} characters")
+    with transaction.atomic():
+        # Item first, then the gift: the order gift_record and reservation_fulfil lock in.
+        lock_item(gift.item_id)
+        locked = Gift.objects.select_for_update().get(pk=gift.pk)
+        member = RegistryMember.objects.filter(registry_id=locked.registry_id, user_id=by.pk).first()
+        if member is None or member.role not in REMOVE_ROLES:
+            raise PermissionDenied("Only the registry's owner and co-registrants may remove a gift.")
+        if locked.state != GiftState.ACTIVE:
+            raise GratitudeError("This gift was already removed.")
+        locked.state = GiftState.CANCELLED
+        locked.cancel_reason = "removed by a registrant"
+        locked.cancelled_at = timezone.now()
+        locked.save(update_fields=["state", "cancel_reason", "cancelled_at"])
+        return GiftRemoval.objects.create(gift=locked, by=by, reason=reason.strip())
+
+
 def gift_mark_received(*, gift: Gift, received: bool = True) -> Gift:
     """Mark a gift as arrived (or undo the mark). The caller has checked the person is a member."""
     with transaction.atomic():
@@ -329,7 +361,7 @@ def reservation_create(
     """
     from gratitude.notifications.services import notification_enqueue_reservation_reminder
 
-    _check_quantity(quantity)
+    check_quantity(quantity)
     _check_giver(giver_name, giver_email)
     if remind and not giver_email.strip():
         raise GratitudeError("giver_email: give an address for the reminder")
@@ -427,8 +459,6 @@ def reservation_fulfil(
 def registry_stepped_back_since(*, registry: Registry) -> datetime | None:
     """When the registry stepped back (paused, or an owner in quiet mode), or None while it has not: the
     moment givers stop seeing it and its holds are released (docs/quiet-mode.md)."""
-    from gratitude.registries.models import MemberRole
-
     quiet_owners = RegistryMember.objects.filter(
         registry_id=registry.pk, role=MemberRole.OWNER, user__quiet_since__isnull=False
     ).values_list("user__quiet_since", flat=True)

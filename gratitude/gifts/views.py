@@ -16,11 +16,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from gratitude.accounts.models import User
-from gratitude.core.errors import GratitudeError, show_on_form
+from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
 from gratitude.gifts import selectors as gift_selectors
 from gratitude.gifts import services
-from gratitude.gifts.forms import ContributionForm, FulfilForm, GiftForm, HandGiftForm, ReserveForm
+from gratitude.gifts.forms import (
+    ContributionForm,
+    FulfilForm,
+    GiftForm,
+    HandGiftForm,
+    RemoveGiftForm,
+    ReserveForm,
+)
 from gratitude.gifts.models import GiftSource
+from gratitude.notifications.throttle import over_limit
 from gratitude.registries import selectors
 from gratitude.registries.listing import ITEM, guest_table_rows, item_rows, url_for_each
 from gratitude.registries.models import Item, Registry
@@ -86,6 +94,17 @@ def _item_page(
     )
 
 
+def _too_many(request: HttpRequest) -> bool:
+    """Count a giver's action (a gift, a hold, a contribution); True once this client did more than
+    GRATITUDE_GUEST_ACTIONS_PER_HOUR of them this hour: nobody needs more, and a script faking gifts or
+    holding a whole list does."""
+    return over_limit(request, scope="guest-actions", per_hour=settings.GRATITUDE_GUEST_ACTIONS_PER_HOUR)
+
+
+def _slow_down(request: HttpRequest) -> HttpResponse:
+    return render(request, "gifts/too_many.html", status=429)
+
+
 def _refused(form: Any, exc: GratitudeError) -> None:
     # On the field the service names (a link in a message), or above the form: asked for too many, or lost
     # a race for the last one, the message says how many are left, and the page around it is rendered
@@ -99,6 +118,8 @@ def give(request: HttpRequest, share_key: str, item_id: int) -> HttpResponse:
         return _link_not_found(request)
     if item.group_gift:
         return redirect("gifts:contribute", share_key=share_key, item_id=item.pk)
+    if request.method == "POST" and _too_many(request):
+        return _slow_down(request)
     form = GiftForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -116,6 +137,8 @@ def contribute(request: HttpRequest, share_key: str, item_id: int) -> HttpRespon
     item = selectors.item_for_share_key(share_key=share_key, item_id=item_id)
     if item is None or not item.group_gift:
         return _link_not_found(request)
+    if request.method == "POST" and _too_many(request):
+        return _slow_down(request)
     form = ContributionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -133,6 +156,8 @@ def reserve(request: HttpRequest, share_key: str, item_id: int) -> HttpResponse:
     item = selectors.item_for_share_key(share_key=share_key, item_id=item_id)
     if item is None or item.group_gift:
         return _link_not_found(request)
+    if request.method == "POST" and _too_many(request):
+        return _slow_down(request)
     form = ReserveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -165,6 +190,8 @@ def reservation(request: HttpRequest, token: str) -> HttpResponse:
     held = gift_selectors.reservation_for_token(token=token)
     if held is None:
         return _link_not_found(request)
+    if request.method == "POST" and _too_many(request):
+        return _slow_down(request)
     form = FulfilForm(request.POST or None, giver_email=held.giver_email)
     status = 200
     if request.method == "POST":
@@ -241,9 +268,39 @@ def _member_gifts_page(
             "summary": gift_selectors.gift_summary(registry=registry),
             "hide_details": registry.hides_gift_details(),
             "form": form,
+            "remove_form": RemoveGiftForm(initial={"back_to": "gifts"}),
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def gift_remove(request: HttpRequest, registry_id: int, gift_id: int) -> HttpResponse:
+    """Take a gift off the Thank You List (from the gifts page or the gift's page on the list)."""
+    viewer = _viewer(request)
+    registry = selectors.registry_for_member(user=viewer, registry_id=registry_id)
+    gift = gift_selectors.gift_for_member(registry=registry, gift_id=gift_id)
+    form = RemoveGiftForm(request.POST)
+    if not form.is_valid():
+        # Only a reason over 200 characters (or a hand-made post) gets here: nothing was removed.
+        messages.error(request, "Nothing was removed: a reason is at most 200 characters.")
+        return redirect("member_gifts:list", registry_id=registry.pk)
+    try:
+        services.gift_remove(gift=gift, by=viewer, reason=form.cleaned_data["reason"])
+    except PermissionDenied as exc:
+        return render(
+            request, "registries/not_allowed.html", {"registry": registry, "reason": str(exc)}, status=403
+        )
+    except GratitudeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Removed “{gift.item.title}” from {gift.giver_name}: wanted again, and nobody was told."
+        )
+    if form.cleaned_data["back_to"] == "thanks":
+        return redirect("thanks:list", registry_id=registry.pk)
+    return redirect("member_gifts:list", registry_id=registry.pk)
 
 
 @login_required

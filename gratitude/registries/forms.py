@@ -15,6 +15,7 @@ from gratitude.registries.models import (
     Registry,
     http_url,
 )
+from gratitude.registries.services import MAX_QUANTITY
 
 CURRENCIES = ["EUR", "USD", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "JPY", "NZD", "PLN"]
 
@@ -72,7 +73,7 @@ class RegistrySettingsForm(forms.ModelForm[Registry]):
 
 
 class ItemForm(forms.ModelForm[Item]):
-    quantity = forms.IntegerField(min_value=1, initial=1, label="How many you want")
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY, initial=1, label="How many you want")
     url = forms.URLField(
         label="Link (optional)", required=False, max_length=500, assume_scheme="https", validators=[http_url]
     )
@@ -120,7 +121,11 @@ class ItemEditForm(ItemForm):
 
 
 class InvitationForm(forms.Form):
-    name = forms.CharField(label="Their name", max_length=120, help_text="How the invitation greets them.")
+    name = forms.CharField(
+        label="Their name",
+        max_length=120,
+        help_text="The invitation greets them with “Hello,”: only they choose the name we call them by.",
+    )
     email = forms.EmailField(label="Their email address")
     role = forms.ChoiceField(
         choices=[

@@ -43,6 +43,8 @@ OWNER_ONLY = frozenset({MemberRole.OWNER})
 SEARCHABLE_ROLES = (MemberRole.OWNER, MemberRole.CO_REGISTRANT)
 
 PENDING_INVITATIONS_PER_REGISTRY = 20
+# The most of one item a registry can want, or a gift or hold can be (forms say so too).
+MAX_QUANTITY = 9_999
 ARCHIVE_NOTICE_DAYS = 14
 
 
@@ -477,10 +479,14 @@ def registry_invitation_accept_with_new_password(
 # --- Items -------------------------------------------------------------------------------------
 
 
-def _check_quantity(quantity: int) -> None:
+def check_quantity(quantity: int) -> None:
+    """A quantity of an item, a gift or a hold: a whole number from 1 to MAX_QUANTITY. The cap keeps numbers
+    like 2**31 or 2**63 - 1 from ever reaching the database (an error there, not a clear answer)."""
     # bool is an int in Python; a quantity of True is a bug in the caller, not "1".
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise GratitudeError("quantity: must be a whole number of at least 1")
+    if quantity > MAX_QUANTITY:
+        raise GratitudeError(f"quantity: at most {MAX_QUANTITY:,}")
 
 
 def _check_group_gift(*, group_gift: bool, price: Decimal | None, quantity: int) -> None:
@@ -504,7 +510,7 @@ def item_add(
     group_gift: bool = False,
 ) -> Item:
     """Put an item at the end of the list. Whether it is a group gift is decided here, once."""
-    _check_quantity(quantity)
+    check_quantity(quantity)
     _check_group_gift(group_gift=group_gift, price=price, quantity=quantity)
     with transaction.atomic():
         _require_open(registry)
@@ -542,7 +548,7 @@ def item_update(
 
     (Refusing it would tell a registrant who keeps gifts a surprise how many were given.)
     """
-    _check_quantity(quantity)
+    check_quantity(quantity)
     with transaction.atomic():
         [locked] = lock_items([item.pk])
         _require_open(locked.registry)
@@ -610,7 +616,7 @@ def item_restore(*, item: Item) -> Item:
 
 def item_add_off_list(*, registry: Registry, title: str, quantity: int = 1) -> Item:
     """An item for a gift that came off the registry: it exists for the Thank You List, never for givers."""
-    _check_quantity(quantity)
+    check_quantity(quantity)
     item = Item(registry=registry, title=title.strip(), quantity=quantity, off_list=True)
     with transaction.atomic():
         _clean_and_save(item)
