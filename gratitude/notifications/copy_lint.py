@@ -327,12 +327,16 @@ def lint_untrusted(
             continue
         expression = token.contents.strip("-+").strip()
         value, *filters = (part.strip() for part in expression.split("|"))
-        untrusted = [field for field in _fields(value) if _untrusted(field)]
+        # A filter's arguments are printed undefanged whatever comes first: {{ "%s"|format(gift.message) }}.
+        in_arguments = [
+            field for part in filters for field in _fields(part.partition("(")[2]) if _untrusted(field)
+        ]
+        untrusted = [field for field in _fields(value) if _untrusted(field)] + in_arguments
         if not untrusted:
             continue
         first_filter = filters[0].partition("(")[0].strip() if filters else ""
         line = token.lineno or 0
-        if first_filter not in DEFANG_FILTERS:
+        if in_arguments or first_filter not in DEFANG_FILTERS:
             findings.append(UntrustedFinding(origin, line, expression, "prints typed words without |defang"))
         if subject and any(field not in SUBJECT_FIELDS for field in untrusted):
             findings.append(

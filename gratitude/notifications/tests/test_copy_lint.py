@@ -14,6 +14,9 @@ from gratitude.notifications.copy_lint import (
     gate_of,
     lint_files,
     lint_template,
+    lint_untrusted,
+    lint_untrusted_files,
+    mail_templates,
     phrases_in,
     project_templates,
 )
@@ -142,3 +145,60 @@ def test_every_kind_rendered_for_a_registrant_who_declared_nothing_asserts_nothi
 
         for part in (rendered.subject, rendered.text, visible_text(rendered.html)):
             assert phrases_in(part) == [], part
+
+
+# --- Typed words (docs/safety.md promise 16) --------------------------------------------------------
+
+
+def test_no_mail_template_prints_typed_words_raw_or_in_a_subject():
+    templates = mail_templates()
+    assert any(str(p).endswith("notifications/email/gift_alert/subject.txt") for p in templates)
+    assert not any("/tests/" in str(p) for p in templates)
+
+    findings = lint_untrusted_files(templates)
+
+    assert not findings, "\n".join(str(f) for f in findings)
+
+
+def test_a_planted_raw_giver_field_fails_the_typed_words_rule():
+    findings = lint_untrusted_files([FIXTURES / "untrusted" / "body.html"])
+
+    assert [(f.line, f.expression) for f in findings] == [
+        (3, "gift.giver_name"),
+        (4, "gift.message|linebreaksbr"),
+    ]
+    assert "prints typed words without |defang" in str(findings[0])
+    assert "untrusted/body.html:3" in str(findings[0])
+
+
+def test_a_planted_giver_name_in_a_subject_fails_even_defanged():
+    findings = lint_untrusted_files([FIXTURES / "untrusted" / "subject.txt"])
+
+    assert [(f.line, f.expression, f.problem) for f in findings] == [
+        (1, "gifts[0].giver_name|defang", "puts typed words in a Subject (only registry.title)")
+    ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ registry.title }}",
+        "{{ gift.giver_name|upper }}",
+        "{{ gift.message|linebreaksbr|defang_text }}",  # too late: linebreaksbr's markup is already made
+        '{{ "%s"|format(gift.giver_name) }}',
+        "{{- inviter_name -}}",
+        "{{ line.gift.item.title }}",
+        "{{ welcome_note }}",
+    ],
+)
+def test_typed_words_hide_nowhere(source):
+    assert lint_untrusted(source), source
+
+
+def test_our_own_values_and_defanged_typed_words_pass():
+    source = (
+        "{{ greeting }} {{ reference }} {{ gifts|length }} {{ thank_you_list_url }} {{ recipient.name }}"
+        '{{ registry.title|defang }} {{ gift.message|defang_text|linebreaksbr }} {{ "title" }}'
+    )
+    assert lint_untrusted(source) == []
+    assert lint_untrusted("{{ registry.title|defang }} and {{ waiting }}", subject=True) == []
