@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gratitude.core.untrusted_text import defang, single_line
 from gratitude.notifications.models import Notification
 from gratitude.notifications.refusals import Refusal
 
@@ -92,11 +93,16 @@ def correction_context(rows: list[Notification]) -> dict[str, Any]:
 
     campaign = _campaign_for(rows[0])
     assert campaign is not None  # provenance has checked the row before rendering
-    recalled = list(
-        RecalledMessage.objects.filter(recall_id=campaign.recall_id, recipient_id=rows[0].recipient_id)
+    recalled = [
+        # A past Subject may hold words a giver typed before Subjects were ours alone (docs/safety.md
+        # promise 16): quoted here inert and on one line.
+        {**message, "subject": single_line(defang(message["subject"]))}
+        for message in RecalledMessage.objects.filter(
+            recall_id=campaign.recall_id, recipient_id=rows[0].recipient_id
+        )
         .order_by("sent_at", "pk")
         .values("sent_at", "subject", "reference")[:RECALLED_SHOWN]
-    )
+    ]
     return {"subject": campaign.subject, "paragraphs": _paragraphs(campaign.body), "recalled": recalled}
 
 

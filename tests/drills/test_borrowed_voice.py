@@ -29,6 +29,7 @@ from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.notifications.rendering import build_email, render
 from gratitude.notifications.samples import sample_rows
+from gratitude.operations.models import RecalledMessage
 from gratitude.registries.models import Item, Registry
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 from gratitude.testing.mail_links import linked_in_html, linked_in_text, message_parts, off_site
@@ -150,6 +151,8 @@ def _plant(rows: list[Notification], words: str) -> list[Notification]:
     # Everyone else's name (an inviter, a registrant asking for an address, a quiet person); the reader's
     # own name is theirs, chosen by them (and refused with a link in it when they choose it).
     User.objects.exclude(pk=rows[0].recipient_id).update(display_name=line)
+    # A correction quotes the Subjects of the messages it corrects, which may predate the rule.
+    RecalledMessage.objects.update(subject=line)
     return list(Notification.objects.filter(pk__in=[row.pk for row in rows]).order_by("pk"))
 
 
