@@ -44,7 +44,7 @@ SEARCHABLE_ROLES = (MemberRole.OWNER, MemberRole.CO_REGISTRANT)
 
 PENDING_INVITATIONS_PER_REGISTRY = 20
 # The most of one item a registry can want, or a gift or hold can be (forms say so too).
-MAX_QUANTITY = 9_999
+MAX_QUANTITY = 10_000
 ARCHIVE_NOTICE_DAYS = 14
 
 
