@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gratitude.accounts.models import PendingSignup, QuietDelegate, User, normalize_email_address
+from gratitude.accounts.signals import display_name_changed
 from gratitude.accounts.tokens import VERIFY_MAX_AGE_SECONDS, read_verify_token
 from gratitude.core.errors import GratitudeError, PermissionDenied, refuse_links
 
@@ -63,6 +64,7 @@ def user_rename(*, user: User, display_name: str) -> User:
         locked = User.objects.select_for_update().get(pk=user.pk)
         locked.display_name = name
         locked.save(update_fields=["display_name"])
+        display_name_changed.send(sender=User, user=locked)
     return locked
 
 

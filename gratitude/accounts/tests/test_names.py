@@ -132,3 +132,16 @@ def test_the_migration_forgets_names_typed_for_accounts_that_never_signed_up():
     member.refresh_from_db()
     assert contact.display_name == ""
     assert member.display_name == "Alex Rivera"
+
+
+def test_a_person_who_changes_their_name_is_found_by_the_new_one_in_search(client):
+    from gratitude.registries.selectors import registry_search
+
+    owner = make_user(display_name="Robin Park")
+    registry = make_registry(owner=owner, title="Robin's birthday", visibility="public")
+    client.force_login(owner)
+
+    client.post(reverse("accounts:name"), {"display_name": "Robin Okafor"})
+
+    assert [result.title for result in registry_search(name="Okafor")] == [registry.title]
+    assert registry_search(name="Park") == []
