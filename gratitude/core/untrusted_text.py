@@ -70,10 +70,11 @@ def _inert(match: re.Match[str]) -> str:
 def defang(text: str) -> str:
     """`text` with nothing a mail client would link: returned as typed when it has no such thing, otherwise
     in its normalised form with every scheme, "@" and dot of an address or domain broken. Line breaks stay
-    (see `single_line`); control and invisible characters go."""
+    (see `single_line`); control characters go. Invisible characters stay where nothing is linked: a
+    zero-width joiner holds a family emoji together and a non-joiner spells Persian."""
     cleaned = _CONTROLS.sub("", text)
     if not contains_link(cleaned):
-        return _INVISIBLE.sub("", cleaned)
+        return cleaned
     inert = normalise(cleaned)
     # Breaking one finding can expose another (a scheme inside a domain): repeat until nothing is left.
     for _ in range(5):

@@ -71,6 +71,8 @@ def test_the_paypal_example_is_defanged_and_still_readable():
 def test_words_without_links_come_back_as_typed():
     assert defang("Für Oma: ﬁve ﬂowers ①") == "Für Oma: ﬁve ﬂowers ①"
     assert defang("Line one\nLine two") == "Line one\nLine two"
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert defang(f"Love from all of us {family}") == f"Love from all of us {family}"
 
 
 def test_single_line_breaks_every_kind_of_line_break():
