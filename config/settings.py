@@ -304,6 +304,10 @@ ANYMAIL = {
 }
 # "Is this email from us?": checks per signed-in person (or address, when signed out) per hour.
 GRATITUDE_REFERENCE_CHECKS_PER_HOUR = _env_int("GRATITUDE_REFERENCE_CHECKS_PER_HOUR", 20)
+# ... and checks naming one address, from any client: a code cannot be guessed for a known address.
+GRATITUDE_REFERENCE_CHECKS_PER_ADDRESS_PER_HOUR = _env_int(
+    "GRATITUDE_REFERENCE_CHECKS_PER_ADDRESS_PER_HOUR", 10
+)
 
 # --- Sending path (docs/notifications.md) ---------------------------------------------------
 GRATITUDE_ALERT_SETTLE_SECONDS = _env_int("GRATITUDE_ALERT_SETTLE_SECONDS", 600 if IS_PROD else 0)

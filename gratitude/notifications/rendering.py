@@ -80,14 +80,14 @@ def footer_context(
 ) -> dict[str, object]:
     recipient = rows[0].recipient
     # Someone we only hold as a contact (a giver who never made an account) cannot open signed-in pages,
-    # so their mail does not point at them. Nor does mail forwarded to someone else: the centre and the
-    # code check answer only the person, so a delegate checking the code would be told "not found".
+    # so their mail does not point at them; nor does mail forwarded to someone else, whose centre it is not
+    # in. The code check answers anyone with the code and the address the message came to: always linked.
     can_sign_in = recipient.is_active and recipient.has_usable_password() and not forwarded_to
     context: dict[str, object] = {
         "forwarded_to": forwarded_to or "",
         "can_sign_in": can_sign_in,
         "centre_url": site_url("notifications:centre") if can_sign_in else "",
-        "check_url": site_url("notifications:check") if can_sign_in else "",
+        "check_url": site_url("notifications:check"),
         "unsubscribe_url": "",
         "preferences_url": "",
         "category_label": "",
