@@ -63,7 +63,7 @@ def _email_verify() -> list[Notification]:
     from gratitude.accounts.services import user_signup
 
     address = _address("jordan.lee")
-    user_signup(email=address, password=secrets.token_urlsafe(16), display_name="Jordan Lee")
+    user_signup(email=address)
     return list(Notification.objects.filter(kind="email_verify", recipient__email=address))
 
 
@@ -71,7 +71,7 @@ def _signup_existing() -> list[Notification]:
     from gratitude.accounts.services import user_signup
 
     user = sample_person("sam.okafor", "Sam Okafor")
-    user_signup(email=user.email, password=secrets.token_urlsafe(16), display_name="Sam")
+    user_signup(email=user.email)
     return list(Notification.objects.filter(kind="signup_existing", recipient=user))
 
 
