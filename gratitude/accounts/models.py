@@ -65,6 +65,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name or self.email.split("@", 1)[0]
 
     @property
+    def verified_name(self) -> str:
+        """The name to show someone else in mail (an inviter, a registrant asking for an address): the one
+        this person chose, once they proved their address; "" before that, when the name on the account may
+        have been typed by whoever typed the address (docs/deliverability.md)."""
+        return self.display_name.strip() if self.email_verified else ""
+
+    @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
 

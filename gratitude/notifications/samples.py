@@ -114,6 +114,17 @@ def _reservation_reminder() -> list[Notification]:
     return list(Notification.objects.filter(kind="reservation_reminder", registry=registry))
 
 
+def _reservation_link() -> list[Notification]:
+    from gratitude.gifts.services import reservation_create
+    from gratitude.registries.models import Registry
+    from gratitude.registries.services import item_add
+
+    registry = Registry.objects.get(pk=_sample_wedding(sample_person("alex.rivera", "Alex Rivera")))
+    item = item_add(registry=registry, title="Wooden salad bowl", quantity=2)
+    reservation_create(item=item, giver_name="Aunt Robin", giver_email=_address("robin"))
+    return list(Notification.objects.filter(kind="reservation_link", registry=registry))
+
+
 def _gift_receipt() -> list[Notification]:
     from gratitude.gifts.services import gift_record
     from gratitude.registries.models import Registry
@@ -218,6 +229,7 @@ SAMPLES: dict[str, Callable[[], list[Notification]]] = {
     "signup_existing": _signup_existing,
     "registry_invitation": _registry_invitation,
     "reservation_reminder": _reservation_reminder,
+    "reservation_link": _reservation_link,
     "gift_receipt": _gift_receipt,
     "registry_archive_notice": _registry_archive_notice,
     "address_request": _address_request,

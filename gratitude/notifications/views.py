@@ -1,6 +1,6 @@
 """Pages about mail: the dev mailbox and mail previews (404 unless GRATITUDE_DEV_MAILBOX is on, which only
-dev does and production refuses), the signed-in notification centre, "Is this email from us?", and the
-one-click unsubscribe endpoint. See docs/deliverability.md."""
+dev does and production refuses), the signed-in notification centre, "Is this email from us?", the
+one-click unsubscribe endpoint and "never email me again". See docs/deliverability.md."""
 
 from __future__ import annotations
 
@@ -24,8 +24,14 @@ from gratitude.notifications.selectors import (
     sent_message_to_address,
     sent_messages_for,
 )
-from gratitude.notifications.suppression import category_unsubscribe, is_unsubscribed
+from gratitude.notifications.suppression import (
+    category_unsubscribe,
+    is_unsubscribed,
+    never_email_record,
+    suppression_reason_for,
+)
 from gratitude.notifications.throttle import address_over_limit, over_limit
+from gratitude.notifications.unconfirmed import read_never_email_token
 from gratitude.notifications.unsubscribe import choice_for, read_token
 
 
@@ -165,6 +171,24 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "notifications/mail/unsubscribe_done.html", context)
     context["already"] = is_unsubscribed(user_id=person.pk, category=claim.category)
     return render(request, "notifications/mail/unsubscribe_confirm.html", context)
+
+
+@csrf_exempt  # the token in the URL is the credential; a mail client's one-click POST carries no cookie
+@require_http_methods(["GET", "HEAD", "POST"])
+def never_email(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Never email me again", from mail to an address nobody confirmed (docs/safety.md promise 16). GET
+    (link scanners, previews) only shows the button; POST stops every kind of mail to the address for good,
+    the same way twice, and answers 200 with a page, never a redirect (RFC 8058 clients post here too)."""
+    person = read_never_email_token(token)
+    if person is None:
+        return render(request, "notifications/mail/unsubscribe_invalid.html", status=400)
+    context: dict[str, object] = {"address": masked_address(person.email)}
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        never_email_record(user=person, source="one_click" if one_click else "page")
+        return render(request, "notifications/mail/never_email_done.html", context)
+    context["already"] = suppression_reason_for(address=person.email) is not None
+    return render(request, "notifications/mail/never_email_confirm.html", context)
 
 
 def masked_address(address: str) -> str:

@@ -120,7 +120,11 @@ class ItemEditForm(ItemForm):
 
 
 class InvitationForm(forms.Form):
-    name = forms.CharField(label="Their name", max_length=120, help_text="How the invitation greets them.")
+    name = forms.CharField(
+        label="Their name",
+        max_length=120,
+        help_text="For your list of people; the invitation uses the name they choose when they join.",
+    )
     email = forms.EmailField(label="Their email address")
     role = forms.ChoiceField(
         choices=[
