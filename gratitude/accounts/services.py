@@ -60,12 +60,14 @@ def user_signup(*, email: str) -> bool:
       has an account and how to get back into it (the send-time check drops it for a deactivated account).
 
     Returns whether a message was queued: False when the address already had SIGNUP_MAILS_PER_HOUR sign-up
-    messages this hour (whatever its state, so the answer says nothing about an account) or asked us never
-    to write to it. The page says which, and never "we sent" when nothing was sent.
+    messages this hour (whatever its state, so the answer says nothing about an account), asked us never to
+    write to it, or, unconfirmed, already had its share of mail (notifications/unconfirmed.py: the send-time
+    guard would refuse one more). The page then says nothing was sent, never "we sent".
     """
     from gratitude.notifications.models import Notification
     from gratitude.notifications.services import notification_enqueue_account_mail
     from gratitude.notifications.suppression import suppression_reason_for
+    from gratitude.notifications.unconfirmed import at_cap as unconfirmed_at_cap
 
     address = normalize_email_address(email)
     with transaction.atomic():
@@ -73,7 +75,11 @@ def user_signup(*, email: str) -> bool:
         recent = Notification.objects.filter(
             kind__in=SIGNUP_MAIL_KINDS, recipient=user, created_at__gte=timezone.now() - timedelta(hours=1)
         ).count()
-        if recent >= SIGNUP_MAILS_PER_HOUR or suppression_reason_for(address=address) is not None:
+        if (
+            recent >= SIGNUP_MAILS_PER_HOUR
+            or suppression_reason_for(address=address) is not None
+            or unconfirmed_at_cap(user)
+        ):
             return False
         if user.is_active and not user.has_usable_password():
             PendingSignup.objects.update_or_create(user=user, defaults={"created_at": timezone.now()})

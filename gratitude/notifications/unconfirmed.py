@@ -56,6 +56,22 @@ def cap_reason(row: Notification) -> str | None:
     return None
 
 
+def at_cap(user: User) -> bool:
+    """Would one more message to this unconfirmed address be over its cap, counting what was sent and what is
+    already waiting to go? For a page that must not say "we sent" when the send-time guard would refuse."""
+    if not is_unconfirmed(user):
+        return False
+    now = timezone.now()
+    waiting = (NotificationState.PENDING, NotificationState.SENDING, NotificationState.HELD)
+    sent = _sent_to(user_ids={user.pk}, now=now)
+    queued = Notification.objects.filter(recipient_id=user.pk, state__in=waiting).count()
+    day = sent.filter(sent_at__gt=now - timedelta(days=1)).count() + queued
+    return (
+        day >= settings.GRATITUDE_UNCONFIRMED_MAILS_PER_DAY
+        or sent.count() + queued >= settings.GRATITUDE_UNCONFIRMED_MAILS_PER_MONTH
+    )
+
+
 def note_allowed(row: Notification) -> None:
     """The guards let this row go: the rest of the batch counts it against the address's cap at once, so
     a batch holding several rows for one address cannot send them all. (If pacing then defers it, the

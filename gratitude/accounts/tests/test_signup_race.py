@@ -87,3 +87,20 @@ def test_past_the_limit_the_page_says_no_message_was_sent_and_none_is(smtp_setti
     assert "We sent no new message" in text and f"We did not send a message to {ADDRESS}" in text
     assert "We sent a message" not in text
     assert len(_links(smtp_settings)) == SIGNUP_MAILS_PER_HOUR
+
+
+def test_an_unconfirmed_address_at_its_cap_of_mail_gets_no_signup_message_and_the_page_says_so(smtp_settings):
+    """The cap on mail to an address nobody confirmed would refuse the link at send time, so the page must
+    not say "we sent": after three receipts today, a sign-up sends nothing and says so."""
+    from gratitude.testing.factories import make_gift
+
+    for _ in range(3):
+        make_gift(giver_email=ADDRESS, send_receipt=True)
+    call_command("worker", drain=True, verbosity=0)
+    assert len(smtp_settings.to(ADDRESS)) == 3
+
+    page = _sign_up(Client())
+
+    assert b"We sent no new message" in page.content and b"Check your email" not in page.content
+    call_command("worker", drain=True, verbosity=0)
+    assert len(smtp_settings.to(ADDRESS)) == 3
