@@ -225,6 +225,9 @@ def verification_resend(*, user: User) -> None:
 QUIET_REASON_MAX = 500
 QUIET_DELEGATES_PER_PERSON = 5
 QUIET_DELEGATE_INVITATIONS_PER_ADDRESS_PER_DAY = 3
+# One person names at most this many different people a day (each re-sent at most the per-address limit), so
+# naming, withdrawing and naming again cannot turn the invitation into a way to mail strangers.
+QUIET_DELEGATE_INVITATIONS_PER_PERSON_PER_DAY = 10
 
 
 def _may_switch_quiet_mode(*, user: User, by: User) -> bool:
@@ -349,6 +352,14 @@ def quiet_delegate_invite(*, user: User, email: str, receives_must_go: bool = Fa
         ).count()
         if recent >= QUIET_DELEGATE_INVITATIONS_PER_ADDRESS_PER_DAY:
             raise GratitudeError("We already sent several invitations to this address today; try tomorrow.")
+        named_today = QuietDelegate.objects.filter(
+            user_id=user.pk, invited_at__gte=timezone.now() - timedelta(days=1)
+        ).exclude(pk=delegation.pk)
+        if named_today.count() >= QUIET_DELEGATE_INVITATIONS_PER_PERSON_PER_DAY:
+            raise GratitudeError(
+                f"You invited {QUIET_DELEGATE_INVITATIONS_PER_PERSON_PER_DAY} people today, the most we send "
+                "for one person in a day. Try again tomorrow."
+            )
         delegation.receives_must_go = receives_must_go
         delegation.invited_at = timezone.now()
         delegation.accepted_at = None

@@ -240,3 +240,36 @@ def test_an_altered_never_email_token_is_refused_and_records_nothing():
     assert Client().post(reverse("notifications:never_email", args=[token + "x"])).status_code == 400
     assert Client().get(reverse("notifications:never_email", args=["nonsense"])).status_code == 400
     assert not SuppressedAddress.objects.exists()
+
+
+def test_naming_withdrawing_and_naming_trusted_people_is_bounded_per_person_a_day():
+    from gratitude.accounts.models import QuietDelegate
+    from gratitude.accounts.services import (
+        QUIET_DELEGATE_INVITATIONS_PER_PERSON_PER_DAY,
+        quiet_delegate_revoke,
+    )
+    from gratitude.core.errors import GratitudeError
+
+    person = make_user(display_name="Alex")
+    for n in range(QUIET_DELEGATE_INVITATIONS_PER_PERSON_PER_DAY):
+        delegation = quiet_delegate_invite(user=person, email=f"trusted{n}@example.test")
+        quiet_delegate_revoke(delegation=delegation, by=person)  # frees a place among the five live ones
+
+    with pytest.raises(GratitudeError, match="people today"):
+        quiet_delegate_invite(user=person, email="one.more@example.test")
+    assert QuietDelegate.objects.filter(user=person).count() == QUIET_DELEGATE_INVITATIONS_PER_PERSON_PER_DAY
+    sent = Notification.objects.filter(kind="quiet_delegate_invitation")
+    assert sent.count() == QUIET_DELEGATE_INVITATIONS_PER_PERSON_PER_DAY
+
+
+def test_an_inviter_who_never_confirmed_their_address_is_not_named_in_the_invitation(smtp_settings: SmtpSink):
+    """Only a name its owner chose once they proved their address reaches someone else's mailbox."""
+    inviter = make_user(display_name="PayPal Security Team", verified=False, password="a long passphrase 99")
+    registry = make_registry(owner=inviter, title="Alex's birthday")
+    registry_invitation_create(registry=registry, invited_by=inviter, email=STRANGER, name="Sam")
+    _drain()
+
+    [message] = smtp_settings.to(STRANGER)
+    for part in _parts(message):
+        assert "PayPal" not in part
+    assert _parts(message)[0] == "A registrant invited you to help with “Alex's birthday”"
