@@ -177,8 +177,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def never_email(request: HttpRequest, token: str) -> HttpResponse:
     """ "Never email me again", from mail to an address nobody confirmed (docs/safety.md promise 16). GET
-    (link scanners, previews) only shows the button; POST stops every kind of mail to the address for good,
-    the same way twice, and answers 200 with a page, never a redirect (RFC 8058 clients post here too)."""
+    (link scanners, previews) only shows the button; POST, with no cookie or CSRF token needed, stops every
+    kind of mail to the address for good, the same way twice, and answers 200 with a page, never a redirect
+    (the same contract as the RFC 8058 endpoint above; a one-click POST is recorded as such)."""
     person = read_never_email_token(token)
     if person is None:
         return render(request, "notifications/mail/unsubscribe_invalid.html", status=400)
