@@ -128,3 +128,11 @@ def test_signed_in_the_person_still_finds_their_own_message_without_typing_the_a
     answer = _answer(client.post(CHECK, {"code": code}))
     assert answer.startswith("Yes: we sent you this email on")
     assert _answer(client.post(CHECK, {"code": code, "address": alex.email})).startswith("Yes: we sent you")
+
+
+def test_every_kind_has_plain_words_for_the_answer():
+    """A kind added later without words would be confirmed as "a message": the check must say what it was."""
+    from gratitude.notifications.kinds import KINDS
+    from gratitude.notifications.views import KIND_WORDS
+
+    assert set(KINDS) <= set(KIND_WORDS)
