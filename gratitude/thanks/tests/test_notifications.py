@@ -94,11 +94,11 @@ def test_the_giver_gets_one_short_message_naming_registrant_registry_and_gift(sm
     text, html, parsed = _parts(message)
     # Robin never confirmed the address: greeted by no name, and no item named (docs/deliverability.md).
     assert text.startswith("Hi there,")
-    assert "you left this address with a gift from the registry “Alex & Sam's wedding”" in text
+    assert "this address was left with a gift from the registry “Alex & Sam's wedding”" in text
     assert "Robin Giver" not in text and "Cast-iron casserole" not in text
     assert "Alex Rivera would like to send you a thank-you note by post" in text
     assert row.reference in text and row.reference in html
-    assert "You get this because you left this address with your gift" in text
+    assert "You get this because this address was left with a gift" in text
     # No form, input or login button in the mail itself: only a link to our page.
     assert not parsed.tags & {"form", "input", "button", "textarea", "select", "script"}
     assert "password" not in text.lower() and "log in" not in text.lower()
