@@ -304,8 +304,16 @@ ANYMAIL = {
 }
 # "Is this email from us?": checks per signed-in person (or address, when signed out) per hour.
 GRATITUDE_REFERENCE_CHECKS_PER_HOUR = _env_int("GRATITUDE_REFERENCE_CHECKS_PER_HOUR", 20)
+# ... and checks naming one address, from any client: a code cannot be guessed for a known address.
+GRATITUDE_REFERENCE_CHECKS_PER_ADDRESS_PER_HOUR = _env_int(
+    "GRATITUDE_REFERENCE_CHECKS_PER_ADDRESS_PER_HOUR", 10
+)
 
 # --- Sending path (docs/notifications.md) ---------------------------------------------------
+# Mail to an address nobody confirmed (a giver's, an invitee's, a sign-up not finished), all kinds and
+# registries together; checked at send time (notifications/unconfirmed.py, docs/deliverability.md).
+GRATITUDE_UNCONFIRMED_MAILS_PER_DAY = _env_int("GRATITUDE_UNCONFIRMED_MAILS_PER_DAY", 3)
+GRATITUDE_UNCONFIRMED_MAILS_PER_MONTH = _env_int("GRATITUDE_UNCONFIRMED_MAILS_PER_MONTH", 10)
 GRATITUDE_ALERT_SETTLE_SECONDS = _env_int("GRATITUDE_ALERT_SETTLE_SECONDS", 600 if IS_PROD else 0)
 GRATITUDE_DIGEST_WINDOW_SECONDS = _env_int("GRATITUDE_DIGEST_WINDOW_SECONDS", 3600 if IS_PROD else 0)
 GRATITUDE_DIGEST_HOUR = _env_int("GRATITUDE_DIGEST_HOUR", 18)

@@ -3,36 +3,22 @@ name, and the preferences about quiet mode, trusted delegates and occasion opt-o
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib.auth import password_validation
 
-from gratitude.accounts.models import User, normalize_email_address
+from gratitude.accounts.models import normalize_email_address
 from gratitude.notifications.occasions import OPT_OUT_OCCASIONS
 
 
 class SignupForm(forms.Form):
-    display_name = forms.CharField(
-        label="Your name", max_length=120, help_text="How we greet you in every message."
-    )
+    """Only the address: the name and the password are chosen on the page its mailed link opens, so nobody
+    who types someone else's address here can give that address's account either (services.user_signup)."""
+
     email = forms.EmailField(label="Email address")
-    password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
 
     def clean_email(self) -> str:
         # Never "this address is taken": sign-up answers the same for every address (services.user_signup).
         return normalize_email_address(self.cleaned_data["email"])
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        password = cleaned.get("password")
-        if password:
-            probe = User(email=cleaned.get("email", ""), display_name=cleaned.get("display_name", ""))
-            try:
-                password_validation.validate_password(password, probe)
-            except forms.ValidationError as exc:
-                self.add_error("password", exc)
-        return cleaned
 
 
 class DisplayNameForm(forms.Form):
@@ -42,11 +28,14 @@ class DisplayNameForm(forms.Form):
 
 
 class SignupFinishForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name", max_length=120, help_text="How we greet you in every message."
+    )
     password = forms.CharField(
-        label="The password you chose",
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        label="Choose a password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         strip=False,
-        help_text="The one you typed when you signed up with this address.",
+        help_text=password_validation.password_validators_help_text_html(),
     )
 
 

@@ -65,6 +65,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name or self.email.split("@", 1)[0]
 
     @property
+    def verified_name(self) -> str:
+        """The name to show someone else in mail (an inviter, a registrant asking for an address): the one
+        this person chose, once they proved their address; "" before that, when the name on the account may
+        have been typed by whoever typed the address (docs/deliverability.md)."""
+        return self.display_name.strip() if self.email_verified else ""
+
+    @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
 
@@ -96,22 +103,14 @@ class QuietDelegate(models.Model):
 
 
 class PendingSignup(models.Model):
-    """A sign-up waiting for its address to be proven. Every sign-up that may lead to an account waits here:
-    one for a new address (its account is made with no password) and one for an address whose account has
-    no password yet (one made for an invitee or a giver, docs/registries.md). The password chosen waits here,
-    hashed, until the person opens the confirmation link sent to the address *and* types that password again
-    (accounts.services.user_signup_finish).
-
-    Only then does the account get it: a visitor who does not control the address never sets the password
-    of an account, and the owner of the address who follows a link someone else caused cannot set a
-    password that someone else chose. A newer sign-up for the address replaces this one.
+    """A sign-up waiting for its address to be proven: someone signed up with an address that has no
+    account, or whose account has no password yet (one made for an invitee or a giver, docs/registries.md).
+    Nothing typed at sign-up is kept: the name and the password are chosen by whoever opens the link mailed
+    to the address (accounts.services.user_signup_finish), since only the address's owner can. A newer
+    sign-up for the address only renews this mark; finishing removes it.
     """
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="pending_signup")
-    # A hash made by make_password, like User.password; never the password itself.
-    password = models.CharField(max_length=128)
-    # Given to the account only if it has no name yet (an inviter or a giver may have typed one).
-    display_name = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=django_timezone.now)
 
     def __str__(self) -> str:

@@ -119,7 +119,7 @@ def quiet_delegate_invitation_context(rows: list[Notification]) -> dict[str, Any
     # Made at send time, bound to this sending of the invitation and to the address it goes to.
     token = make_quiet_delegate_token(delegation)
     return {
-        "person_name": delegation.user.name,
+        "person_name": delegation.user.verified_name or "A Gratitude member",
         "receives_must_go": delegation.receives_must_go,
         "accept_url": site_url("accounts:quiet_delegate", token),
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -68,54 +67,51 @@ def user_rename(*, user: User, display_name: str) -> User:
     return locked
 
 
-def user_signup(*, email: str, password: str, display_name: str = "") -> None:
-    """Sign up, answering the same whatever the address's state, so that sign-up never tells anyone whether
-    an address is known here (docs/registries.md, "Signing up"). Nobody is logged in and no account gets a
-    password here; one message goes to the address, a few an hour at most:
+def user_signup(*, email: str) -> bool:
+    """Sign up with an address: one message goes to it, the same whatever the address's state, so that
+    sign-up never tells anyone whether an address is known here (docs/registries.md, "Signing up"). Nobody
+    is logged in, and nothing typed here reaches an account: the name and the password are chosen on the
+    page the mailed link opens, by whoever proves they read mail at the address (`user_signup_finish`).
 
     - no account yet, or one with no password (made for an invitee or a giver, docs/registries.md): the
-      account (made now, with no password and no name, if there was none) waits for its address to be
-      proven. The password chosen waits, hashed, in a PendingSignup (a newer sign-up replaces it), and
-      `email_verify` mails the link; the link *and* that password finish the sign-up (`user_signup_finish`);
+      account (made now, with no password and no name, if there was none) is marked as waiting for a
+      sign-up (`PendingSignup`), and `email_verify` mails the link;
     - an account with a password, or a deactivated one: `signup_existing` tells the address that it already
       has an account and how to get back into it (the send-time check drops it for a deactivated account).
 
-    Returns nothing on purpose: whoever calls this must answer the same whatever happened here.
+    Returns whether a message was queued: False when the address already had SIGNUP_MAILS_PER_HOUR sign-up
+    messages this hour (whatever its state, so the answer says nothing about an account), asked us never to
+    write to it, or, unconfirmed, already had its share of mail (notifications/unconfirmed.py: the send-time
+    guard would refuse one more). The page then says nothing was sent, never "we sent".
     """
     from gratitude.notifications.models import Notification
     from gratitude.notifications.services import notification_enqueue_account_mail
+    from gratitude.notifications.suppression import suppression_reason_for
+    from gratitude.notifications.unconfirmed import at_cap as unconfirmed_at_cap
 
     address = normalize_email_address(email)
-    # Hashed first and on every branch, though only two of them keep it: the hash is most of the time a
-    # sign-up takes, so a sign-up for a known address takes as long as one for a new address.
-    password_hash = make_password(password)
     with transaction.atomic():
         user = _account_for_signup(address=address)
         recent = Notification.objects.filter(
             kind__in=SIGNUP_MAIL_KINDS, recipient=user, created_at__gte=timezone.now() - timedelta(hours=1)
         ).count()
-        if recent >= SIGNUP_MAILS_PER_HOUR:
-            # Anyone can type any address. Past the limit nothing changes and nothing is said (the visitor
-            # sees the same page), so a waiting password always belongs to the latest link sent.
-            return
+        if (
+            recent >= SIGNUP_MAILS_PER_HOUR
+            or suppression_reason_for(address=address) is not None
+            or unconfirmed_at_cap(user)
+        ):
+            return False
         if user.is_active and not user.has_usable_password():
-            PendingSignup.objects.update_or_create(
-                user=user,
-                defaults={
-                    "password": password_hash,
-                    "display_name": display_name.strip()[:120],
-                    "created_at": timezone.now(),
-                },
-            )
+            PendingSignup.objects.update_or_create(user=user, defaults={"created_at": timezone.now()})
             notification_enqueue_account_mail(kind="email_verify", user=user)
         else:
             notification_enqueue_account_mail(kind="signup_existing", user=user)
+    return True
 
 
 def _account_for_signup(*, address: str) -> User:
     """The address's account, locked; made now if there is none, with no password and no name: both come
-    from the sign-up only once the address is proven (`user_signup_finish`), so a stranger's choice of
-    either never reaches an account, nor a name a message to the address."""
+    only from the person who opens the mailed link (`user_signup_finish`)."""
     user = User.objects.select_for_update().filter(email=address).first()
     if user is not None:
         return user
@@ -135,9 +131,8 @@ def signup_awaits_password(*, user: User) -> bool:
 def user_verify_email(*, token: str) -> User | None:
     """Mark the address verified if the token is valid for the account as it is now.
 
-    An account waiting for a sign-up to be finished is returned unchanged: opening the link is not enough
-    there (the owner of the address may be following a link someone else caused), the person must also type
-    the password they chose (`user_signup_finish`), and mail scanners open links too.
+    An account waiting for a sign-up to be finished is returned unchanged: the page the link opens asks for
+    a name and a password first (`user_signup_finish`), and mail scanners open links too.
     """
     parsed = read_verify_token(token)
     if parsed is None:
@@ -155,49 +150,51 @@ def user_verify_email(*, token: str) -> User | None:
     return user
 
 
-def user_signup_finish(*, token: str, password: str) -> User:
-    """Finish a sign-up (every sign-up: for a new address, or for an account made for an invitee or a giver;
-    the two are one flow, so not even the pages after the link tell them apart): the person opened the link
-    sent to the address (`token`) and typed the password they chose when signing up. The account gets that
-    password, the name given then, and a verified address, in one step; the pending sign-up is gone.
+def user_signup_finish(*, token: str, display_name: str, password: str) -> User:
+    """Finish a sign-up (for a new address, or for an account made for an invitee or a giver: one flow, so
+    not even the pages after the link tell them apart). Whoever opened the link mailed to the address
+    (`token`) proved they read its mail, so they choose the account's name and password now, and the
+    address is verified, in one step.
 
-    Both are needed: the link proves the address, the password proves this is the person who signed up. So
-    a visitor who typed someone else's address never gets the account (no link), and the owner of an
-    address who opens a link a stranger caused cannot give the account the stranger's password.
-    Raises SignupLinkInvalid for a link that opens nothing (any more), GratitudeError("password: ...") for a
-    wrong password; nothing changes then.
+    Every sign-up for the address is then over: the waiting mark is gone and the account has a password,
+    so any earlier link only confirms the address. Nobody else can block it either: sign-ups by someone who
+    does not read the address's mail only send the owner another link, and never carry a password.
+    Raises SignupLinkInvalid for a link that opens nothing (any more), GratitudeError("display_name: ...")
+    or GratitudeError("password: ...") for a name or password to fix; nothing changes then.
     """
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
     parsed = read_verify_token(token)
     if parsed is None:
         raise SignupLinkInvalid("This confirmation link is not valid.")
     user_id, email = parsed
+    name = display_name.strip()
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=user_id, email=email, is_active=True).first()
-        pending = PendingSignup.objects.filter(user_id=user_id).first() if user is not None else None
-        if user is None or pending is None or user.has_usable_password():
+        if user is None or not signup_awaits_password(user=user):
             raise SignupLinkInvalid("This confirmation link is not valid.")
-        if not check_password(password, pending.password):
-            raise GratitudeError(
-                "password: This is not the password you chose when you signed up. If you no longer know it, "
-                "sign up again with this address for a new link."
-            )
-        user.password = pending.password
-        # The name the person chose when signing up, also over one an account made for their address had
-        # (accounts made for givers and invitees keep none, but older ones may: docs/safety.md promise 16).
-        if pending.display_name.strip():
-            user.display_name = pending.display_name
+        if not name:
+            raise GratitudeError("display_name: Say how we should greet you.")
+        refuse_links(field="display_name", text=name, what="A name")
+        user.display_name = name[:120]
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise GratitudeError(f"password: {' '.join(exc.messages)}") from exc
+        user.set_password(password)
         if user.email_verified_at is None:
             user.email_verified_at = timezone.now()
         user.save(update_fields=["password", "display_name", "email_verified_at"])
-        pending.delete()
+        PendingSignup.objects.filter(user=user).delete()
     return user
 
 
 def unfinished_signups_clear() -> int:
-    """The periodic job (notifications worker): forget the passwords of sign-ups nobody finished, once no
-    link that could finish them can still be open. A chosen password, even hashed, is kept no longer than
-    it can be used; the account itself stays as an address with no password, like one made for a giver,
-    so what was mailed to it stays on record (a recall lists it). Returns how many were cleared."""
+    """The periodic job (notifications worker): forget sign-ups nobody finished once no link that could
+    finish them can still be open. The account itself stays as an address with no password, like one made
+    for a giver, so what was mailed to it stays on record (a recall lists it). Returns how many were
+    cleared."""
     cutoff = timezone.now() - timedelta(seconds=VERIFY_MAX_AGE_SECONDS) - UNFINISHED_SIGNUP_GRACE
     cleared, _ = PendingSignup.objects.filter(created_at__lt=cutoff).delete()
     return cleared
@@ -249,6 +246,9 @@ def verification_resend(*, user: User) -> None:
 QUIET_REASON_MAX = 500
 QUIET_DELEGATES_PER_PERSON = 5
 QUIET_DELEGATE_INVITATIONS_PER_ADDRESS_PER_DAY = 3
+# One person names at most this many different people a day (each re-sent at most the per-address limit), so
+# naming, withdrawing and naming again cannot turn the invitation into a way to mail strangers.
+QUIET_DELEGATE_INVITATIONS_PER_PERSON_PER_DAY = 10
 
 
 def _may_switch_quiet_mode(*, user: User, by: User) -> bool:
@@ -373,6 +373,14 @@ def quiet_delegate_invite(*, user: User, email: str, receives_must_go: bool = Fa
         ).count()
         if recent >= QUIET_DELEGATE_INVITATIONS_PER_ADDRESS_PER_DAY:
             raise GratitudeError("We already sent several invitations to this address today; try tomorrow.")
+        named_today = QuietDelegate.objects.filter(
+            user_id=user.pk, invited_at__gte=timezone.now() - timedelta(days=1)
+        ).exclude(pk=delegation.pk)
+        if named_today.count() >= QUIET_DELEGATE_INVITATIONS_PER_PERSON_PER_DAY:
+            raise GratitudeError(
+                f"You invited {QUIET_DELEGATE_INVITATIONS_PER_PERSON_PER_DAY} people today, the most we send "
+                "for one person in a day. Try again tomorrow."
+            )
         delegation.receives_must_go = receives_must_go
         delegation.invited_at = timezone.now()
         delegation.accepted_at = None

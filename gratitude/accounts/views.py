@@ -38,18 +38,17 @@ def signup(request: HttpRequest) -> HttpResponse:
     """One answer whatever the address's state (new, an invitee's or a giver's account with no password,
     someone's account, a deactivated one): nobody is logged in, one message goes to the address, and the
     visitor is sent to the same "Check your email" page. Whoever types an address learns nothing about it;
-    the message itself says what happens next (services.user_signup)."""
+    the message itself says what happens next (services.user_signup). When nothing was sent (the address
+    had several sign-up messages this hour), the page says so instead of "we sent"."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.user_signup(
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password"],
-            display_name=form.cleaned_data["display_name"],
-        )
+        address = form.cleaned_data["email"]
+        if not services.user_signup(email=address):
+            return render(request, "accounts/signup_not_sent.html", {"address": address})
         # Echo the address, so the person can spot a typing mistake in it.
-        messages.info(request, f"We sent a message to {form.cleaned_data['email']}.")
+        messages.info(request, f"We sent a message to {address}.")
         # A redirect, so reloading the page does not sign up (and mail) again.
         return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
@@ -69,9 +68,8 @@ def existing_account(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
-    """GET confirms the address, or, for a sign-up waiting for its link (every sign-up since sign-up stopped
-    logging in), shows the form that finishes it; POST (that form) finishes it with the password the
-    person chose."""
+    """GET confirms the address, or, for a sign-up waiting for its link, shows the form where the person who
+    opened it chooses their name and password; POST (that form) finishes the sign-up."""
     if request.method == "POST":
         return _signup_finish(request, token)
     user = services.user_verify_email(token=token)
@@ -87,11 +85,16 @@ def _signup_finish(request: HttpRequest, token: str) -> HttpResponse:
     form = SignupFinishForm(request.POST)
     if form.is_valid():
         try:
-            user = services.user_signup_finish(token=token, password=form.cleaned_data["password"])
+            user = services.user_signup_finish(
+                token=token,
+                display_name=form.cleaned_data["display_name"],
+                password=form.cleaned_data["password"],
+            )
         except services.SignupLinkInvalid:
             return render(request, "accounts/verify_failed.html", status=400)
         except GratitudeError as exc:
-            form.add_error("password", str(exc).partition(": ")[2] or str(exc))
+            field, _, text = str(exc).partition(": ")
+            form.add_error(field if field in form.fields else None, text or str(exc))
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Thank you: {user.email} is confirmed, and your account is ready.")

@@ -128,7 +128,11 @@ class RemoveGiftForm(forms.Form):
 
 class ReserveForm(forms.Form):
     giver_name = forms.CharField(label="Your name", max_length=120)
-    giver_email = forms.EmailField(label="Your email (optional)", required=False)
+    giver_email = forms.EmailField(
+        label="Your email (optional)",
+        required=False,
+        help_text="We email you this hold's page, so you can come back to it.",
+    )
     quantity = forms.IntegerField(label="How many", min_value=1, max_value=MAX_QUANTITY, initial=1)
     remind = forms.BooleanField(label="Email me a reminder before my hold ends", required=False)
 

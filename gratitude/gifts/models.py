@@ -24,6 +24,11 @@ class GiftSource(models.TextChoices):
     STORE = "store", "A store's order"
 
 
+# Sources where the giver typed their own address (the share page, a store's checkout): only there is
+# "you left this address with your gift" true, so only such gifts may be asked for a mailing address.
+GIVER_TYPED_SOURCES = frozenset({GiftSource.GUEST, GiftSource.STORE})
+
+
 class GiftState(models.TextChoices):
     ACTIVE = "active", "Active"
     CANCELLED = "cancelled", "Cancelled"
@@ -73,6 +78,11 @@ class Gift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} from {self.giver_name}"
+
+    @property
+    def giver_left_address(self) -> bool:
+        """Did the giver type their email address themselves (not a registrant by hand)?"""
+        return self.source in GIVER_TYPED_SOURCES
 
     @property
     def is_active(self) -> bool:

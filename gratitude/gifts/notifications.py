@@ -1,7 +1,7 @@
 """What the gifts domain's mail needs from it: who may receive it, how many may, and what it says.
 
-Declared as the `gift_alert`, `gift_receipt`, `reservation_reminder` and `reservation_released` kinds in
-gratitude/notifications/kinds.py.
+Declared as the `gift_alert`, `gift_receipt`, `reservation_link`, `reservation_reminder` and
+`reservation_released` kinds in gratitude/notifications/kinds.py.
 """
 
 from __future__ import annotations
@@ -122,6 +122,8 @@ def gift_alert_context(rows: list[Notification]) -> dict[str, Any]:
 
 _RECEIPT_KEY = re.compile(r"^gift_receipt:gift:(\d+)$")
 _REMINDER_KEY = re.compile(r"^reservation_reminder:reservation:(\d+)$")
+# The hold's own page, mailed when the giver leaves an address with the hold (below).
+_LINK_KEY = re.compile(r"^reservation_link:reservation:(\d+)$")
 # Written for a hold released because the registry stepped back (below).
 _RELEASED_KEY = re.compile(r"^reservation_released:reservation:(\d+)$")
 
@@ -268,3 +270,30 @@ def reservation_released_provenance(row: Notification) -> Refusal | None:
 def reservation_released_context(rows: list[Notification]) -> dict[str, Any]:
     # Deliberately no link: the list is not open now, and the message asks nothing of the giver.
     return _hold_context(_RELEASED_KEY, rows)
+
+
+# --- The hold's own page, mailed to the address the giver left with it ---------------------------------
+
+
+def reservation_link_provenance(row: Notification) -> Refusal | None:
+    """The hold the row's key names exists, under the row's registry, was left with the row's recipient's
+    address, and is still held: a link to a hold that ended would only confuse."""
+    from gratitude.accounts.models import normalize_email_address
+
+    reservation = _hold_named_in(_LINK_KEY, row)
+    if reservation is None or row.gift_id is not None:
+        return Refusal("no_reservation", breach=True)
+    if row.registry_id != reservation.item.registry_id:
+        return Refusal("registry_mismatch", breach=True)
+    if normalize_email_address(reservation.giver_email) != normalize_email_address(row.recipient.email):
+        return Refusal("not_the_givers_address", breach=True)
+    if not reservation.is_current():
+        return Refusal("reservation_ended")
+    if not row.recipient.is_active:
+        return Refusal("recipient_inactive")
+    return None
+
+
+def reservation_link_context(rows: list[Notification]) -> dict[str, Any]:
+    context = _hold_context(_LINK_KEY, rows)
+    return {**context, "hold_url": site_url("gifts:reservation", context["reservation"].token)}

@@ -40,7 +40,7 @@ MAX_ADDRESS = 500
 # Mail to a giver only goes where the giver asked, but anyone can type any address into a form: at most
 # this many giver messages (receipts, reminders) to one address a day, whoever typed it.
 GIVER_MAILS_PER_ADDRESS_PER_DAY = 5
-GIVER_MAIL_KINDS = ("gift_receipt", "reservation_reminder")
+GIVER_MAIL_KINDS = ("gift_receipt", "reservation_link", "reservation_reminder")
 # What a giver is told about a registry that stepped back (paused, or its owner in quiet mode): neutral
 # words, no reason, nothing asked of them (docs/quiet-mode.md).
 STEPPED_BACK = "This registry isn't taking gifts right now. There is nothing you need to do."
@@ -356,10 +356,14 @@ def reservation_create(
 ) -> Reservation:
     """Hold `quantity` of an item for a giver; raise NotEnoughWanted when fewer are still wanted.
 
-    The hold lapses by itself after GRATITUDE_RESERVATION_HOURS. With `remind` (and an address), the giver
-    gets one reminder shortly before it does: their own request, so a transactional message.
+    The hold lapses by itself after GRATITUDE_RESERVATION_HOURS. With an address, the giver is mailed the
+    hold's own page at once (`reservation_link`); with `remind` too, one reminder shortly before it lapses.
+    Both are their own request, so transactional, and both count against the address's giver mail.
     """
-    from gratitude.notifications.services import notification_enqueue_reservation_reminder
+    from gratitude.notifications.services import (
+        notification_enqueue_reservation_link,
+        notification_enqueue_reservation_reminder,
+    )
 
     check_quantity(quantity)
     _check_giver(giver_name, giver_email)
@@ -387,6 +391,9 @@ def reservation_create(
             expires_at=expires_at,
             reminder_to=reminder_to,
         )
+        link_to = _giver_account_for_mail(giver_email=email) if email else None
+        if link_to is not None:
+            notification_enqueue_reservation_link(reservation=reservation, recipient=link_to)
         if reminder_to is not None:
             notification_enqueue_reservation_reminder(reservation=reservation)
         return reservation

@@ -1,5 +1,6 @@
 """The send-time guard chain for one row: send controls -> provenance -> suppression -> unsubscribed
-category -> care (quiet mode, paused registry, occasion opt-outs) -> allowlist.
+category -> care (quiet mode, paused registry, occasion opt-outs) -> allowlist -> the cap on mail to an
+address nobody confirmed (unconfirmed.py).
 
 Each guard looks at the row as the world is *now*, not as it was when the row was queued. The first
 guard that objects decides the row's fate; pacing (pacing.py) then applies to the rows that may go, as a
@@ -17,7 +18,7 @@ from enum import Enum
 
 from django.conf import settings
 
-from gratitude.notifications import batch_facts, care, occasions
+from gratitude.notifications import batch_facts, care, occasions, unconfirmed
 from gratitude.notifications.kinds import kind_named
 from gratitude.notifications.models import Notification
 from gratitude.notifications.suppression import is_unsubscribed, suppression_reason_for
@@ -90,6 +91,13 @@ def check(row: Notification) -> Verdict:
         logger.info("dropped %s to a non-allowlisted address outside prod", row.reference)
         return Verdict(Action.SUPPRESS, "not_allowlisted")
 
+    if address == row.recipient.email:
+        # Last, so that only rows about to go count against an unconfirmed address's cap (docs/safety.md
+        # promise 16); a row redirected to a trusted delegate goes to a confirmed address instead.
+        capped = unconfirmed.cap_reason(row)
+        if capped is not None:
+            return Verdict(Action.SUPPRESS, capped)
+        unconfirmed.note_allowed(row)
     return cared if cared is not None else SEND
 
 

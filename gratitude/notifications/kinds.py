@@ -29,6 +29,8 @@ from gratitude.gifts.notifications import (
     gift_alert_recipients_per_trigger,
     gift_receipt_context,
     gift_receipt_provenance,
+    reservation_link_context,
+    reservation_link_provenance,
     reservation_released_context,
     reservation_released_provenance,
     reservation_reminder_context,
@@ -219,6 +221,20 @@ RESERVATION_REMINDER = Kind(
     event_backed=True,
     occasions=("registry",),
 )
+# A giver left an address with a hold: the hold's own page, so they can come back to it. Their own action,
+# sent at once; to an address nobody confirmed it says nothing anyone typed (docs/deliverability.md).
+# Written only by gifts.services.reservation_create.
+RESERVATION_LINK = Kind(
+    name="reservation_link",
+    category=Category.TRANSACTIONAL,
+    trigger="reservation",
+    provenance=reservation_link_provenance,
+    recipients_per_trigger=_one_recipient,
+    template="reservation_link",
+    context=reservation_link_context,
+    event_backed=True,
+    occasions=("registry",),
+)
 # A giver asked for a receipt of the gift they recorded. Written only by gifts.services.
 GIFT_RECEIPT = Kind(
     name="gift_receipt",
@@ -315,6 +331,7 @@ KINDS: dict[str, Kind] = {
         THANK_YOU_REMINDER,
         REGISTRY_INVITATION,
         RESERVATION_REMINDER,
+        RESERVATION_LINK,
         GIFT_RECEIPT,
         REGISTRY_ARCHIVE_NOTICE,
         RESERVATION_RELEASED,

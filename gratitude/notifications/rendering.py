@@ -6,8 +6,9 @@ what the recipient or the giver entered; see docs/notifications.md.
 
 What every kind gets from here, whoever declared it (docs/deliverability.md):
 - the common footer: where to find this message again (the notification centre), how to check a code, for
-  every message about a registry "Pause all messages about this registry" (pause_link.py), and for every
-  kind that is not transactional, a one-click unsubscribe link and the preferences page;
+  every message about a registry "Pause all messages about this registry" (pause_link.py), for every
+  kind that is not transactional, a one-click unsubscribe link and the preferences page, and for every
+  message to an address nobody confirmed, "never email me again" (unconfirmed.py);
 - the HTML with its CSS inlined (css-inline), dark-mode rules kept, and checked for bait (mail_checks.py);
 - headers: a unique Message-ID on our From domain, X-Gratitude-Kind / -Reference, and for non-transactional
   kinds the RFC 8058 pair List-Unsubscribe (one https URL, never folded) and List-Unsubscribe-Post.
@@ -39,6 +40,7 @@ from gratitude.notifications.mail_checks import check_html
 from gratitude.notifications.mail_templates import render_mail
 from gratitude.notifications.models import Notification
 from gratitude.notifications.pause_link import pause_url
+from gratitude.notifications.unconfirmed import is_unconfirmed, never_email_url
 from gratitude.notifications.unsubscribe import choice_for, preferences_url, unsubscribe_url
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -81,23 +83,27 @@ def footer_context(
 ) -> dict[str, object]:
     recipient = rows[0].recipient
     # Someone we only hold as a contact (a giver who never made an account) cannot open signed-in pages,
-    # so their mail does not point at them. Nor does mail forwarded to someone else: the centre and the
-    # code check answer only the person, so a delegate checking the code would be told "not found".
+    # so their mail does not point at them; nor does mail forwarded to someone else, whose centre it is not
+    # in. The code check answers anyone with the code and the address the message came to: always linked.
     can_sign_in = recipient.is_active and recipient.has_usable_password() and not forwarded_to
     context: dict[str, object] = {
         "forwarded_to": forwarded_to or "",
         "can_sign_in": can_sign_in,
         "centre_url": site_url("notifications:centre") if can_sign_in else "",
-        "check_url": site_url("notifications:check") if can_sign_in else "",
+        "check_url": site_url("notifications:check"),
         "unsubscribe_url": "",
         "preferences_url": "",
         "category_label": "",
         "pause_url": "",
+        "never_email_url": "",
     }
     if forwarded_to:
         # The pause and unsubscribe links are signed for the person: in a delegate's hands (or their mail
         # client's one-click List-Unsubscribe) they would change the person's mail, not the delegate's.
         return context
+    if is_unconfirmed(recipient):
+        # Nobody proved they read this address: its owner may stop all our mail, for good, in one click.
+        context["never_email_url"] = never_email_url(user=recipient)
     registry = rows[0].registry
     if registry is not None:
         # "Pause all messages about this registry", two clicks from any message about one (issue 7): the
@@ -122,9 +128,13 @@ def render(rows: list[Notification], kind: Kind, *, forwarded_to: str | None = N
     """One message for a group of rows to one recipient (one row, or a digest of several), or, with
     `forwarded_to`, that message as sent to the address the guards redirected it to (a trusted delegate)."""
     lead = rows[0]
+    unconfirmed = is_unconfirmed(lead.recipient) and not forwarded_to
     context = {
-        "recipient": lead.recipient,
-        "greeting": greeting(lead.recipient),
+        # To an address nobody confirmed, the greeting names nobody: the account's name, if any, was typed
+        # by whoever typed the address (docs/deliverability.md, "Mail to an address nobody confirmed").
+        "recipient": Greeted(name="", email=lead.recipient.email) if unconfirmed else lead.recipient,
+        "greeting": "Hello," if unconfirmed else greeting(lead.recipient),
+        "unconfirmed": unconfirmed,
         "reference": lead.reference,
         "site_url": settings.SITE_URL,
         **kind.context(rows),
@@ -144,6 +154,14 @@ def render(rows: list[Notification], kind: Kind, *, forwarded_to: str | None = N
     return RenderedMessage(
         subject=subject, text=text, html=html, unsubscribe_url=str(context["unsubscribe_url"])
     )
+
+
+@dataclass(frozen=True)
+class Greeted:
+    """A message to an unconfirmed address names nobody ("Hello,"), only the address it went to."""
+
+    name: str
+    email: str
 
 
 class _Unfolded:

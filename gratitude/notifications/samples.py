@@ -63,7 +63,7 @@ def _email_verify() -> list[Notification]:
     from gratitude.accounts.services import user_signup
 
     address = _address("jordan.lee")
-    user_signup(email=address, password=secrets.token_urlsafe(16), display_name="Jordan Lee")
+    user_signup(email=address)
     return list(Notification.objects.filter(kind="email_verify", recipient__email=address))
 
 
@@ -71,7 +71,7 @@ def _signup_existing() -> list[Notification]:
     from gratitude.accounts.services import user_signup
 
     user = sample_person("sam.okafor", "Sam Okafor")
-    user_signup(email=user.email, password=secrets.token_urlsafe(16), display_name="Sam")
+    user_signup(email=user.email)
     return list(Notification.objects.filter(kind="signup_existing", recipient=user))
 
 
@@ -112,6 +112,17 @@ def _reservation_reminder() -> list[Notification]:
     item = item_add(registry=registry, title="Wooden salad bowl", quantity=2)
     reservation_create(item=item, giver_name="Aunt Robin", giver_email=_address("robin"), remind=True)
     return list(Notification.objects.filter(kind="reservation_reminder", registry=registry))
+
+
+def _reservation_link() -> list[Notification]:
+    from gratitude.gifts.services import reservation_create
+    from gratitude.registries.models import Registry
+    from gratitude.registries.services import item_add
+
+    registry = Registry.objects.get(pk=_sample_wedding(sample_person("alex.rivera", "Alex Rivera")))
+    item = item_add(registry=registry, title="Wooden salad bowl", quantity=2)
+    reservation_create(item=item, giver_name="Aunt Robin", giver_email=_address("robin"))
+    return list(Notification.objects.filter(kind="reservation_link", registry=registry))
 
 
 def _gift_receipt() -> list[Notification]:
@@ -218,6 +229,7 @@ SAMPLES: dict[str, Callable[[], list[Notification]]] = {
     "signup_existing": _signup_existing,
     "registry_invitation": _registry_invitation,
     "reservation_reminder": _reservation_reminder,
+    "reservation_link": _reservation_link,
     "gift_receipt": _gift_receipt,
     "registry_archive_notice": _registry_archive_notice,
     "address_request": _address_request,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from gratitude.accounts.models import User
+from gratitude.accounts.models import User, normalize_email_address
 from gratitude.notifications.models import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
@@ -40,3 +40,21 @@ def sent_message_for(*, user: User, code: str) -> Notification | None:
     if reference is None:
         return None
     return sent_messages_for(user=user).filter(reference=reference).first()
+
+
+def sent_message_to_address(*, address: str, code: str) -> Notification | None:
+    """The message with this code, if it was sent to this very address (compared as we store addresses);
+    None otherwise. For the signed-out check, where the code and the address together are the proof."""
+    reference = normalized_reference(code)
+    wanted = normalize_email_address(address)
+    if reference is None or not wanted:
+        return None
+    message = (
+        Notification.objects.filter(reference=reference, state=NotificationState.SENT)
+        .exclude(body_text="")
+        .only("reference", "kind", "sent_at", "sent_to")
+        .first()
+    )
+    if message is None or normalize_email_address(message.sent_to) != wanted:
+        return None
+    return message

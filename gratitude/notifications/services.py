@@ -23,6 +23,7 @@ from gratitude.notifications.kinds import (
     QUIET_DELEGATE_INVITATION,
     REGISTRY_ARCHIVE_NOTICE,
     REGISTRY_INVITATION,
+    RESERVATION_LINK,
     RESERVATION_RELEASED,
     RESERVATION_REMINDER,
     SIGNUP_EXISTING,
@@ -190,6 +191,17 @@ def notification_enqueue_reservation_reminder(*, reservation: Reservation) -> No
         registry_id=reservation.item.registry_id,
         idempotency_key=f"reservation_reminder:reservation:{reservation.pk}",
         due_at=reservation_reminder_due_at(reservation),
+    )
+
+
+def notification_enqueue_reservation_link(*, reservation: Reservation, recipient: User) -> Notification:
+    """The giver left an address with their hold: its page's link, at once."""
+    return _write(
+        kind=RESERVATION_LINK.name,
+        recipient_id=recipient.pk,
+        registry_id=reservation.item.registry_id,
+        idempotency_key=f"reservation_link:reservation:{reservation.pk}",
+        due_at=timezone.now(),
     )
 
 

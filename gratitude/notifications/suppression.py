@@ -17,6 +17,24 @@ def suppression_add(*, address: str, reason: str, detail: str = "") -> Suppresse
     return entry
 
 
+def never_email_record(*, user: User, source: str) -> bool:
+    """The owner of an address nobody confirmed asked for no more mail of any kind (the "never email me
+    again" link, unconfirmed.py). Recorded once, for good, with its reason; True only the first time. An
+    address already suppressed for another reason (a bounce) keeps that row: it gets no mail either way."""
+    from gratitude.notifications.unconfirmed import NEVER_EMAIL_REASON
+
+    address = normalize_email_address(user.email)
+    try:
+        with transaction.atomic():
+            _, created = SuppressedAddress.objects.get_or_create(
+                address=address, defaults={"reason": NEVER_EMAIL_REASON, "detail": source[:300]}
+            )
+    except IntegrityError:
+        # Two presses at once: the other request recorded it.
+        return False
+    return created
+
+
 def suppression_reason_for(*, address: str) -> str | None:
     """Why this address gets no mail (hard bounce, complaint), or None. Inside a worker batch, answered
     from one query for every recipient address of the batch (batch_facts.py); otherwise one query."""

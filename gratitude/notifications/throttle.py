@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.cache import cache
 from django.http import HttpRequest
+
+from gratitude.accounts.models import normalize_email_address
 
 
 def _who(request: HttpRequest) -> str:
@@ -21,6 +25,20 @@ def over_limit(request: HttpRequest, *, scope: str, per_hour: int) -> bool:
         count = cache.incr(key)
     except ValueError:
         # Expired between add and incr: this is the first attempt of a new window.
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > per_hour
+
+
+def address_over_limit(*, scope: str, address: str, per_hour: int) -> bool:
+    """Count one attempt that names `address`, whoever makes it; True once that address was named more than
+    `per_hour` times in the current hour-long window. Keyed by a digest, so the cache holds no addresses."""
+    digest = hashlib.sha256(normalize_email_address(address).encode()).hexdigest()[:32]
+    key = f"gratitude:throttle:{scope}:address:{digest}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
         cache.set(key, 1, timeout=3600)
         count = 1
     return count > per_hour

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", views.centre, name="centre"),
     path("check/", views.check, name="check"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("never/<str:token>/", views.never_email, name="never_email"),
     path("webhooks/", include((_tracking_only(anymail_urlpatterns), "anymail"))),
     # Last: a reference code is 10 characters from the reference alphabet.
     path("<str:reference>/", views.centre_message, name="centre_message"),

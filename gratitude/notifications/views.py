@@ -1,6 +1,6 @@
 """Pages about mail: the dev mailbox and mail previews (404 unless GRATITUDE_DEV_MAILBOX is on, which only
-dev does and production refuses), the signed-in notification centre, "Is this email from us?", and the
-one-click unsubscribe endpoint. See docs/deliverability.md."""
+dev does and production refuses), the signed-in notification centre, "Is this email from us?", the
+one-click unsubscribe endpoint and "never email me again". See docs/deliverability.md."""
 
 from __future__ import annotations
 
@@ -19,9 +19,19 @@ from django.views.decorators.http import require_http_methods
 from gratitude.accounts.models import User
 from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.samples import SAMPLES, NoSample, preview
-from gratitude.notifications.selectors import sent_message_for, sent_messages_for
-from gratitude.notifications.suppression import category_unsubscribe, is_unsubscribed
-from gratitude.notifications.throttle import over_limit
+from gratitude.notifications.selectors import (
+    sent_message_for,
+    sent_message_to_address,
+    sent_messages_for,
+)
+from gratitude.notifications.suppression import (
+    category_unsubscribe,
+    is_unsubscribed,
+    never_email_record,
+    suppression_reason_for,
+)
+from gratitude.notifications.throttle import address_over_limit, over_limit
+from gratitude.notifications.unconfirmed import read_never_email_token
 from gratitude.notifications.unsubscribe import choice_for, read_token
 
 
@@ -79,22 +89,64 @@ def centre_message(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "notifications/mail/centre_message.html", {"message": message})
 
 
+# What the signed-out check says a message was: the kind in plain words, never its subject (which names a
+# registry and so would tell a stranger more than "yes").
+KIND_WORDS = {
+    "gift_alert": "a gift alert",
+    "email_verify": "a link to confirm an email address",
+    "password_reset": "a password reset link",
+    "signup_existing": "a note that this address already has an account",
+    "address_request": "a request for a mailing address for a thank-you note",
+    "thank_you_reminder": "a thank-you reminder",
+    "registry_invitation": "an invitation to help run a registry",
+    "reservation_reminder": "a reminder about a gift you are holding",
+    "reservation_link": "the link to a gift you are holding",
+    "gift_receipt": "a receipt for a gift",
+    "registry_archive_notice": "a notice that a registry will be archived",
+    "reservation_released": "a note that a held gift was released",
+    "quiet_delegate_invitation": "an invitation to be someone's trusted person",
+    "campaign": "news from this site",
+    "correction": "a correction to an earlier message",
+}
+
+
 def check(request: HttpRequest) -> HttpResponse:
-    """Anyone may ask; only the person a message was sent to (signed in) hears "yes". Every other case,
-    a code sent to someone else, a code that never existed, or a visitor who is not signed in, gets the
-    same "not found", so the page cannot be used to learn whether a code exists."""
+    """Anyone may ask with the code and the address the message went to; "yes" (with the kind and the day)
+    only when both match a message we sent, and the same "no" for everything else: a code sent to another
+    address, a made-up code, a malformed one (docs/safety.md promise 17). Signed in with no address typed,
+    it looks among the person's own messages as before. Limited per client and per address named, so it can
+    be used neither to guess codes for an address nor to test addresses for a code."""
     result = None
     message = None
+    own = False
     if request.method == "POST":
-        if over_limit(
-            request, scope="reference-check", per_hour=settings.GRATITUDE_REFERENCE_CHECKS_PER_HOUR
-        ):
-            return render(request, "notifications/mail/check.html", {"throttled": True}, status=429)
+        code = request.POST.get("code", "")
+        address = request.POST.get("address", "").strip()[:254]
         user = request.user
-        if isinstance(user, User):
-            message = sent_message_for(user=user, code=request.POST.get("code", ""))
+        client_over = over_limit(
+            request, scope="reference-check", per_hour=settings.GRATITUDE_REFERENCE_CHECKS_PER_HOUR
+        )
+        address_over = bool(address) and address_over_limit(
+            scope="reference-check",
+            address=address,
+            per_hour=settings.GRATITUDE_REFERENCE_CHECKS_PER_ADDRESS_PER_HOUR,
+        )
+        if client_over or address_over:
+            return render(request, "notifications/mail/check.html", {"throttled": True}, status=429)
+        if isinstance(user, User) and not address:
+            message = sent_message_for(user=user, code=code)
+            own = True
+        else:
+            message = sent_message_to_address(address=address, code=code)
+            own = isinstance(user, User) and message is not None and message.recipient_id == user.pk
         result = "found" if message is not None else "not_found"
-    return render(request, "notifications/mail/check.html", {"result": result, "message": message})
+    context = {
+        "result": result,
+        "message": message,
+        "own": own,
+        "kind_words": KIND_WORDS.get(message.kind, "a message") if message is not None else "",
+    }
+    return render(request, "notifications/mail/check.html", context)
 
 
 # --- One-click unsubscribe (RFC 8058, SAFETY.md promise 14) ---------------------------------------------
@@ -119,6 +171,25 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "notifications/mail/unsubscribe_done.html", context)
     context["already"] = is_unsubscribed(user_id=person.pk, category=claim.category)
     return render(request, "notifications/mail/unsubscribe_confirm.html", context)
+
+
+@csrf_exempt  # the token in the URL is the credential; a mail client's one-click POST carries no cookie
+@require_http_methods(["GET", "HEAD", "POST"])
+def never_email(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Never email me again", from mail to an address nobody confirmed (docs/safety.md promise 16). GET
+    (link scanners, previews) only shows the button; POST, with no cookie or CSRF token needed, stops every
+    kind of mail to the address for good, the same way twice, and answers 200 with a page, never a redirect
+    (the same contract as the RFC 8058 endpoint above; a one-click POST is recorded as such)."""
+    person = read_never_email_token(token)
+    if person is None:
+        return render(request, "notifications/mail/unsubscribe_invalid.html", status=400)
+    context: dict[str, object] = {"address": masked_address(person.email)}
+    if request.method == "POST":
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        never_email_record(user=person, source="one_click" if one_click else "page")
+        return render(request, "notifications/mail/never_email_done.html", context)
+    context["already"] = suppression_reason_for(address=person.email) is not None
+    return render(request, "notifications/mail/never_email_confirm.html", context)
 
 
 def masked_address(address: str) -> str:

@@ -124,7 +124,7 @@ class InvitationForm(forms.Form):
     name = forms.CharField(
         label="Their name",
         max_length=120,
-        help_text="The invitation greets them with “Hello,”: only they choose the name we call them by.",
+        help_text="For your list of people; the invitation uses the name they choose when they join.",
     )
     email = forms.EmailField(label="Their email address")
     role = forms.ChoiceField(

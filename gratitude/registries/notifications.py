@@ -78,7 +78,7 @@ def registry_invitation_context(rows: list[Notification]) -> dict[str, Any]:
     return {
         "invitation": invitation,
         "registry": invitation.registry,
-        "inviter_name": inviter.name if inviter is not None else "A registrant",
+        "inviter_name": (inviter.verified_name if inviter is not None else "") or "A registrant",
         "role_label": invitation.get_role_display().lower(),
         # Made at send time and bound to this invitation and address; it works until the invitation ends.
         "accept_url": site_url("registries:invitation", make_invitation_token(invitation)),

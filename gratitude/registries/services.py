@@ -45,6 +45,12 @@ SEARCHABLE_ROLES = (MemberRole.OWNER, MemberRole.CO_REGISTRANT)
 PENDING_INVITATIONS_PER_REGISTRY = 20
 # The most of one item a registry can want, or a gift or hold can be (forms say so too).
 MAX_QUANTITY = 10_000
+# Invite, withdraw, invite again must not become a way to mail someone over and over: an address gets at
+# most this many invitations to one registry in INVITATION_WINDOW, and one person sends at most
+# INVITATIONS_PER_INVITER_PER_DAY, whatever became of them (docs/registries.md, docs/safety.md promise 16).
+INVITATIONS_PER_ADDRESS_PER_REGISTRY = 2
+INVITATION_WINDOW = timedelta(days=30)
+INVITATIONS_PER_INVITER_PER_DAY = 10
 ARCHIVE_NOTICE_DAYS = 14
 
 
@@ -398,6 +404,20 @@ def registry_invitation_create(
             raise GratitudeError(f"{address} is already invited. Withdraw that invitation to send a new one.")
         if pending.count() >= PENDING_INVITATIONS_PER_REGISTRY:
             raise GratitudeError("Too many invitations are waiting for an answer; withdraw some first.")
+        recent_to_address = locked.invitations.filter(email=address, created_at__gte=now - INVITATION_WINDOW)
+        if recent_to_address.count() >= INVITATIONS_PER_ADDRESS_PER_REGISTRY:
+            raise GratitudeError(
+                f"{address} was already invited to this registry {INVITATIONS_PER_ADDRESS_PER_REGISTRY} "
+                "times this month; we send no more. Ask them yourself, then invite them again later."
+            )
+        sent_today = RegistryInvitation.objects.filter(
+            invited_by=invited_by, created_at__gte=now - timedelta(days=1)
+        )
+        if sent_today.count() >= INVITATIONS_PER_INVITER_PER_DAY:
+            raise GratitudeError(
+                f"You sent {INVITATIONS_PER_INVITER_PER_DAY} invitations today, the most we send for one "
+                "person in a day. Try again tomorrow."
+            )
         invitation = RegistryInvitation.objects.create(
             registry=locked,
             email=address,

@@ -72,7 +72,7 @@ def address_request_for_row(row: Notification) -> AddressRequest | None:
 def address_request_provenance(row: Notification) -> Refusal | None:
     """A registrant really asked this giver, about a gift they gave with this address, which is still on
     the list; the giver has shared no address since; nobody has asked them for this registry before."""
-    from gratitude.gifts.models import Gift, GiftState
+    from gratitude.gifts.models import GIVER_TYPED_SOURCES, Gift, GiftState
     from gratitude.registries.models import RegistryMember
 
     refusal = _gift_and_registry(row)
@@ -85,6 +85,9 @@ def address_request_provenance(row: Notification) -> Refusal | None:
         return Refusal("no_address_request", breach=True)
     if gift.giver_email.lower() != request.giver_email:
         return Refusal("giver_mismatch", breach=True)
+    if gift.source not in GIVER_TYPED_SOURCES:
+        # address_request_create refuses these: only a forged or mis-written row gets here.
+        return Refusal("address_not_left_by_giver", breach=True)
     if not row.recipient.is_active:
         return Refusal("recipient_inactive")
     if row.recipient.email != request.giver_email:
@@ -137,7 +140,7 @@ def address_request_context(rows: list[Notification]) -> dict[str, Any]:
     return {
         "registry": gift.registry,
         "gift": gift,
-        "registrant_name": request.requested_by.name,
+        "registrant_name": request.requested_by.verified_name or "A registrant",
         "requested_at": request.requested_at,
         # Made at send time, so the link is fresh; it opens a page of ours, the mail holds no form.
         "share_url": site_url("thanks_giver:address_share", address_link_token(address_request=request)),

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from gratitude.accounts.models import User, normalize_email_address
 from gratitude.core.errors import GratitudeError, PermissionDenied
-from gratitude.gifts.models import Gift, GiftState
+from gratitude.gifts.models import GIVER_TYPED_SOURCES, Gift, GiftState
 from gratitude.gifts.services import gift_mark_received
 from gratitude.registries.models import Registry, RegistryMember
 from gratitude.thanks.models import AddressRequest, EnteredAddress, ThankYou, ThankYouChange, ThankYouStatus
@@ -208,6 +208,13 @@ def address_request_create(*, gift: Gift, by: User) -> AddressRequest:
             )
         if registry.paused_at is not None:
             raise GratitudeError("This registry is paused, so no messages go out about it.")
+        if gift.source not in GIVER_TYPED_SOURCES:
+            # A registrant (or a script) typed this address, not the giver: the message would say "you left
+            # this address with your gift", untrue, to an address nobody there chose to share.
+            raise GratitudeError(
+                "We can only ask givers who left their address with the gift themselves; this gift was "
+                "recorded by hand, so please ask them yourself."
+            )
         email = normalize_email_address(gift.giver_email)
         if not email:
             raise GratitudeError(f"{gift.giver_name} left no email address, so we cannot ask them.")

@@ -80,13 +80,11 @@ def link_in(body: str, path_prefix: str, base_url: str) -> str:
     return match.group(0)
 
 
-def sign_up(page: Page, base_url: str, *, name: str, email: str, password: str = PASSWORD) -> None:
-    """Fill in the sign-up form. Whatever the address, the answer is the same page and nobody is logged in:
-    the mail says what comes next."""
+def sign_up(page: Page, base_url: str, *, email: str) -> None:
+    """Fill in the sign-up form (only the address). Whatever the address, the answer is the same page and
+    nobody is logged in: the mail says what comes next."""
     page.goto(f"{base_url}/accounts/signup/")
-    page.fill("[name=display_name]", name)
     page.fill("[name=email]", email)
-    page.fill("[name=password]", password)
     page.get_by_role("button", name="Sign up").click()
     expect(page).to_have_url(f"{base_url}/accounts/signup/sent/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
@@ -95,14 +93,15 @@ def sign_up(page: Page, base_url: str, *, name: str, email: str, password: str =
 
 
 def finish_sign_up(page: Page, base_url: str, *, name: str, email: str, password: str = PASSWORD) -> None:
-    """Follow the link the worker mailed and type the password chosen at sign-up: the address is confirmed
+    """Follow the link the worker mailed and choose a name and a password there: the address is confirmed
     and the person logged in."""
     run_worker()
     body = open_mail(page, base_url, to=email, subject=EMAIL_VERIFY_SUBJECT)
-    # Greeted neutrally: the name typed at sign-up reaches the account only with the finished sign-up.
+    # Greeted by no name: the address is not confirmed yet, and its name is chosen by whoever opens the link.
     assert body.startswith("Hello,")
     page.goto(link_in(body, "/accounts/verify/", base_url))
     expect(page.get_by_role("heading", level=1)).to_have_text("Finish signing up")
+    page.fill("[name=display_name]", name)
     page.fill("[name=password]", password)
     page.get_by_role("button", name="Finish signing up").click()
     expect(page).to_have_url(f"{base_url}/")
@@ -131,7 +130,7 @@ def test_thin_path_sign_up_to_thank_you_list(page: Page, guest_page: Page, live_
     giver_message = "For many happy rides.\nLove, Robin"
 
     # 1. Sign up: not logged in yet, asked to check the mail.
-    sign_up(page, base, name=name, email=email)
+    sign_up(page, base, email=email)
 
     # 2. Follow the link the worker delivered through the outbox, type the password: confirmed, logged in.
     finish_sign_up(page, base, name=name, email=email)
@@ -224,7 +223,7 @@ def test_thin_path_sign_up_to_thank_you_list(page: Page, guest_page: Page, live_
 def test_log_out_log_in_and_reset_password(page: Page, live_server: Any, mailbox: Any):
     base = live_server.url
     name, email = "Jordan Lee", "jordan@example.test"
-    sign_up(page, base, name=name, email=email)
+    sign_up(page, base, email=email)
     finish_sign_up(page, base, name=name, email=email)
 
     page.get_by_role("button", name="Log out").click()
@@ -233,7 +232,7 @@ def test_log_out_log_in_and_reset_password(page: Page, live_server: Any, mailbox
 
     # Signing up again with the address: the very same page, and the mail tells the address it has an
     # account, leading to the ways in (never straight to a log-in form) without the password changing.
-    sign_up(page, base, name="Someone Else", email=email, password=NEW_PASSWORD)
+    sign_up(page, base, email=email)
     run_worker()
     body = open_mail(page, base, to=email, subject=SIGNUP_EXISTING_SUBJECT)
     assert body.startswith(f"Hi {name},")

@@ -20,7 +20,6 @@ from gratitude.notifications.services import notification_enqueue_account_mail
 from gratitude.testing.factories import make_registry, make_user
 
 PASSWORD = "a-long-unusual-passphrase-42"
-OTHER_PASSWORD = "someone-elses-passphrase-17"
 
 
 def _row(kind: str, user: User) -> Notification:
@@ -74,7 +73,7 @@ def test_signup_existing_about_a_registry_is_a_breach():
 @pytest.mark.django_db
 def test_email_verify_reaches_a_waiting_signup_even_if_the_address_was_confirmed_before():
     contact = make_user(verified=True)  # no password: a contact account the admin once confirmed
-    user_signup(email=contact.email, password=PASSWORD)
+    user_signup(email=contact.email)
 
     assert email_verify_provenance(Notification.objects.get(kind="email_verify", recipient=contact)) is None
 
@@ -98,7 +97,7 @@ def _drain() -> None:
 def test_a_signup_with_a_known_address_mails_it_once_with_the_way_back_in(smtp_settings):
     make_user(email="alex@example.test", password=PASSWORD, display_name="Alex Rivera")
 
-    user_signup(email="alex@example.test", password=OTHER_PASSWORD, display_name="Someone")
+    user_signup(email="alex@example.test")
     _drain()
 
     [message] = smtp_settings.to("alex@example.test")
@@ -109,7 +108,6 @@ def test_a_signup_with_a_known_address_mails_it_once_with_the_way_back_in(smtp_s
     text = plain.get_content()
     assert text.startswith("Hi Alex Rivera,")
     assert "Someone, maybe you, tried to create a Gratitude account with this address." in text
-    assert "Someone" not in text.replace("Someone, maybe you", "")  # nothing the visitor typed
     link = re.search(r"https?://\S+/accounts/signup/existing/", text)
     assert link is not None
 
@@ -124,7 +122,7 @@ def test_a_signup_with_the_address_of_a_deactivated_account_sends_nothing(smtp_s
     user = make_user(email="gone@example.test", password=PASSWORD)
     User.objects.filter(pk=user.pk).update(is_active=False)
 
-    user_signup(email="gone@example.test", password=OTHER_PASSWORD)
+    user_signup(email="gone@example.test")
     _drain()
 
     row = Notification.objects.get(recipient=user)

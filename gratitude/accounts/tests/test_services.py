@@ -55,6 +55,10 @@ def test_user_verify_email_returns_none_for_a_deleted_account():
 
 
 # --- Sign-up, for every state an address can be in ----------------------------------------------------
+#
+# Sign-up takes only the address; whoever opens the link mailed to it chooses the name and the password
+# (services.user_signup_finish). So a stranger who signs up with someone's address can neither give that
+# account a password nor lock its owner out.
 
 
 def _address_only(email="robin@example.test"):
@@ -71,46 +75,42 @@ def _verify_rows(user):
     return Notification.objects.filter(kind="email_verify", recipient=user)
 
 
+def _finish(user, *, name="Kim Lee", password=PASSWORD):
+    return user_signup_finish(token=make_verify_token(user), display_name=name, password=password)
+
+
 def test_signup_for_a_new_address_makes_an_account_with_no_password_and_mails_the_link():
-    user_signup(email="Kim@Example.test", password=PASSWORD, display_name="Kim Lee")
+    assert user_signup(email="Kim@Example.test") is True
 
     user = User.objects.get(email="kim@example.test")
     assert not user.has_usable_password()
     assert not user.email_verified
-    # Neither the name nor the password typed reaches the account before the address is proven.
     assert user.display_name == ""
-    pending = PendingSignup.objects.get(user=user)
-    assert PASSWORD not in pending.password
-    assert pending.password.startswith("argon2")
-    assert pending.display_name == "Kim Lee"
+    assert PendingSignup.objects.filter(user=user).exists()
     assert _rows("kim@example.test") == [("email_verify", "kim@example.test")]
 
 
-def test_signup_for_an_address_only_account_keeps_the_password_aside_and_mails_the_address():
+def test_signup_for_an_address_only_account_marks_it_waiting_and_mails_the_address():
     contact = _address_only()
 
-    user_signup(email="Robin@Example.test", password=PASSWORD, display_name="Robin Park")
+    assert user_signup(email="Robin@Example.test") is True
 
     assert User.objects.count() == 1
     contact.refresh_from_db()
     assert not contact.has_usable_password()
     assert not contact.email_verified
-    assert contact.display_name == ""  # the name chosen waits, with the password, for the link
-    pending = PendingSignup.objects.get(user=contact)
-    assert PASSWORD not in pending.password
-    assert pending.password.startswith("argon2")
+    assert PendingSignup.objects.filter(user=contact).exists()
     assert _rows(contact.email) == [("email_verify", contact.email)]
 
 
 def test_signup_for_an_address_with_an_account_is_not_refused_it_tells_the_address():
     user = make_user(email="alex@example.test", password=PASSWORD)
 
-    user_signup(email="ALEX@example.test", password=OTHER_PASSWORD, display_name="Someone")
+    assert user_signup(email="ALEX@example.test") is True
 
     assert _rows("alex@example.test") == [("signup_existing", "alex@example.test")]
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
-    assert user.display_name != "Someone"
     assert not PendingSignup.objects.exists()
     assert User.objects.count() == 1
 
@@ -120,7 +120,7 @@ def test_signup_for_a_deactivated_account_writes_the_same_one_row_and_changes_no
     user = make_user(email="gone@example.test", password=PASSWORD if with_password else None)
     User.objects.filter(pk=user.pk).update(is_active=False)
 
-    user_signup(email="gone@example.test", password=OTHER_PASSWORD)
+    assert user_signup(email="gone@example.test") is True
 
     # One row, as for every other address; the send-time check refuses it (test_notifications.py).
     assert _rows("gone@example.test") == [("signup_existing", "gone@example.test")]
@@ -130,32 +130,8 @@ def test_signup_for_a_deactivated_account_writes_the_same_one_row_and_changes_no
     assert not user.is_active
 
 
-@pytest.mark.parametrize("state", ["new", "address_only", "full", "inactive"])
-def test_signup_hashes_the_password_exactly_once_whatever_the_address(state, monkeypatch):
-    # Hashing is nearly all of a sign-up's time: doing it on every branch keeps a known address from
-    # answering faster (or slower) than a new one.
-    if state == "address_only":
-        _address_only(email="probe@example.test")
-    elif state in ("full", "inactive"):
-        make_user(email="probe@example.test", password=PASSWORD)
-        User.objects.filter(email="probe@example.test").update(is_active=state == "full")
-    hashed = []
-    real = services.make_password
-
-    def counted(raw):
-        hashed.append(raw)
-        return real(raw)
-
-    monkeypatch.setattr(services, "make_password", counted)
-
-    user_signup(email="probe@example.test", password=OTHER_PASSWORD)
-
-    assert hashed == [OTHER_PASSWORD]
-    assert Notification.objects.filter(recipient__email="probe@example.test").count() == 1
-
-
 def test_opening_the_link_alone_changes_nothing_for_a_pending_signup():
-    user_signup(email="kim@example.test", password=PASSWORD)
+    user_signup(email="kim@example.test")
     user = User.objects.get(email="kim@example.test")
 
     assert user_verify_email(token=make_verify_token(user)) == user
@@ -166,11 +142,11 @@ def test_opening_the_link_alone_changes_nothing_for_a_pending_signup():
     assert PendingSignup.objects.filter(user=user).exists()
 
 
-def test_the_link_and_the_password_chosen_finish_a_signup_for_a_new_address():
-    user_signup(email="kim@example.test", password=PASSWORD, display_name=" Kim Lee ")
+def test_the_link_holder_chooses_name_and_password_and_the_address_is_verified():
+    user_signup(email="kim@example.test")
     user = User.objects.get(email="kim@example.test")
 
-    finished = user_signup_finish(token=make_verify_token(user), password=PASSWORD)
+    finished = _finish(user, name=" Kim Lee ")
 
     finished.refresh_from_db()
     assert finished.pk == user.pk
@@ -180,119 +156,121 @@ def test_the_link_and_the_password_chosen_finish_a_signup_for_a_new_address():
     assert not PendingSignup.objects.exists()
 
 
-def test_the_link_and_the_password_chosen_finish_the_signup_of_an_address_only_account():
-    contact = _address_only()
-    user_signup(email=contact.email, password=PASSWORD, display_name="Robin Park")
-
-    finished = user_signup_finish(token=make_verify_token(contact), password=PASSWORD)
-
-    finished.refresh_from_db()
-    assert finished.pk == contact.pk
-    assert finished.check_password(PASSWORD)
-    assert finished.email_verified
-    assert finished.display_name == "Robin Park"  # the name the person chose
-    assert not PendingSignup.objects.exists()
-
-
-def test_an_account_without_a_name_takes_the_one_given_at_signup():
-    contact = _address_only()
-    user_signup(email=contact.email, password=PASSWORD, display_name="  Robin Park ")
-
-    finished = user_signup_finish(token=make_verify_token(contact), password=PASSWORD)
-
-    assert finished.display_name == "Robin Park"
-
-
-def test_signing_up_replaces_a_name_someone_else_typed_for_the_address():
-    """An account made for a giver before names typed by others were forgotten may still hold one
-    ("Amazon Account Security"): the person signing up is greeted by the name they chose, not by it."""
+def test_an_address_only_account_takes_the_name_its_owner_chooses_not_the_one_a_giver_typed():
     contact = _address_only()
     User.objects.filter(pk=contact.pk).update(display_name="Amazon Account Security")
-    user_signup(email=contact.email, password=PASSWORD, display_name="Robin Park")
+    user_signup(email=contact.email)
 
-    finished = user_signup_finish(token=make_verify_token(contact), password=PASSWORD)
+    finished = _finish(contact, name="Robin Park")
 
-    assert finished.display_name == "Robin Park"
+    finished.refresh_from_db()
+    assert (finished.display_name, finished.check_password(PASSWORD)) == ("Robin Park", True)
 
 
 @pytest.mark.parametrize("state", ["new", "address_only"])
-def test_the_owner_of_the_address_cannot_finish_a_signup_a_stranger_started(state):
-    # A stranger signs up with Robin's address; Robin opens the mail, follows the link, and types her own
-    # password: the stranger's password must not become hers, and hers is not the one waiting.
+def test_a_later_signup_by_someone_else_cannot_lock_the_owner_out(state):
+    """The race that used to lock people out: Robin signs up, then a stranger signs up with Robin's address.
+    The stranger's sign-up carries no password; Robin's link (either one) lets her choose hers."""
     if state == "address_only":
         _address_only()
-    user_signup(email="robin@example.test", password=OTHER_PASSWORD)
-    contact = User.objects.get(email="robin@example.test")
+    user_signup(email="robin@example.test")
+    robin = User.objects.get(email="robin@example.test")
+    first_link = make_verify_token(robin)
+    assert user_signup(email="robin@example.test") is True  # the stranger
 
-    with pytest.raises(GratitudeError, match="not the password you chose"):
-        user_signup_finish(token=make_verify_token(contact), password=PASSWORD)
+    finished = user_signup_finish(token=first_link, display_name="Robin", password=PASSWORD)
 
-    contact.refresh_from_db()
-    assert not contact.has_usable_password()
-    assert not contact.email_verified
-    assert PendingSignup.objects.filter(user=contact).exists()
+    assert finished.check_password(PASSWORD) and finished.display_name == "Robin"
+    assert _verify_rows(robin).count() == 2
+
+
+def test_once_finished_every_earlier_signup_link_only_confirms_the_address():
+    user_signup(email="kim@example.test")
+    user = User.objects.get(email="kim@example.test")
+    earlier = make_verify_token(user)
+    user_signup(email="kim@example.test")
+    _finish(user)
+
+    with pytest.raises(SignupLinkInvalid):
+        user_signup_finish(token=earlier, display_name="Mallory", password=OTHER_PASSWORD)
+
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD) and user.display_name == "Kim Lee"
+    assert user_verify_email(token=earlier) == user
+    assert not PendingSignup.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "field"),
+    [("", PASSWORD, "display_name"), ("   ", PASSWORD, "display_name"), ("Kim", "kim", "password")],
+)
+def test_a_missing_name_or_weak_password_is_refused_and_changes_nothing(name, password, field):
+    user_signup(email="kim@example.test")
+    user = User.objects.get(email="kim@example.test")
+
+    with pytest.raises(GratitudeError, match=f"^{field}: "):
+        _finish(user, name=name, password=password)
+
+    user.refresh_from_db()
+    assert (user.has_usable_password(), user.email_verified, user.display_name) == (False, False, "")
+    assert PendingSignup.objects.filter(user=user).exists()
 
 
 @pytest.mark.parametrize("token", ["not-a-token", "other-account"])
 def test_without_the_link_sent_to_the_address_nobody_finishes_a_signup(token):
-    user_signup(email="kim@example.test", password=PASSWORD)
+    user_signup(email="kim@example.test")
     if token == "other-account":
         token = make_verify_token(make_user(verified=False))
 
     with pytest.raises(SignupLinkInvalid):
-        user_signup_finish(token=token, password=PASSWORD)
+        user_signup_finish(token=token, display_name="Mallory", password=PASSWORD)
 
     assert not User.objects.get(email="kim@example.test").has_usable_password()
 
 
-def test_a_newer_signup_replaces_the_waiting_password():
-    user_signup(email="kim@example.test", password=OTHER_PASSWORD)
-    user_signup(email="kim@example.test", password=PASSWORD)
-    user = User.objects.get(email="kim@example.test")
-    token = make_verify_token(user)
+def test_a_link_for_an_account_nobody_is_signing_up_for_sets_no_password():
+    """A giver's address-only account never signed up: a verify link for it (however made) is no way in."""
+    contact = _address_only()
 
-    with pytest.raises(GratitudeError, match="not the password you chose"):
-        user_signup_finish(token=token, password=OTHER_PASSWORD)
-    finished = user_signup_finish(token=token, password=PASSWORD)
+    with pytest.raises(SignupLinkInvalid):
+        _finish(contact)
 
-    assert finished.check_password(PASSWORD)
-    assert _verify_rows(user).count() == 2
+    contact.refresh_from_db()
+    assert not contact.has_usable_password()
 
 
-def test_signups_for_one_address_mail_a_few_links_an_hour_and_then_change_nothing():
-    for _ in range(SIGNUP_MAILS_PER_HOUR):
-        user_signup(email="kim@example.test", password=PASSWORD)
+def test_signups_for_one_address_mail_a_few_links_an_hour_then_say_none_was_sent():
+    outcomes = [user_signup(email="kim@example.test") for _ in range(SIGNUP_MAILS_PER_HOUR + 1)]
 
-    user_signup(email="kim@example.test", password=OTHER_PASSWORD)
-
+    assert outcomes == [True] * SIGNUP_MAILS_PER_HOUR + [False]
     user = User.objects.get(email="kim@example.test")
     assert _verify_rows(user).count() == SIGNUP_MAILS_PER_HOUR
-    # The waiting password is still the one the last mailed link belongs to.
-    assert user_signup_finish(token=make_verify_token(user), password=PASSWORD).check_password(PASSWORD)
+    # Any link that was sent still finishes it.
+    assert _finish(user).check_password(PASSWORD)
 
 
 def test_signups_for_an_address_with_an_account_mail_it_a_few_times_an_hour():
     user = make_user(email="alex@example.test", password=PASSWORD)
-    for _ in range(SIGNUP_MAILS_PER_HOUR + 2):
-        user_signup(email="alex@example.test", password=OTHER_PASSWORD)
+    outcomes = [user_signup(email="alex@example.test") for _ in range(SIGNUP_MAILS_PER_HOUR + 2)]
 
+    assert outcomes == [True] * SIGNUP_MAILS_PER_HOUR + [False, False]
     notices = Notification.objects.filter(kind="signup_existing", recipient=user)
     assert notices.count() == SIGNUP_MAILS_PER_HOUR
 
     with time_machine.travel(timezone.now() + timedelta(hours=1, minutes=1)):
-        user_signup(email="alex@example.test", password=OTHER_PASSWORD)
+        assert user_signup(email="alex@example.test") is True
     assert notices.count() == SIGNUP_MAILS_PER_HOUR + 1
 
 
 def test_a_finished_signup_cannot_be_finished_again_and_a_later_signup_only_tells_the_address():
-    user_signup(email="kim@example.test", password=PASSWORD)
+    user_signup(email="kim@example.test")
     user = User.objects.get(email="kim@example.test")
     token = make_verify_token(user)
-    user_signup_finish(token=token, password=PASSWORD)
+    user_signup_finish(token=token, display_name="Kim", password=PASSWORD)
 
     with pytest.raises(SignupLinkInvalid):
-        user_signup_finish(token=token, password=PASSWORD)
-    user_signup(email="kim@example.test", password=OTHER_PASSWORD)
+        user_signup_finish(token=token, display_name="Kim", password=OTHER_PASSWORD)
+    user_signup(email="kim@example.test")
 
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
@@ -305,12 +283,12 @@ def test_a_finished_signup_cannot_be_finished_again_and_a_later_signup_only_tell
 
 def test_an_account_that_got_a_password_another_way_meanwhile_is_not_overwritten():
     contact = _address_only()
-    user_signup(email=contact.email, password=OTHER_PASSWORD)
+    user_signup(email=contact.email)
     contact.set_password(PASSWORD)  # e.g. accepted an invitation and chose a password there
     contact.save(update_fields=["password"])
 
     with pytest.raises(SignupLinkInvalid):
-        user_signup_finish(token=make_verify_token(contact), password=OTHER_PASSWORD)
+        _finish(contact, password=OTHER_PASSWORD)
 
     contact.refresh_from_db()
     assert contact.check_password(PASSWORD)
@@ -331,7 +309,7 @@ def test_signups_racing_for_one_new_address_make_one_account_and_stay_within_the
     def sign_up() -> None:
         try:
             barrier.wait(timeout=30)
-            user_signup(email="kim@example.test", password=PASSWORD)
+            user_signup(email="kim@example.test")
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -350,14 +328,14 @@ def test_signups_racing_for_one_new_address_make_one_account_and_stay_within_the
     assert not user.has_usable_password()
 
 
-def test_an_unfinished_signup_forgets_its_password_once_no_link_can_finish_it():
-    user_signup(email="kim@example.test", password=PASSWORD)
-    user_signup(email="lee@example.test", password=PASSWORD)
+def test_an_unfinished_signup_is_forgotten_once_no_link_can_finish_it():
+    user_signup(email="kim@example.test")
+    user_signup(email="lee@example.test")
     kim = User.objects.get(email="kim@example.test")
     lifetime = timedelta(seconds=VERIFY_MAX_AGE_SECONDS) + services.UNFINISHED_SIGNUP_GRACE
 
     with time_machine.travel(timezone.now() + lifetime - timedelta(hours=1)):
-        user_signup(email="lee@example.test", password=PASSWORD)  # a newer sign-up starts the clock again
+        user_signup(email="lee@example.test")  # a newer sign-up starts the clock again
         assert services.unfinished_signups_clear() == 0
     with time_machine.travel(timezone.now() + lifetime + timedelta(hours=1)):
         assert services.unfinished_signups_clear() == 1

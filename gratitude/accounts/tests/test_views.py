@@ -23,17 +23,18 @@ PASSWORD = "a-long-unusual-passphrase-42"
 NOT_VALID = "This confirmation link is not valid"
 
 
-def _signup(client, email: str, display_name: str = "Alex"):
-    return client.post(
-        reverse("accounts:signup"),
-        {"display_name": display_name, "email": email, "password": PASSWORD},
-    )
+def _signup(client, email: str):
+    return client.post(reverse("accounts:signup"), {"email": email})
+
+
+def _finish(client, url: str, *, name: str = "Alex Rivera", password: str = PASSWORD, **kwargs):
+    return client.post(url, {"display_name": name, "password": password}, **kwargs)
 
 
 # --- Sign-up: one answer whatever the address's state -------------------------------------------------
 
 ADDRESS = "alex@example.test"
-SIGNUP_STATES = ["new", "address_only", "full", "inactive", "inactive_address_only", "rate_limited"]
+SIGNUP_STATES = ["new", "address_only", "full", "inactive", "inactive_address_only"]
 
 
 def _put_address_in(state: str, email: str = ADDRESS) -> None:
@@ -42,10 +43,6 @@ def _put_address_in(state: str, email: str = ADDRESS) -> None:
         _address_only(email)
     elif state in ("full", "inactive"):
         make_user(email=email, password="the-owners-own-passphrase-9", display_name="Owner")
-    elif state == "rate_limited":
-        make_user(email=email, password="the-owners-own-passphrase-9", display_name="Owner")
-        for _ in range(SIGNUP_MAILS_PER_HOUR):
-            user_signup(email=email, password=PASSWORD)
     if state.startswith("inactive"):
         User.objects.filter(email=email).update(is_active=False)
 
@@ -112,7 +109,7 @@ def test_signup_queues_exactly_one_message_of_the_right_kind_and_logs_nobody_in(
     assert "_auth_user_id" not in client.session
     rows = Notification.objects.all()
     assert [(row.kind, row.recipient.email) for row in rows] == [(kind, ADDRESS)]
-    # No account got a password (nor lost one): that needs the mailed link and the password, together.
+    # No account got a password (nor lost one): only whoever opens the mailed link chooses one.
     after = {user.pk: user.password for user in User.objects.all()}
     assert {pk: after[pk] for pk in before} == before
     assert not any(User.objects.get(pk=pk).has_usable_password() for pk in after.keys() - before.keys())
@@ -121,25 +118,41 @@ def test_signup_queues_exactly_one_message_of_the_right_kind_and_logs_nobody_in(
     assert "_auth_user_id" not in client.session
 
 
-def test_past_the_hourly_limit_signup_still_answers_the_same_and_queues_nothing(client):
-    _put_address_in("rate_limited")
+@pytest.mark.parametrize("state", ["new", "full"])
+def test_past_the_hourly_limit_the_page_says_nothing_was_sent_and_nothing_is_queued(client, state):
+    """Never "we sent" when nothing was sent; and the same words whatever the address's state, since the
+    limit counts sign-up messages to the address, not its account."""
+    _put_address_in(state)
+    for _ in range(SIGNUP_MAILS_PER_HOUR):
+        assert user_signup(email=ADDRESS) is True
     count = Notification.objects.count()
 
     response = _signup(client, ADDRESS)
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("accounts:signup_sent")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "<h1>We sent no new message</h1>" in text
+    assert f"We did not send a message to {ADDRESS} this time" in text
+    assert "We sent a message" not in text and "Check your email" not in text
     assert Notification.objects.count() == count
+    assert "Owner" not in text
+
+
+def test_an_address_that_asked_never_to_be_mailed_gets_no_signup_message_and_the_page_says_so(client):
+    from gratitude.notifications.suppression import suppression_add
+
+    suppression_add(address=ADDRESS, reason="never_email")
+
+    response = _signup(client, ADDRESS)
+
+    assert "<h1>We sent no new message</h1>" in response.content.decode()
+    assert Notification.objects.count() == 0
 
 
 def test_check_your_email_says_where_the_message_went_and_nothing_about_the_address(client):
     _put_address_in("full")
 
-    page = client.post(
-        reverse("accounts:signup"),
-        {"display_name": "Alex", "email": ADDRESS, "password": PASSWORD},
-        follow=True,
-    )
+    page = client.post(reverse("accounts:signup"), {"email": ADDRESS}, follow=True)
 
     assert page.redirect_chain == [(reverse("accounts:signup_sent"), 302)]
     text = page.content.decode()
@@ -155,30 +168,40 @@ def test_signup_stores_the_address_in_lower_case(client):
     assert User.objects.filter(email="alex@example.test").count() == 1
 
 
-def test_signup_refuses_a_weak_password_and_creates_nobody(client):
-    response = client.post(
-        reverse("accounts:signup"),
-        {"display_name": "Alex", "email": "alex@example.test", "password": "12345678"},
-    )
+def test_signup_refuses_a_malformed_address_and_creates_nobody(client):
+    response = client.post(reverse("accounts:signup"), {"email": "alex@"})
 
     assert response.status_code == 200
-    assert response.context["form"].errors["password"]
+    assert response.context["form"].errors["email"]
     assert User.objects.count() == 0
     assert Notification.objects.count() == 0
 
 
+def test_the_finish_page_refuses_a_weak_password_and_a_missing_name_and_changes_nothing(client):
+    _signup(client, ADDRESS)
+    user = User.objects.get(email=ADDRESS)
+    url = reverse("accounts:verify", args=[make_verify_token(user)])
+
+    weak = _finish(client, url, password="12345678")
+    nameless = _finish(client, url, name=" ")
+
+    assert weak.status_code == nameless.status_code == 400
+    assert weak.context["form"].errors["password"]
+    assert nameless.context["form"].errors["display_name"]
+    user.refresh_from_db()
+    assert not user.has_usable_password() and not user.email_verified
+
+
 def test_signup_needs_its_csrf_token():
-    response = Client(enforce_csrf_checks=True).post(
-        reverse("accounts:signup"), {"display_name": "Alex", "email": ADDRESS, "password": PASSWORD}
-    )
+    response = Client(enforce_csrf_checks=True).post(reverse("accounts:signup"), {"email": ADDRESS})
 
     assert response.status_code == 403
     assert User.objects.count() == 0
     assert Notification.objects.count() == 0
 
 
-def test_a_new_address_finishes_signing_up_with_the_mailed_link_and_its_password(client):
-    _signup(client, ADDRESS, display_name="Alex Rivera")
+def test_a_new_address_finishes_signing_up_with_the_mailed_link_choosing_name_and_password(client):
+    _signup(client, ADDRESS)
     user = User.objects.get(email=ADDRESS)
     url = reverse("accounts:verify", args=[make_verify_token(user)])
 
@@ -188,7 +211,7 @@ def test_a_new_address_finishes_signing_up_with_the_mailed_link_and_its_password
     user.refresh_from_db()
     assert not user.email_verified  # opening the link (a mail scanner does) changes nothing
 
-    finished = client.post(url, {"password": PASSWORD}, follow=True)
+    finished = _finish(client, url, follow=True)
 
     assert finished.redirect_chain == [(reverse("home"), 302)]
     text = finished.content.decode()
@@ -208,8 +231,8 @@ def test_the_pages_after_the_link_are_the_same_for_a_new_address_and_an_address_
         client.get(_signup(client, email)["Location"])
         url = reverse("accounts:verify", args=[make_verify_token(User.objects.get(email=email))])
         opened = client.get(url)
-        wrong = client.post(url, {"password": "not-what-i-chose-at-all"})
-        finished = client.post(url, {"password": PASSWORD}, follow=True)
+        wrong = _finish(client, url, password="12345678")
+        finished = _finish(client, url, follow=True)
         return (
             f"{opened.status_code} {wrong.status_code} {finished.redirect_chain}",
             _without_csrf_tokens(opened.content),
@@ -442,9 +465,9 @@ def _address_only(email: str):
     return account_for_address(email=email)
 
 
-def test_the_mailed_link_asks_for_the_password_chosen_and_then_logs_in(client):
+def test_the_mailed_link_lets_its_holder_choose_name_and_password_and_then_logs_in(client):
     contact = _address_only("robin@example.test")
-    _signup(client, "robin@example.test", display_name="Robin")
+    _signup(client, "robin@example.test")
     url = reverse("accounts:verify", args=[make_verify_token(contact)])
 
     opened = client.get(url)
@@ -454,28 +477,27 @@ def test_the_mailed_link_asks_for_the_password_chosen_and_then_logs_in(client):
     contact.refresh_from_db()
     assert not contact.email_verified  # opening the link (a mail scanner does) changes nothing
 
-    wrong = client.post(url, {"password": "not-what-i-chose-at-all"})
-    assert wrong.status_code == 400
-    assert "This is not the password you chose" in " ".join(wrong.context["form"].errors["password"])
+    weak = _finish(client, url, name="Robin Park", password="robin")
+    assert weak.status_code == 400
+    assert weak.context["form"].errors["password"]
     contact.refresh_from_db()
     assert not contact.has_usable_password()
 
-    finished = client.post(url, {"password": PASSWORD}, follow=True)
+    finished = _finish(client, url, name="Robin Park", follow=True)
     assert finished.redirect_chain == [(reverse("home"), 302)]
     assert "robin@example.test is confirmed, and your account is ready" in finished.content.decode()
     assert client.session["_auth_user_id"] == str(contact.pk)
     contact.refresh_from_db()
     assert contact.check_password(PASSWORD)
     assert contact.email_verified
+    assert contact.display_name == "Robin Park"  # not "Aunt Robin", the name a giver typed
 
 
 def test_finishing_with_a_link_that_opens_nothing_shows_not_valid(client):
     contact = _address_only("robin@example.test")
     _signup(client, "robin@example.test")
 
-    response = client.post(
-        reverse("accounts:verify", args=[_tamper(make_verify_token(contact))]), {"password": PASSWORD}
-    )
+    response = _finish(client, reverse("accounts:verify", args=[_tamper(make_verify_token(contact))]))
 
     assert response.status_code == 400
     assert NOT_VALID in response.content.decode()
@@ -485,14 +507,10 @@ def test_finishing_with_a_link_that_opens_nothing_shows_not_valid(client):
 
 def test_the_finish_form_needs_its_csrf_token():
     contact = _address_only("robin@example.test")
-    Client().post(
-        reverse("accounts:signup"), {"display_name": "R", "email": contact.email, "password": PASSWORD}
-    )
+    _signup(Client(), contact.email)
     csrf_client = Client(enforce_csrf_checks=True)
 
-    response = csrf_client.post(
-        reverse("accounts:verify", args=[make_verify_token(contact)]), {"password": PASSWORD}
-    )
+    response = _finish(csrf_client, reverse("accounts:verify", args=[make_verify_token(contact)]))
 
     assert response.status_code == 403
     contact.refresh_from_db()

@@ -3,6 +3,7 @@ under "covered only". Each is re-checked at send time; forged rows are breaches.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from gratitude.gifts.services import (
 from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.mail_checks import visible_text
 from gratitude.notifications.models import Notification
+from gratitude.notifications.refusals import Refusal
 from gratitude.notifications.rendering import render
 from gratitude.registries.models import Registry
 from gratitude.registries.services import registry_archive
@@ -50,7 +52,14 @@ def _forge(**fields) -> Notification:
 # --- the receipt -------------------------------------------------------------------------------
 
 
-def _receipt(**fields):
+def _confirmed_giver() -> None:
+    """Robin has an account and proved the address: her receipts and reminders say everything."""
+    make_user(email="robin@example.test", display_name="Robin")
+
+
+def _receipt(*, confirmed: bool = True, **fields):
+    if confirmed:
+        _confirmed_giver()
     item = fields.pop("item", None) or make_item(
         registry=make_registry(title="Alex & Sam's wedding"), title="Salad bowl", quantity=3
     )
@@ -66,7 +75,8 @@ def test_the_receipt_names_the_gift_and_the_registry_and_why_it_came():
     message = render([row], RECEIPT)
 
     assert RECEIPT.provenance(row) is None
-    assert message.text.startswith("Hello,")  # never the name typed with the gift (docs/safety.md promise 16)
+    # Robin confirmed the address and chose her name: greeted by it, never by the name typed with the gift.
+    assert message.text.startswith("Hi Robin,")
     assert "you gave 2 × “Salad bowl” from the registry “Alex & Sam's wedding”" in message.text
     assert "Enjoy!" in message.text
     assert "You shared a mailing address" in message.text
@@ -75,7 +85,28 @@ def test_the_receipt_names_the_gift_and_the_registry_and_why_it_came():
     assert f"/r/{gift.registry.share_key}/" in message.text
 
 
+def test_a_receipt_to_an_address_nobody_confirmed_is_fixed_text_with_a_way_to_stop_all_mail():
+    """Anyone can type anyone's address and tick "email me a receipt": what the address's owner gets then
+    carries none of the giver's words, names no item, greets nobody by name, and offers "never email me
+    again" (docs/deliverability.md)."""
+    item = make_item(registry=make_registry(title="Alex & Sam's wedding"), title="PayPal verify now")
+    gift, row = _receipt(confirmed=False, item=item, message="Verify at once: your account is locked")
+    # (Words with a link are refused at input; what is left of an attacker's words must not reach them either.)
+
+    message = render([row], RECEIPT)
+
+    assert message.subject == "Your receipt: a gift from “Alex & Sam's wedding”"
+    for part in (message.subject, message.text, message.html):
+        for typed in ("Robin", "Verify at", "locked", gift.item.title):
+            assert typed not in part
+    assert message.text.startswith("Hello,\n")
+    assert "a gift was recorded on the registry “Alex & Sam's wedding”" in message.text
+    assert re.search(r"Never email me again: https?://\S+/mail/never/\S+/", message.text)
+    assert ">Never email me again</a>" in message.html
+
+
 def test_a_contribution_receipt_says_how_much():
+    _confirmed_giver()
     item = make_item(quantity=1, price=Decimal("90"), group_gift=True, title="Stroller fund")
     gift = gift_contribute(
         item=item,
@@ -125,12 +156,33 @@ def test_a_receipt_row_for_a_gift_whose_giver_did_not_ask_is_a_breach():
 # --- the hold reminder -------------------------------------------------------------------------
 
 
-def _hold(**fields):
+def _hold(*, confirmed: bool = True, **fields):
+    if confirmed:
+        _confirmed_giver()
     item = fields.pop("item", None) or make_item(registry=make_registry(title="Baby Kim"), title="Car seat")
     reservation = reservation_create(
         item=item, giver_name="Robin", giver_email="robin@example.test", remind=True, **fields
     )
     return reservation, Notification.objects.get(kind="reservation_reminder")
+
+
+def test_a_giver_who_leaves_an_address_gets_the_holds_page_at_once_naming_no_item_if_unconfirmed():
+    reservation = reservation_create(
+        item=make_item(registry=make_registry(title="Baby Kim"), title="Car seat"),
+        giver_name="Robin",
+        giver_email="robin@example.test",
+    )
+    [row] = Notification.objects.filter(kind="reservation_link")
+
+    message = render([row], KINDS["reservation_link"])
+
+    assert KINDS["reservation_link"].provenance(row) is None
+    assert message.subject == "Your hold on a gift for “Baby Kim”: its page"
+    assert f"/r/hold/{reservation.token}/" in message.text
+    for part in (message.subject, message.text, message.html):
+        assert "Car seat" not in part and "Robin" not in part
+    reservation_release(reservation=reservation)
+    assert KINDS["reservation_link"].provenance(row) == Refusal("reservation_ended")
 
 
 def test_the_reminder_says_when_the_hold_ends_and_links_to_the_givers_own_page():
@@ -139,7 +191,7 @@ def test_the_reminder_says_when_the_hold_ends_and_links_to_the_givers_own_page()
     message = render([row], REMINDER)
 
     assert REMINDER.provenance(row) is None
-    assert message.text.startswith("Hello,")  # never the name typed with the gift (docs/safety.md promise 16)
+    assert message.text.startswith("Hi Robin,")  # confirmed, and the name she chose
     assert "you reserved 1 × “Car seat” from the registry “Baby Kim”" in message.text
     assert f"/r/hold/{reservation.token}/" in message.text
     assert "you asked for a reminder" in message.text
@@ -200,12 +252,13 @@ def test_the_worker_sends_the_reminder_only_when_it_is_due(settings):
     reservation, _ = _hold()
 
     call_command("worker", drain=True, verbosity=0)
-    assert mail.outbox == []
+    # At once only the hold's own page, which goes to every giver who leaves an address.
+    assert [m.extra_headers["X-Gratitude-Kind"] for m in mail.outbox] == ["reservation_link"]
     with time_machine.travel(reservation.expires_at - timedelta(hours=11)):
         call_command("worker", drain=True, verbosity=0)
 
-    assert [m.to for m in mail.outbox] == [["robin@example.test"]]
-    assert mail.outbox[0].extra_headers["X-Gratitude-Kind"] == "reservation_reminder"
+    assert [m.to for m in mail.outbox] == [["robin@example.test"]] * 2
+    assert mail.outbox[1].extra_headers["X-Gratitude-Kind"] == "reservation_reminder"
 
 
 # --- "covered only" in the gift alert ---------------------------------------------------------

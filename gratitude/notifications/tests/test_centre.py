@@ -113,8 +113,8 @@ def test_not_found_reads_the_same_for_every_other_case(sent):
     assert {a.status_code for a in answers} == {200}
     signed_in = {_without_csrf(a.content) for a in answers if a.wsgi_request.user.is_authenticated}
     assert len(signed_in) == 1
-    assert b"We find no email with this code sent to you" in signed_in.pop()
-    assert b"We find no email with this code sent to you" in answers[1].content
+    assert b"We find no email with this code sent to this address" in signed_in.pop()
+    assert b"We find no email with this code sent to this address" in answers[1].content
 
 
 def test_checks_are_rate_limited(settings, sent):

@@ -24,6 +24,7 @@ from gratitude.notifications.mail_checks import (
 from gratitude.notifications.rendering import build_email, render
 from gratitude.notifications.samples import SAMPLES, Preview, preview, sample_rows
 from gratitude.notifications.tests.mail_support import words
+from gratitude.notifications.unconfirmed import is_unconfirmed
 
 pytestmark = pytest.mark.django_db
 
@@ -151,9 +152,10 @@ def test_greets_by_name_names_the_registry_and_says_why(kind):
     with sample_rows(kind) as (declared, rows):
         rendered = render(rows, declared)
         recipient, registry = rows[0].recipient, rows[0].registry
-        # By the name they chose; an account whose owner chose none yet is greeted "Hello," (never with a
-        # name someone else typed, nor a piece of the address: docs/safety.md promise 16).
-        greeting = f"Hi {recipient.display_name}," if recipient.display_name else "Hello,"
+        # By the name they chose; an address nobody confirmed, or an account whose owner chose no name yet, is
+        # greeted "Hello," (never with a name someone else typed: docs/safety.md promise 16).
+        named = recipient.display_name and not is_unconfirmed(recipient)
+        greeting = f"Hi {recipient.display_name}," if named else "Hello,"
         for part in (rendered.text, visible_text(rendered.html)):
             assert part.startswith(greeting) or greeting in part
             assert "Hi Customer" not in part and "Dear customer" not in part.lower()

@@ -62,17 +62,17 @@ def _forge(**fields) -> Notification:
 # --- the invitation ---------------------------------------------------------------------------
 
 
-def test_the_invitation_greets_without_the_typed_name_names_registry_and_inviter_and_a_working_link():
+def test_the_invitation_names_registry_and_inviter_never_a_name_the_inviter_typed_and_its_link_works():
     _, _registry, invitation, row = _invite(name="Sam Okafor", role="delegate")
 
     message = render([row], INVITATION)
 
     assert INVITATION.provenance(row) is None
-    # The subject holds our words and the registry's title only; the name the inviter typed for the
-    # invitee is never their name (docs/safety.md promise 16).
+    # The subject holds our words and the registry's title only (docs/safety.md promise 16).
     assert message.subject == "An invitation to help with “Alex & Sam's wedding”"
+    # The invitee never confirmed the address: greeted by no name, since the inviter typed that one.
     assert message.text.startswith("Hello,")
-    assert "Sam Okafor" not in message.text
+    assert "Sam Okafor" not in message.text and "Sam Okafor" not in message.html
     assert "as a trusted delegate" in message.text
     assert "You get this because Alex Rivera, a registrant of “Alex & Sam's wedding”" in message.text
     token = message.text.split("/registries/invitations/")[1].split("/")[0]
