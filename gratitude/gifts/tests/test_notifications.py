@@ -91,7 +91,7 @@ def test_a_receipt_to_an_address_nobody_confirmed_is_fixed_text_with_a_way_to_st
     again" (docs/deliverability.md)."""
     item = make_item(registry=make_registry(title="Alex & Sam's wedding"), title="PayPal verify now")
     gift, row = _receipt(confirmed=False, item=item, message="Verify at once: your account is locked")
-    # (Words with a link are refused at input; what is left of an attacker's words must not reach them either.)
+    # Words with a link are refused at input; what is left of an attacker's words must not reach them either.
 
     message = render([row], RECEIPT)
 
