@@ -6,7 +6,13 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 
 from gratitude.core.views import home
-from gratitude.notifications.views import dev_mailbox, dev_mailbox_message, mail_preview, mail_previews
+from gratitude.notifications.views import (
+    dev_mailbox,
+    dev_mailbox_message,
+    dev_mailbox_message_html,
+    mail_preview,
+    mail_previews,
+)
 
 urlpatterns = [
     path("", home, name="home"),
@@ -21,6 +27,7 @@ urlpatterns = [
     # Both answer 404 outside dev (see notifications/views.py).
     path("dev/mailbox/", dev_mailbox, name="dev_mailbox"),
     path("dev/mailbox/<str:name>/", dev_mailbox_message, name="dev_mailbox_message"),
+    path("dev/mailbox/<str:name>/html/", dev_mailbox_message_html, name="dev_mailbox_message_html"),
     path("dev/mail-previews/", mail_previews, name="dev_mail_previews"),
     path("dev/mail-previews/<str:kind>/", mail_preview, name="dev_mail_preview"),
     # The notification centre, "Is this email from us?", one-click unsubscribe, provider webhooks.
