@@ -143,9 +143,17 @@ def registrant_table_rows(rows: list[ItemRow], *, hide_details: bool) -> list[Sa
     return html_rows
 
 
-def guest_table_rows(rows: list[ItemRow], *, show_status: bool, actions: bool) -> list[SafeString]:
-    """<tr>s for the share page: Item, [Still wanted,] Price, [what a giver can do]."""
+def guest_table_rows(
+    rows: list[ItemRow],
+    *,
+    show_status: bool,
+    actions: bool,
+    held_here: dict[int, tuple[str, str]] | None = None,
+) -> list[SafeString]:
+    """<tr>s for the share page: Item, [Still wanted,] Price, [what a giver can do]. `held_here` maps an item
+    to this browser's own hold on it (its page, and when it ends): that row says "You reserved this"."""
     html_rows = []
+    yours = held_here or {}
     for row in rows:
         status = ""
         if show_status and row["group_gift"]:
@@ -164,7 +172,14 @@ def guest_table_rows(rows: list[ItemRow], *, show_status: bool, actions: bool) -
             f'<td class="price" data-label="Price">{price}</td>' if price else '<td class="price"></td>'
         )
         action = f'<td class="giver-actions">{_guest_action(row)}</td>' if show_status and actions else ""
-        cells = f"{_title_cell(row, with_image=True)}{status}{price_cell}{action}"
+        title = _title_cell(row, with_image=True)
+        if row["pk"] in yours:
+            hold_url, until = yours[row["pk"]]
+            title = title[: -len("</td>")] + (
+                f'<p class="yours" data-testid="you-reserved">You reserved this until {_escape(until)}. '
+                f'<a href="{_escape(hold_url)}">Your hold</a></p></td>'
+            )
+        cells = f"{title}{status}{price_cell}{action}"
         html_rows.append(mark_safe(f'<tr data-testid="item-row">{cells}</tr>'))  # noqa: S308 - escaped above
     return html_rows
 
