@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from gratitude.core.errors import GratitudeError
 from gratitude.gifts.models import Gift, GiftBought, Reservation
-from gratitude.gifts.services import gift_record, reservation_release
+from gratitude.gifts.services import gift_record, reservation_create, reservation_release
 from gratitude.registries.selectors import item_availability
 from gratitude.registries.services import registry_update
 from gratitude.testing.factories import make_item, make_registry, make_user
@@ -201,3 +201,22 @@ def test_the_gift_alert_says_something_similar_but_never_the_givers_words_for_it
     assert "(something similar)" in html
     raw = message.as_string()
     assert "Secret words" not in raw and "example.org" not in raw
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hold_reminder_gives_the_end_on_the_registrys_clock(smtp_settings, settings):
+    settings.GRATITUDE_RESERVATION_HOURS = 48
+    settings.GRATITUDE_RESERVATION_REMINDER_HOURS = 12
+    registry = make_registry(owner=make_user(timezone="America/New_York"))
+    item = make_item(registry=registry, title="Teapot", quantity=1)
+    with time_machine.travel(datetime(2031, 1, 10, 9, 0, tzinfo=UTC), tick=False):
+        reservation_create(item=item, giver_name="Jo", giver_email="jo@example.test", remind=True)
+    with time_machine.travel(datetime(2031, 1, 11, 22, 0, tzinfo=UTC), tick=False):
+        call_command("worker", drain=True, verbosity=0)
+
+    assert smtp_settings.wait_for(1)
+    [message] = smtp_settings.to("jo@example.test")
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    # 09:00 UTC + 48 h is 09:00 UTC on the 12th: 04:00 in New York (EST, UTC-5).
+    assert "Your hold ends on 12 January 2031 at 04:00 EST;" in text
+    assert "UTC" not in text.split("--")[0]
