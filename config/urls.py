@@ -1,11 +1,9 @@
 """The site's URL map; each app owns its own urls.py."""
 
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic.base import RedirectView
 
-from gratitude.core.views import home
+from gratitude.core.views import favicon, home
 from gratitude.notifications.views import (
     dev_mailbox,
     dev_mailbox_message,
@@ -17,7 +15,7 @@ from gratitude.notifications.views import (
 urlpatterns = [
     path("", home, name="home"),
     # Browsers ask for /favicon.ico on their own (feeds, bookmarks, pages without our <head>).
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("accounts/", include("gratitude.accounts.urls")),
     path("registries/", include("gratitude.registries.urls")),
     path("registries/", include("gratitude.thanks.urls")),
