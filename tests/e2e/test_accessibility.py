@@ -107,6 +107,7 @@ def member_pages(base: str, world: World) -> dict[str, str]:
         "gift page": f"{r}/thanks/gifts/{world.gift}/",
         "mail centre": f"{base}/mail/",
         "ops console": f"{base}/ops/",
+        "dev mailbox": f"{base}/dev/mailbox/",
     }
 
 
@@ -145,6 +146,10 @@ def test_no_serious_or_critical_axe_violation_on_any_page_kind(
         for name, url in member_pages(base, world).items():
             _visit(page, url)
             found[name] = axe_blocking(page)
+        # A captured message: its HTML part framed beside its text part.
+        page.get_by_test_id("mail-row").first.get_by_role("link").click()
+        expect(page.get_by_test_id("mail-html")).to_be_visible()
+        found["dev mailbox message"] = axe_blocking(page)
         page = guest.new_page()
         for name, url in guest_pages(base, world).items():
             _visit(page, url)
@@ -159,7 +164,7 @@ def test_no_serious_or_critical_axe_violation_on_any_page_kind(
         member.close()
         guest.close()
 
-    assert len(found) == 22
+    assert len(found) == 24
     failures = {name: lines for name, lines in found.items() if lines}
     assert not failures, "\n".join(f"{name}: {line}" for name, lines in failures.items() for line in lines)
 
