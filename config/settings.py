@@ -143,6 +143,8 @@ TEMPLATES = [
         "OPTIONS": {"environment": "gratitude.notifications.mail_templates.environment"},
     },
 ]
+# A checkbox before its label, on one line (gratitude/core/forms.py).
+FORM_RENDERER = "gratitude.core.forms.GratitudeFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'gratitude.sqlite3'}"

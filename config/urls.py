@@ -3,11 +3,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from gratitude.core.views import home
-from gratitude.notifications.views import dev_mailbox, dev_mailbox_message, mail_preview, mail_previews
+from gratitude.core.views import favicon, home
+from gratitude.notifications.views import (
+    dev_mailbox,
+    dev_mailbox_message,
+    dev_mailbox_message_html,
+    mail_preview,
+    mail_previews,
+)
 
 urlpatterns = [
     path("", home, name="home"),
+    # Browsers ask for /favicon.ico on their own (feeds, bookmarks, pages without our <head>).
+    path("favicon.ico", favicon),
     path("accounts/", include("gratitude.accounts.urls")),
     path("registries/", include("gratitude.registries.urls")),
     path("registries/", include("gratitude.thanks.urls")),
@@ -17,6 +25,7 @@ urlpatterns = [
     # Both answer 404 outside dev (see notifications/views.py).
     path("dev/mailbox/", dev_mailbox, name="dev_mailbox"),
     path("dev/mailbox/<str:name>/", dev_mailbox_message, name="dev_mailbox_message"),
+    path("dev/mailbox/<str:name>/html/", dev_mailbox_message_html, name="dev_mailbox_message_html"),
     path("dev/mail-previews/", mail_previews, name="dev_mail_previews"),
     path("dev/mail-previews/<str:kind>/", mail_preview, name="dev_mail_preview"),
     # The notification centre, "Is this email from us?", one-click unsubscribe, provider webhooks.

@@ -1,9 +1,10 @@
-"""The front page: what Gratitude is, or the signed-in person's registries."""
+"""The front page (what Gratitude is, or the signed-in person's registries) and /favicon.ico."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from gratitude.accounts.models import User
 from gratitude.registries.selectors import registries_for_member
@@ -14,3 +15,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if isinstance(request.user, User):
         registries = list(registries_for_member(user=request.user))
     return render(request, "core/home.html", {"registries": registries})
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico, which browsers ask for on their own: the SVG icon under its static (hashed, in prod)
+    name, looked up per request because the static manifest exists only after collectstatic."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

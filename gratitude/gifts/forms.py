@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from gratitude.gifts.models import GiftBought
 from gratitude.registries.models import Item, Registry
 from gratitude.registries.services import MAX_QUANTITY
 
@@ -24,6 +25,39 @@ def _message_field() -> forms.CharField:
         max_length=MESSAGE_LIMIT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class _HowBought(forms.Form):
+    """ "I bought it elsewhere" and "I bought something similar": the same gift path, said honestly."""
+
+    bought = forms.ChoiceField(
+        label="What did you buy?",
+        choices=GiftBought.choices,
+        initial=GiftBought.AS_LISTED,
+        widget=forms.RadioSelect,
+        # Not sent at all (an older page, a script): the item as listed, as before this choice existed.
+        required=False,
+    )
+    similar_note = forms.CharField(
+        label="What did you choose instead? (optional)",
+        required=False,
+        max_length=200,
+        help_text="Only the registrants see it, on their Thank You List.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (cleaned.get("similar_note") or "").strip() and cleaned.get("bought") != GiftBought.SIMILAR:
+            self.add_error(
+                "similar_note", "Choose “Something similar instead” to say what it was, or clear this."
+            )
+        return cleaned
+
+    def how_bought(self) -> dict[str, Any]:
+        return {
+            "bought": self.cleaned_data["bought"] or GiftBought.AS_LISTED,
+            "similar_note": self.cleaned_data["similar_note"],
+        }
 
 
 class _AddressAndReceipt(forms.Form):
@@ -64,7 +98,7 @@ class _AddressAndReceipt(forms.Form):
         }
 
 
-class GiftForm(_AddressAndReceipt):
+class GiftForm(_HowBought, _AddressAndReceipt):
     giver_name = forms.CharField(label="Your name", max_length=120)
     giver_email = forms.EmailField(
         label="Your email (optional)",
@@ -74,7 +108,16 @@ class GiftForm(_AddressAndReceipt):
     quantity = forms.IntegerField(label="How many", min_value=1, max_value=MAX_QUANTITY, initial=1)
     message = _message_field()
 
-    field_order = ["giver_name", "giver_email", "quantity", "message", "share_address", "giver_address"]
+    field_order = [
+        "giver_name",
+        "giver_email",
+        "quantity",
+        "bought",
+        "similar_note",
+        "message",
+        "share_address",
+        "giver_address",
+    ]
 
     def gift_arguments(self) -> dict[str, Any]:
         return {
@@ -82,6 +125,7 @@ class GiftForm(_AddressAndReceipt):
             "giver_email": self.cleaned_data["giver_email"],
             "quantity": self.cleaned_data["quantity"],
             **self.purchase_arguments(),
+            **self.how_bought(),
         }
 
 
@@ -102,11 +146,11 @@ class ContributionForm(_AddressAndReceipt):
         }
 
 
-class FulfilForm(_AddressAndReceipt):
+class FulfilForm(_HowBought, _AddressAndReceipt):
     """The giver's "I bought it", from their own hold: name and email are already on the reservation."""
 
     message = _message_field()
-    field_order = ["message", "share_address", "giver_address"]
+    field_order = ["bought", "similar_note", "message", "share_address", "giver_address"]
 
     def __init__(self, *args: Any, giver_email: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

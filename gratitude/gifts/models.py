@@ -29,6 +29,15 @@ class GiftSource(models.TextChoices):
 GIVER_TYPED_SOURCES = frozenset({GiftSource.GUEST, GiftSource.STORE})
 
 
+class GiftBought(models.TextChoices):
+    """How the giver came by the gift: from the list as it stands, the same thing from another shop, or
+    something like it. All three cover the item and land on the Thank You List."""
+
+    AS_LISTED = "as_listed", "This very item"
+    ELSEWHERE = "elsewhere", "This item, bought somewhere else"
+    SIMILAR = "similar", "Something similar instead"
+
+
 class GiftState(models.TextChoices):
     ACTIVE = "active", "Active"
     CANCELLED = "cancelled", "Cancelled"
@@ -43,6 +52,9 @@ class Gift(models.Model):
     message = models.TextField(blank=True, max_length=2000)
     quantity = models.PositiveIntegerField()
     source = models.CharField(max_length=12, choices=GiftSource.choices, default=GiftSource.GUEST)
+    bought = models.CharField(max_length=10, choices=GiftBought.choices, default=GiftBought.AS_LISTED)
+    # The giver's own words for what they chose instead (bought == similar): shown to members, never mailed.
+    similar_note = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=10, choices=GiftState.choices, default=GiftState.ACTIVE)
     cancel_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.timezone import localtime
 
 from gratitude.core.links import site_url
 from gratitude.notifications.models import Notification
@@ -237,7 +240,14 @@ def reservation_reminder_provenance(row: Notification) -> Refusal | None:
 
 def reservation_reminder_context(rows: list[Notification]) -> dict[str, Any]:
     context = _hold_context(_REMINDER_KEY, rows)
-    return {**context, "hold_url": site_url("gifts:reservation", context["reservation"].token)}
+    reservation, registry = context["reservation"], context["registry"]
+    # The hold's end on the registrants' clock, named, as on the giver's pages (docs/registries.md).
+    ends = localtime(reservation.expires_at, ZoneInfo(registry.time_zone))
+    return {
+        **context,
+        "hold_url": site_url("gifts:reservation", reservation.token),
+        "hold_ends": date_format(ends, "j F Y \\a\\t H:i T"),
+    }
 
 
 # --- A hold released because the registry stepped back (paused, or its owner in quiet mode) ---------

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from gratitude.gifts.models import Gift, GiftSource, GiftState, Reservation
+from gratitude.gifts.models import Gift, GiftSource, GiftState, Reservation, ReservationState
 from gratitude.registries.models import Registry
 
 
@@ -64,3 +65,19 @@ def reservation_for_token(*, token: str) -> Reservation | None:
 def gift_for_reservation(*, reservation: Reservation) -> Gift | None:
     """The gift a hold became, for its giver's page (the giver holds the reservation's link)."""
     return Gift.objects.filter(reservation=reservation).select_related("item").first()
+
+
+def holds_in_this_browser(*, registry: Registry, reservation_ids: list[int]) -> list[Reservation]:
+    """The current holds on `registry` made in this browser: `reservation_ids` come from the giver's own
+    session (gifts.views.reserve keeps them), so "you reserved this" shows only to whoever made the hold."""
+    ids = [pk for pk in reservation_ids if isinstance(pk, int)]
+    if not ids:
+        return []
+    return list(
+        Reservation.objects.filter(
+            pk__in=ids,
+            item__registry=registry,
+            state=ReservationState.HELD,
+            expires_at__gt=timezone.now(),
+        ).order_by("expires_at")
+    )

@@ -19,6 +19,7 @@ from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied, refuse_links
 from gratitude.gifts.models import (
     Gift,
+    GiftBought,
     GiftRemoval,
     GiftSource,
     GiftState,
@@ -37,6 +38,7 @@ _FROM_THE_LIST = {GiftSource.GUEST, GiftSource.API, GiftSource.STORE}
 MAX_NAME = 120
 MAX_MESSAGE = 2000
 MAX_ADDRESS = 500
+MAX_SIMILAR_NOTE = 200
 # Mail to a giver only goes where the giver asked, but anyone can type any address into a form: at most
 # this many giver messages (receipts, reminders) to one address a day, whoever typed it.
 GIVER_MAILS_PER_ADDRESS_PER_DAY = 5
@@ -68,6 +70,17 @@ def _check_words(*, message: str, giver_address: str) -> None:
         raise GratitudeError(f"giver_address: at most {MAX_ADDRESS} characters")
     refuse_links(field="message", text=message, what="A gift message")
     refuse_links(field="giver_address", text=giver_address, what="A mailing address")
+
+
+def _check_bought(bought: str, similar_note: str) -> None:
+    if bought not in GiftBought.values:
+        raise GratitudeError(f"bought: choose one of {', '.join(GiftBought.values)}")
+    if similar_note.strip() and bought != GiftBought.SIMILAR:
+        raise GratitudeError("similar_note: only for something similar")
+    if len(similar_note.strip()) > MAX_SIMILAR_NOTE:
+        raise GratitudeError(f"similar_note: at most {MAX_SIMILAR_NOTE} characters")
+    # A giver's words like any other: whatever the message must obey, this must too.
+    refuse_links(field="similar_note", text=similar_note, what="A note on what you bought")
 
 
 def _check_on_the_list(item: Item) -> None:
@@ -107,6 +120,8 @@ def _create_gift(
     amount: Decimal | None = None,
     reservation: Reservation | None = None,
     recorded_by: User | None = None,
+    bought: str = GiftBought.AS_LISTED,
+    similar_note: str = "",
 ) -> Gift:
     """Write the gift, its alerts and, if the giver asked, their receipt. The caller holds the item lock."""
     from gratitude.notifications.care import suppress_queued
@@ -128,6 +143,8 @@ def _create_gift(
         message=message.strip(),
         quantity=quantity,
         source=source,
+        bought=bought,
+        similar_note=similar_note.strip(),
         amount=amount,
         reservation=reservation,
         recorded_by=recorded_by,
@@ -154,8 +171,13 @@ def gift_record(
     source: str = GiftSource.GUEST,
     giver_address: str = "",
     send_receipt: bool = False,
+    bought: str = GiftBought.AS_LISTED,
+    similar_note: str = "",
 ) -> Gift:
     """Record a gift and, in the same transaction, one gift-alert intent per alert-enabled member.
+
+    `bought` says whether the giver bought the item as listed, the same item elsewhere, or something similar
+    (with `similar_note`, their words for it): each covers the item and lands on the Thank You List.
 
     `giver_address` is the giver's mailing address for the thank-you note, given only with their explicit
     consent (the form asks); `send_receipt` mails them a receipt if they gave an address to send it to.
@@ -163,6 +185,7 @@ def gift_record(
     check_quantity(quantity)
     _check_giver(giver_name, giver_email)
     _check_words(message=message, giver_address=giver_address)
+    _check_bought(bought, similar_note)
     if source not in GiftSource.values:
         raise GratitudeError(f"source: choose one of {', '.join(GiftSource.values)}")
     with transaction.atomic():
@@ -183,6 +206,8 @@ def gift_record(
             source=source,
             giver_address=giver_address,
             send_receipt=send_receipt,
+            bought=bought,
+            similar_note=similar_note,
         )
 
 
@@ -427,12 +452,16 @@ def reservation_fulfil(
     message: str = "",
     giver_address: str = "",
     send_receipt: bool = False,
+    bought: str = GiftBought.AS_LISTED,
+    similar_note: str = "",
 ) -> Gift:
-    """The giver bought what they reserved: record the gift and end the hold, in one transaction.
+    """The giver bought what they reserved (or, with `bought`, the same elsewhere or something similar):
+    record the gift and end the hold, in one transaction.
 
     A hold that lapsed still becomes a gift if enough are still wanted; otherwise the giver is told.
     """
     _check_words(message=message, giver_address=giver_address)
+    _check_bought(bought, similar_note)
     with transaction.atomic():
         # Item first, then the reservation: the same order as reservation_release.
         item = lock_item(reservation.item_id)
@@ -460,6 +489,8 @@ def reservation_fulfil(
             giver_address=giver_address,
             send_receipt=send_receipt,
             reservation=locked,
+            bought=bought,
+            similar_note=similar_note,
         )
 
 

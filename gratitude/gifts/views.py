@@ -7,12 +7,16 @@ Guests need no account. Every bad link (wrong, tampered, reset, private) gets on
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateformat import format as date_format
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from gratitude.accounts.models import User
@@ -32,6 +36,30 @@ from gratitude.notifications.throttle import over_limit
 from gratitude.registries import selectors
 from gratitude.registries.listing import ITEM, guest_table_rows, item_rows, url_for_each
 from gratitude.registries.models import Item, Registry
+
+# Session key: the holds this browser made, newest last, so the list says "you reserved this" to them alone.
+HOLDS_IN_SESSION = "holds_made_here"
+HOLDS_REMEMBERED = 50
+
+
+def _remember_hold(request: HttpRequest, reservation_id: int) -> None:
+    held = [pk for pk in request.session.get(HOLDS_IN_SESSION, []) if pk != reservation_id]
+    request.session[HOLDS_IN_SESSION] = [*held, reservation_id][-HOLDS_REMEMBERED:]
+
+
+def _holds_shown(request: HttpRequest, registry: Registry) -> dict[int, tuple[str, str]]:
+    """item id -> (this browser's hold page, when the hold ends in the registry's time zone)."""
+    holds = gift_selectors.holds_in_this_browser(
+        registry=registry, reservation_ids=request.session.get(HOLDS_IN_SESSION, [])
+    )
+    zone = ZoneInfo(registry.time_zone)
+    return {
+        hold.item_id: (
+            reverse("gifts:reservation", args=[hold.token]),
+            date_format(localtime(hold.expires_at, zone), "j F, H:i T"),
+        )
+        for hold in reversed(holds)  # the soonest-ending hold wins when one browser holds an item twice
+    }
 
 
 def _link_not_found(request: HttpRequest) -> HttpResponse:
@@ -69,7 +97,12 @@ def shared_registry(request: HttpRequest, share_key: str) -> HttpResponse:
         "gifts/shared_registry.html",
         {
             "registry": registry,
-            "rows": guest_table_rows(rows, show_status=not keep_surprise, actions=not closed),
+            "rows": guest_table_rows(
+                rows,
+                show_status=not keep_surprise,
+                actions=not closed,
+                held_here=_holds_shown(request, registry) if not keep_surprise else {},
+            ),
             "keep_surprise": keep_surprise,
             "closed": closed,
         },
@@ -165,6 +198,7 @@ def reserve(request: HttpRequest, share_key: str, item_id: int) -> HttpResponse:
         except GratitudeError as exc:
             _refused(form, exc)
         else:
+            _remember_hold(request, reservation.pk)
             messages.success(
                 request, "Reserved. Keep this page's link: it is how you come back to your hold."
             )
@@ -198,7 +232,9 @@ def reservation(request: HttpRequest, token: str) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.reservation_fulfil(reservation=held, **form.purchase_arguments())
+                services.reservation_fulfil(
+                    reservation=held, **form.purchase_arguments(), **form.how_bought()
+                )
             except GratitudeError as exc:
                 _refused(form, exc)
             else:

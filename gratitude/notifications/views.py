@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -57,15 +58,54 @@ def dev_mailbox(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/dev_mailbox.html", {"entries": entries})
 
 
-def dev_mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
+def _captured(name: str) -> EmailMessage:
     path = _mailbox() / f"{name}.eml"
     # The name comes from the URL: only plain stems of files that exist in the mailbox itself.
     if "/" in name or ".." in name or not path.is_file():
         raise Http404("No such message")
-    message = _parse(path)
-    text_part = message.get_body(preferencelist=("plain",))
-    text = text_part.get_content() if text_part is not None else ""
-    return render(request, "notifications/dev_mailbox_message.html", {"message": message, "text": text})
+    return _parse(path)
+
+
+def _part(message: EmailMessage, subtype: str) -> str | None:
+    part = message.get_body(preferencelist=(subtype,))
+    if part is None or part.get_content_subtype() != subtype:
+        return None
+    content = part.get_content()
+    return content if isinstance(content, str) else None
+
+
+def dev_mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
+    """The message as a recipient gets it: the HTML part in a sandboxed frame, the text part beside it."""
+    message = _captured(name)
+    return render(
+        request,
+        "notifications/dev_mailbox_message.html",
+        {
+            "name": name,
+            "message": message,
+            "text": _part(message, "plain") or "",
+            "has_html": _part(message, "html") is not None,
+        },
+    )
+
+
+# The HTML part is a document of its own, framed by the message page: no script may run (the frame's sandbox
+# has no allow-scripts, and this header says the same to a browser that opens the URL directly), nothing may
+# load from elsewhere, and only its own inline CSS applies, as in a mail client.
+_MAIL_HTML_POLICY = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+)
+
+
+@xframe_options_sameorigin
+def dev_mailbox_message_html(request: HttpRequest, name: str) -> HttpResponse:
+    html = _part(_captured(name), "html")
+    if html is None:
+        raise Http404("This message has no HTML part")
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = _MAIL_HTML_POLICY
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 # --- The notification centre and "Is this email from us?" (SAFETY.md promise 13) -------------------------

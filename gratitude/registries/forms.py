@@ -14,6 +14,7 @@ from gratitude.registries.models import (
     Priority,
     Registry,
     http_url,
+    time_zone_names,
 )
 from gratitude.registries.services import MAX_QUANTITY
 
@@ -36,6 +37,13 @@ class RegistryForm(forms.ModelForm[Registry]):
 
 
 class RegistrySettingsForm(forms.ModelForm[Registry]):
+    # Left out of a post (an older page, a script): the registry keeps the zone it has.
+    time_zone = forms.ChoiceField(
+        label="Time zone (givers see a hold's end and their receipt in it)",
+        required=False,
+        choices=[(name, name) for name in time_zone_names()],
+    )
+
     class Meta:
         model = Registry
         fields = [
@@ -51,6 +59,7 @@ class RegistrySettingsForm(forms.ModelForm[Registry]):
             "region",
             "show_city_region",
             "auto_archive",
+            "time_zone",
         ]
         widgets = {
             "event_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -126,32 +126,60 @@ def registrant_table_rows(rows: list[ItemRow], *, hide_details: bool) -> list[Sa
         if hide_details:
             status = ""
         elif row["group_gift"]:
-            status = f"<td>–</td><td>{_escape(row['progress'])}</td>"
+            status = (
+                f'<td data-label="Reserved">–</td><td data-label="Funded">{_escape(row["progress"])}</td>'
+            )
         else:
-            status = f"<td>{row['reserved']}</td><td>{row['given']}</td>"
+            status = (
+                f'<td data-label="Reserved">{row["reserved"]}</td><td data-label="Given">{row["given"]}</td>'
+            )
         price = _escape(row["price"])
-        cells = f'{_title_cell(row)}<td>{row["quantity"]}</td>{status}<td class="optional">{price}</td>'
+        label = ' data-label="Price"' if price else ""
+        cells = (
+            f'{_title_cell(row)}<td data-label="Wanted">{row["quantity"]}</td>{status}'
+            f'<td class="price"{label}>{price}</td>'
+        )
         html_rows.append(mark_safe(f"<tr>{cells}</tr>"))  # noqa: S308 - every value above is escaped
     return html_rows
 
 
-def guest_table_rows(rows: list[ItemRow], *, show_status: bool, actions: bool) -> list[SafeString]:
-    """<tr>s for the share page: Item, [Still wanted,] Price, [what a giver can do]."""
+def guest_table_rows(
+    rows: list[ItemRow],
+    *,
+    show_status: bool,
+    actions: bool,
+    held_here: dict[int, tuple[str, str]] | None = None,
+) -> list[SafeString]:
+    """<tr>s for the share page: Item, [Still wanted,] Price, [what a giver can do]. `held_here` maps an item
+    to this browser's own hold on it (its page, and when it ends): that row says "You reserved this"."""
     html_rows = []
+    yours = held_here or {}
     for row in rows:
         status = ""
         if show_status and row["group_gift"]:
             percent = int(row["percent"])
+            funded = f"{_escape(row['progress'])} {_escape(row['currency'])}"
+            # A <progress> element, named, so a screen reader says what the bar measures (axe-core's
+            # aria-progressbar-name) and no inline style is needed to draw it.
             status = (
-                f"<td>{_escape(row['progress'])} {_escape(row['currency'])}"
-                f'<div class="progress" role="progressbar" aria-valuenow="{percent}" aria-valuemin="0" '
-                f'aria-valuemax="100"><span style="width: {percent}%"></span></div></td>'
+                f'<td data-label="Funded">{funded}<progress class="funding" max="100" value="{percent}" '
+                f'aria-label="{funded} funded">{percent}%</progress></td>'
             )
         elif show_status:
-            status = f"<td>{_escape(row['still_wanted_text'])}</td>"
+            status = f'<td data-label="Still wanted">{_escape(row["still_wanted_text"])}</td>'
         price = f"{_escape(row['price'])} {_escape(row['currency'])}" if row["price"] else ""
-        action = f"<td>{_guest_action(row)}</td>" if show_status and actions else ""
-        cells = f'{_title_cell(row, with_image=True)}{status}<td class="optional">{price}</td>{action}'
+        price_cell = (
+            f'<td class="price" data-label="Price">{price}</td>' if price else '<td class="price"></td>'
+        )
+        action = f'<td class="giver-actions">{_guest_action(row)}</td>' if show_status and actions else ""
+        title = _title_cell(row, with_image=True)
+        if row["pk"] in yours:
+            hold_url, until = yours[row["pk"]]
+            title = title[: -len("</td>")] + (
+                f'<p class="yours" data-testid="you-reserved">You reserved this until {_escape(until)}. '
+                f'<a href="{_escape(hold_url)}">Your hold</a></p></td>'
+            )
+        cells = f"{title}{status}{price_cell}{action}"
         html_rows.append(mark_safe(f'<tr data-testid="item-row">{cells}</tr>'))  # noqa: S308 - escaped above
     return html_rows
 

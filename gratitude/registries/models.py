@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
@@ -21,6 +24,17 @@ def new_share_key() -> str:
 # Links a giver's browser will follow or load: only http(s), never javascript:, data: or ftp:.
 http_url = URLValidator(schemes=["http", "https"], message="Enter a link starting with http:// or https://")
 currency_code = RegexValidator(r"^[A-Z]{3}$", "Enter a three-letter currency code, like EUR or USD.")
+
+
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA zone names this machine knows (e.g. "Europe/Paris"), sorted."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def known_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError("Choose a time zone from the list, like Europe/Paris or America/Chicago.")
 
 
 class Occasion(models.TextChoices):
@@ -68,6 +82,9 @@ class Registry(models.Model):
     reveal_on = models.DateField(null=True, blank=True)
     # Lifecycle (docs/registries.md): archived some days after the event, after a notice 14 days ahead.
     auto_archive = models.BooleanField(default=True)
+    # Times givers and members see about this registry (a hold's end, a receipt) are in this zone; it starts
+    # as the owner's (registries.services.registry_create).
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[known_time_zone])
     archive_on = models.DateField(null=True, blank=True)
     archive_notice_for = models.DateField(null=True, blank=True)
     archive_reason = models.CharField(max_length=20, blank=True)

@@ -286,3 +286,40 @@ def registry_search(*, name: str, month: date | None = None, city: str = "") -> 
         )
         for row in found
     ]
+
+
+@dataclass(frozen=True)
+class RegistryStanding:
+    """What a registry is right now, for its members' pages: those must never say "anyone with this link
+    can give" or "findable by name" while the registry is paused, archived, or closed by its owner's quiet
+    mode."""
+
+    paused: bool
+    archived: bool
+    owner_quiet: bool
+
+    @property
+    def open_to_givers(self) -> bool:
+        return not (self.paused or self.archived or self.owner_quiet)
+
+    @property
+    def label(self) -> str:
+        if self.archived:
+            return "Archived"
+        if self.paused:
+            return "Paused"
+        if self.owner_quiet:
+            return "Closed while its owner is in quiet mode"
+        return "Open"
+
+
+def registry_standing(*, registry: Registry) -> RegistryStanding:
+    """For a registry the caller already obtained as a member (registry_for_member or member_for)."""
+    owner_quiet = RegistryMember.objects.filter(
+        registry=registry, role=MemberRole.OWNER, user__quiet_since__isnull=False
+    ).exists()
+    return RegistryStanding(
+        paused=registry.paused_at is not None,
+        archived=registry.archived_at is not None,
+        owner_quiet=owner_quiet,
+    )

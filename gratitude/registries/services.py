@@ -33,6 +33,7 @@ from gratitude.registries.models import (
     Surprise,
     Visibility,
     new_share_key,
+    time_zone_names,
 )
 
 # Who may do what (docs/registries.md, "Roles"). Every member may read the registry and manage its items.
@@ -157,6 +158,7 @@ def registry_create(
             visibility=visibility,
             surprise=surprise,
             welcome_note=welcome_note.strip(),
+            time_zone=owner.timezone if owner.timezone in time_zone_names() else "UTC",
         )
         _clean_and_save(registry)
         RegistryMember.objects.create(registry=registry, user=owner, role=MemberRole.OWNER)
@@ -181,8 +183,9 @@ def registry_update(
     region: str = "",
     show_city_region: bool = False,
     auto_archive: bool = True,
+    time_zone: str = "",
 ) -> Registry:
-    """Change a registry's settings (owner and co-registrants)."""
+    """Change a registry's settings (owner and co-registrants). An empty `time_zone` keeps the current one."""
     if occasion not in Occasion.values:
         raise GratitudeError(f"occasion: choose one of {', '.join(Occasion.values)}")
     _check_words_for_givers(title=title, welcome_note=welcome_note)
@@ -203,6 +206,8 @@ def registry_update(
         locked.region = region.strip()
         locked.show_city_region = show_city_region
         locked.auto_archive = auto_archive
+        if time_zone:
+            locked.time_zone = time_zone
         _clean_and_save(locked)
         _plan_archive(locked)
     return locked

@@ -125,7 +125,7 @@ def test_pause_from_the_registry_pages_then_resume_in_one_click(page: Page, live
 
     page.goto(f"{base}/registries/{registry.pk}/people/")
     page.get_by_test_id("pause-link").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Pause all messages")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pause messages and giving")
     assert_calm(page)
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "pause-page")

@@ -138,6 +138,10 @@ def test_a_test_only_bait_template_is_refused_at_render_time(settings):
 def test_text_and_html_say_the_same_thing(kind, previews):
     rendered = previews(kind).rendered
     text_words, html_words = words(rendered.text), words(visible_text(rendered.html))
+    # The HTML part opens with the site's logo and name, the same in every message; the text part has no
+    # header. Everything after it must say what the text says.
+    assert html_words[:1] == ["gratitude"], "the HTML part lost its header (the site's name)"
+    html_words = html_words[1:]
 
     if text_words != html_words:
         diff = "\n".join(difflib.unified_diff(text_words, html_words, "text", "html", lineterm="", n=3))

@@ -48,14 +48,14 @@ def test_every_registry_page_links_to_pause_all_messages(registry, page):
 
     assert response.status_code == 200
     link = f'<a href="{reverse("registries:pause", args=[registry.pk])}" data-testid="pause-link">'
-    assert link.encode() + b"Pause all messages</a>" in response.content
+    assert link.encode() + b"Pause messages and giving</a>" in response.content
 
 
 def test_the_pause_page_offers_two_separate_buttons_and_asks_nothing(registry):
     response = _client(_owner(registry)).get(reverse("registries:pause", args=[registry.pk]))
 
     content = response.content
-    assert b"Pause all messages about this registry</button>" in content
+    assert b"Pause all messages about this registry and close it to givers</button>" in content
     assert b"Quiet mode: no messages about any registry" in content
     assert b"Switch on quiet mode for me</button>" in content
     assert b"(optional)" in content and b"required" not in content
