@@ -40,5 +40,4 @@ urlpatterns = [
     path("<int:registry_id>/pause/", pause_views.pause, name="pause"),
     path("<int:registry_id>/paused/", pause_views.paused, name="paused"),
     path("<int:registry_id>/resume/", pause_views.resume, name="resume"),
-    path("<int:registry_id>/quiet/<int:member_id>/", pause_views.quiet_for, name="quiet_for"),
 ]
