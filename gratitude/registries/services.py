@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from gratitude.accounts.models import User, normalize_email_address
 from gratitude.accounts.services import user_create
+from gratitude.core.bounds import DATE_RANGE_MESSAGE, date_in_range
 from gratitude.core.errors import GratitudeError, PermissionDenied
 from gratitude.registries.locks import lock_items, lock_registry
 from gratitude.registries.models import (
@@ -133,6 +134,7 @@ def registry_create(
     """Create a registry with its owner as the first member (alerts on, instantly)."""
     if occasion not in Occasion.values:
         raise GratitudeError(f"occasion: choose one of {', '.join(Occasion.values)}")
+    _check_dates(event_date=event_date)
     with transaction.atomic():
         registry = Registry(
             title=title.strip(),
@@ -169,6 +171,7 @@ def registry_update(
     """Change a registry's settings (owner and co-registrants)."""
     if occasion not in Occasion.values:
         raise GratitudeError(f"occasion: choose one of {', '.join(Occasion.values)}")
+    _check_dates(event_date=event_date, reveal_on=reveal_on)
     with transaction.atomic():
         locked = lock_registry(registry.pk)
         assert locked is not None
@@ -189,6 +192,13 @@ def registry_update(
         _clean_and_save(locked)
         _plan_archive(locked)
     return locked
+
+
+def _check_dates(*, event_date: date | None, reveal_on: date | None = None) -> None:
+    # The archive plan adds days to the event date: a date near date.max would overflow (a 500).
+    for field, value in (("event_date", event_date), ("reveal_on", reveal_on)):
+        if not date_in_range(value):
+            raise GratitudeError(f"{field}: {DATE_RANGE_MESSAGE}")
 
 
 def registry_share_link_reset(*, registry: Registry) -> Registry:
