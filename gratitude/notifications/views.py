@@ -65,8 +65,9 @@ def dev_mailbox_message(request: HttpRequest, name: str) -> HttpResponse:
 def centre(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    messages = sent_messages_for(user=user).only("reference", "kind", "subject", "sent_at")[:200]
-    return render(request, "notifications/mail/centre.html", {"messages": messages})
+    sent = sent_messages_for(user=user).only("reference", "kind", "subject", "sent_at")[:200]
+    # Not "messages": base.html shows that name as the flash banners of django.contrib.messages.
+    return render(request, "notifications/mail/centre.html", {"sent_messages": sent})
 
 
 @login_required
