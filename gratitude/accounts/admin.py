@@ -6,8 +6,12 @@ so one superuser cannot make a second operator unseen. Staff changes go through 
 --reason`, which audits them (docs/operations.md, "Who is staff")."""
 
 from django.contrib import admin
+from django.contrib.auth.models import Group
 
 from gratitude.accounts.models import User
+
+# Groups grant permissions, and nothing here uses them: one less way to hand out operator powers unaudited.
+admin.site.unregister(Group)
 
 
 @admin.register(User)

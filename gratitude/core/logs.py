@@ -21,7 +21,7 @@ _SECRET_PAIR = re.compile(
     r"""(?ix)
     (["']?(?:password\d?|passwd|secret(?:_key)?|token|api[_-]?key|authorization|cookie|sessionid|csrftoken|
     csrfmiddlewaretoken|signature|x-gratitude-signature|webhook_secret)["']?\s*[=:]\s*)
-    (?:"[^"]*"|'[^']*'|[^\s,;&'"}]+)
+    (?:(?:Basic|Bearer|Token)\s+\S+|"[^"]*"|'[^']*'|[^\s,;&'"}]+)
     """
 )
 # Links whose path segment is the credential: share keys, holds, signed tokens (see each app's urls.py).
