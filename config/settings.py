@@ -196,7 +196,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # The login form posts "username" whatever USERNAME_FIELD is; axes must read the address from there, or it
-# records failures without one and the check before login finds nothing (docs/registries.md, "Logging in").
+# records failures without one and the check before login finds nothing (docs/operations.md, "Limits and
+# the login lockout").
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "gratitude.accounts.lockout.attempted_address"
 # Failures are counted in the shared cache (CACHE_URL), per (address, client address) as seen through the
