@@ -39,9 +39,12 @@ def _fresh_cache() -> Iterator[None]:
 
 
 def _clear_own_cache() -> None:
-    from django.core.cache import cache
+    from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
+    # The backend itself (django.core.cache.cache is a proxy): on Redis, never clear(), which is FLUSHDB
+    # and would wipe every other run's counts in the shared database.
+    cache = caches["default"]
     if isinstance(cache, RedisCache):
         client = cache._cache.get_client(None, write=True)
         keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))

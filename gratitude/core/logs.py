@@ -38,10 +38,12 @@ def redact(text: str) -> str:
 
 
 class RequestIdFilter(logging.Filter):
-    """Stamps the current request's id (or "-" outside a request) on the record."""
+    """Stamps the current request's id (or "-" outside a request) on the record. Django logs a 4xx after
+    the middleware has returned, with the request attached: its id is read from there."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        attached = getattr(getattr(record, "request", None), "request_id", None)
+        record.request_id = attached or request_id_var.get()
         return True
 
 
