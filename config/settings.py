@@ -116,6 +116,7 @@ MIDDLEWARE = [
     # Content-Security-Policy (CSP below) and Permissions-Policy on every response.
     "csp.middleware.CSPMiddleware",
     "gratitude.core.middleware.PermissionsPolicyMiddleware",
+    "gratitude.core.middleware.RejectNulMiddleware",
     # django-axes wants to be last so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
 ]

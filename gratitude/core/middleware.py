@@ -1,4 +1,5 @@
-"""Middleware every response passes: a request id for the logs, and the Permissions-Policy header."""
+"""Middleware every response passes: a request id for the logs, a refusal of paths no link of ours has
+(NUL), and the Permissions-Policy header."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from gratitude.core.logs import request_id_var
 
@@ -34,6 +35,19 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RejectNulMiddleware:
+    """A NUL in the path is never one of our links, and PostgreSQL refuses it in any text it is compared
+    with (a share key, a token): a 400 here, before a view hands it to a query and the database raises."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            return HttpResponseBadRequest("This address is not one of ours.")
+        return self.get_response(request)
 
 
 class PermissionsPolicyMiddleware:
