@@ -35,8 +35,9 @@ DATES = ["9999-12-31", "9999-12", "0001-01-01", "10000-01-01", "2031-02-30"]
 TEXT = ["a\x00b", "x" * 20_000, "\u202e\ufeffé", "<script>x</script>", "'\"; --", "e:x@example.test"]
 HOSTILE_VALUES = NUMBERS + DATES + TEXT
 # One field at a time (the others as the page filled them): the values that reach a different code path.
-PER_FIELD = [HUGE, str(2**63), str(2**62), str(2**31), "-1", "1e1000", "9999-12-31", "0001-01-01", "a\x00b"]
-PER_FIELD.append("x" * 20_000)
+# 2^62 twice: two rows of it sum past 2^63, which SQLite cannot add up (a page showing the sum breaks).
+PER_FIELD = [HUGE, str(2**63), str(2**62), str(2**62), str(2**31), "-1", "1e1000", "9999-12-31", "0001-01-01"]
+PER_FIELD += ["a\x00b", "x" * 20_000]
 # Path segments: numbers past what an id holds, and strings with NUL, invalid UTF-8 and lengths no link has.
 HOSTILE_INTS = [HUGE, "0", str(2**63)]
 HOSTILE_STRS = ["%00", "%FF%FE", "x" * 3000, "..%2F..", "%3Cb%3E"]
@@ -151,25 +152,55 @@ def _paths(route: Route, world: World) -> Iterator[tuple[str, bool]]:
 # --- Which forms a page shows -------------------------------------------------------------------------
 
 
+# What a person would type into an empty field of each kind, so that one hostile field at a time reaches
+# the code behind a form that is otherwise valid.
+PLAUSIBLE = {
+    "email": "robin@example.test",
+    "number": "1",
+    "date": "2031-06-14",
+    "month": "2031-06",
+    "url": "https://example.test/teapot",
+    "password": "walker-passphrase-41",
+    "checkbox": "on",
+    "radio": "",
+}
+
+
 class _Forms(HTMLParser):
-    """The POST forms of a page: their action (None: the page itself) and field names with their values."""
+    """The POST forms of a page: their action (None: the page itself) and field names with their values
+    (an empty field gets what a person would type into it; a select its first option)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.forms: list[tuple[str | None, dict[str, str]]] = []
         self._current: dict[str, str] | None = None
+        self._select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = dict(attrs)
+        name = attr.get("name") or ""
         if tag == "form" and (attr.get("method") or "get").lower() == "post":
             self._current = {}
             self.forms.append((attr.get("action") or None, self._current))
-        elif tag in ("input", "select", "textarea") and self._current is not None and attr.get("name"):
-            self._current.setdefault(attr["name"] or "", attr.get("value") or "")
+        elif self._current is None:
+            return
+        elif tag == "select" and name:
+            self._select = name
+            self._current.setdefault(name, "")
+        elif tag == "option" and self._select and not self._current.get(self._select):
+            self._current[self._select] = attr.get("value") or ""
+        elif tag in ("input", "textarea") and name:
+            kind = (attr.get("type") or "text").lower()
+            value = attr.get("value") or ""
+            if kind in ("checkbox", "radio") and name in self._current:
+                return
+            self._current[name] = value or PLAUSIBLE.get(kind, "Robin")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._current = None
+        elif tag == "select":
+            self._select = None
 
 
 def _forms_of(content: bytes) -> list[tuple[str | None, dict[str, str]]]:
@@ -259,9 +290,18 @@ class Walk:
             self.login()  # a POST may have ended the session (a left registry, a changed password)
 
     def _fields_for(self, path: str, page: Any) -> dict[str, str]:
-        if page.status_code == 200 and not page.streaming:
-            for action, fields in _forms_of(page.content):
-                target = urlsplit(action).path if action else path
+        """The fields of the form that posts to `path`: on its own page, else on the page one or two levels
+        up (a POST-only view's form lives on its parent page); else the site's usual field names."""
+        pages = [page]
+        parent = path
+        for _ in range(2):
+            parent = parent.rstrip("/").rpartition("/")[0] + "/"
+            pages.append(self.client.get(parent))
+        for candidate in pages:
+            if candidate.status_code != 200 or candidate.streaming:
+                continue
+            for action, fields in _forms_of(candidate.content):
+                target = urlsplit(action).path if action else (path if candidate is page else None)
                 if target == path and fields:
                     return {k: v for k, v in fields.items() if k != "csrfmiddlewaretoken"}
         return dict.fromkeys(COMMON_FIELDS, "1")
