@@ -36,7 +36,7 @@ typecheck: $(DEV_STAMP)
 
 check-deploy: $(STAMP)  ## Django's deployment checklist against production settings
 	GRATITUDE_ENV=prod SECRET_KEY="$$(openssl rand -base64 48)" SITE_URL=https://gratitude.example \
-	EMAIL_URL=smtp://127.0.0.1:25 DATABASE_URL=sqlite:///$$(mktemp -d)/deploy-check.sqlite3 \
+	EMAIL_URL=smtp://127.0.0.1:25 CACHE_URL=redis://127.0.0.1:6379/1 DATABASE_URL=sqlite:///$$(mktemp -d)/deploy-check.sqlite3 \
 	$(BIN)/gratitude check --deploy --fail-level WARNING
 
 pytest: $(DEV_STAMP)

@@ -29,6 +29,31 @@ def _require_markers(request: pytest.FixtureRequest) -> None:
         _skip_or_fail(f"browser test needs Debian's Chromium at {CHROMIUM}")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Every test starts with no limit counted and no lockout. Only this process's keys go (its own key
+    prefix in the shared Redis): other test runs on the machine keep theirs."""
+    _clear_own_cache()
+    yield
+    _clear_own_cache()
+
+
+def _clear_own_cache() -> None:
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    # The backend itself (django.core.cache.cache is a proxy): on Redis, never clear(), which is FLUSHDB
+    # and would wipe every other run's counts in the shared database.
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(None, write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 @pytest.fixture
 def require_postgres(db: None) -> None:
     """For tests about real concurrency: they run in the PostgreSQL pass of scripts/run-tests.sh."""

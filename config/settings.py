@@ -102,6 +102,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request, and its error page, carry its id (docs/operations.md, "Logs").
+    "gratitude.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -111,6 +113,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Content-Security-Policy (CSP below) and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "gratitude.core.middleware.PermissionsPolicyMiddleware",
+    "gratitude.core.middleware.RejectNulMiddleware",
     # django-axes wants to be last so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -192,12 +198,80 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# The login form posts "username" whatever USERNAME_FIELD is; axes must read the address from there, or it
+# records failures without one and the check before login finds nothing (docs/operations.md, "Limits and
+# the login lockout").
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "gratitude.accounts.lockout.attempted_address"
+# Failures are counted in the shared cache (CACHE_URL), per (address, client address) as seen through the
+# trusted proxies, so every web process sees the same count.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "default"
+AXES_CLIENT_IP_CALLABLE = "gratitude.core.client_ip.client_ip"
+
+# --- Shared state: every rate limit and the login lockout (README "Configure") -----------------------
+# How many reverse proxies you run in front of gunicorn, each appending to X-Forwarded-For. 0: the client
+# is REMOTE_ADDR. Set it to exactly your number of proxies: more lets a client choose its own address.
+GRATITUDE_TRUSTED_PROXIES = _env_int("GRATITUDE_TRUSTED_PROXIES", 0)
+if GRATITUDE_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("GRATITUDE_TRUSTED_PROXIES must be 0 or more")
+# Redis in prod and (on its own key prefix per test process) under pytest; local memory only in dev, or
+# where a test says so. Each process of a site must share it, or every limit is per process.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if not CACHE_URL:
+    if IS_PROD:
+        raise ImproperlyConfigured(
+            "CACHE_URL must be set when GRATITUDE_ENV=prod (redis://host:6379/N): limits and the login "
+            "lockout must be shared by every web process"
+        )
+    CACHE_URL = "redis://127.0.0.1:6379/1" if GRATITUDE_ENV == "test" else "locmem:"
+_default_prefix = f"gratitude-test-{os.getpid()}" if GRATITUDE_ENV == "test" else "gratitude"
+CACHE_KEY_PREFIX = os.environ.get("GRATITUDE_CACHE_KEY_PREFIX", "").strip() or _default_prefix
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # A Redis that does not answer fails the request quickly instead of hanging a worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+elif CACHE_URL == "locmem:":
+    if IS_PROD:
+        raise ImproperlyConfigured("CACHE_URL=locmem: is per process; GRATITUDE_ENV=prod needs redis://")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be redis://, rediss://, unix:// or locmem:, not {CACHE_URL!r}"
+    )
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files (htmx included:
+# django-htmx ships it), no inline script or style, nothing framed, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Nothing here needs a camera, a microphone, the location or a payment sheet (core/middleware.py).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), publickey-credentials-get=(), usb=(), interest-cohort=()"
+)
 if IS_PROD:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
@@ -357,12 +431,34 @@ GRATITUDE_CAMPAIGN_RATE_PER_HOUR = _env_float("GRATITUDE_CAMPAIGN_RATE_PER_HOUR"
 # Audience drift at send time above this share of the frozen count halts the campaign.
 GRATITUDE_CAMPAIGN_MAX_DRIFT = _env_float("GRATITUDE_CAMPAIGN_MAX_DRIFT", 0.01)
 
+# Logs go to stderr (gunicorn and systemd collect it), each line with its request id; one JSON object a line
+# in prod. Addresses, passwords, tokens and signatures are redacted before any line is written
+# (gratitude/core/logs.py). Request errors are logged here, never mailed: ADMINS is empty on purpose.
+LOG_JSON = _env_bool("GRATITUDE_LOG_JSON", IS_PROD)
+_LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "gratitude.core.logs.RequestIdFilter"},
+        "redact": {"()": "gratitude.core.logs.RedactFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "gratitude.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "json" if LOG_JSON else "plain",
+            "filters": ["request_id", "redact"],
+        }
+    },
     "loggers": {
-        "gratitude": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "gratitude": {"handlers": ["stderr"], "level": _LOG_LEVEL},
+        "django.request": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        "django.security": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        "axes": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
     },
 }

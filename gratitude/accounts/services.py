@@ -252,22 +252,17 @@ QUIET_DELEGATE_INVITATIONS_PER_PERSON_PER_DAY = 10
 
 
 def _may_switch_quiet_mode(*, user: User, by: User) -> bool:
-    """The person, a trusted delegate they named who accepted, or a delegate member of one of their
-    registries (docs/registries.md, "Roles")."""
-    from gratitude.registries.models import MemberRole, RegistryMember
+    """The person, or a trusted delegate they named themselves who accepted and was not withdrawn.
 
+    Quiet mode is account-wide: it silences every registry the person is on. A role on one registry
+    (delegate, co-registrant) was given by that registry's owner, not by the person, so it never reaches
+    it; a registry's members pause that registry only (docs/quiet-mode.md, "Who may do what")."""
     if by.pk == user.pk:
         return True
     if not by.is_active:
         return False
-    if QuietDelegate.objects.filter(
+    return QuietDelegate.objects.filter(
         user_id=user.pk, delegate_id=by.pk, accepted_at__isnull=False, revoked_at__isnull=True
-    ).exists():
-        return True
-    # "One of the person's registries": one they own or co-run, not one they only help with as a delegate.
-    their_registries = RegistryMember.objects.filter(user_id=user.pk).exclude(role=MemberRole.DELEGATE)
-    return RegistryMember.objects.filter(
-        user_id=by.pk, role=MemberRole.DELEGATE, registry_id__in=their_registries.values("registry_id")
     ).exists()
 
 

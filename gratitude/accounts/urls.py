@@ -24,11 +24,11 @@ urlpatterns = [
     path("quiet/off/", views.quiet_off, name="quiet_off"),
     path("quiet/trusted/", views.quiet_delegate_invite, name="quiet_delegate_invite"),
     path(
-        "quiet/trusted/<int:delegation_id>/withdraw/",
+        "quiet/trusted/<id:delegation_id>/withdraw/",
         views.quiet_delegate_revoke,
         name="quiet_delegate_revoke",
     ),
-    path("quiet/for/<int:person_id>/", views.quiet_for, name="quiet_for"),
+    path("quiet/for/<id:person_id>/", views.quiet_for, name="quiet_for"),
     path("trusted/accepted/", delegate_views.quiet_delegate_done, name="quiet_delegate_done"),
     path("trusted/<str:token>/", delegate_views.quiet_delegate, name="quiet_delegate"),
     path(

@@ -109,6 +109,18 @@ def shared_registry(request: HttpRequest, share_key: str) -> HttpResponse:
     )
 
 
+def _keeping_the_surprise(request: HttpRequest, item: Item, share_key: str) -> HttpResponse | None:
+    """A registrant on a give, reserve or contribute page while "covered only" holds: the same covered-only
+    view as everywhere else. These pages say how many are still wanted and how far a group gift is funded,
+    and their forms answer "only N left", so a member gets neither; nothing is recorded from here (403 for
+    a POST)."""
+    if not _member_keeping_the_surprise(request, item.registry):
+        return None
+    status = 403 if request.method == "POST" else 200
+    context = {"registry": item.registry, "item": item, "share_key": share_key}
+    return render(request, "gifts/item_surprise.html", context, status=status)
+
+
 def _item_page(
     request: HttpRequest, template: str, item: Item, share_key: str, form: Any, status: int = 200
 ) -> HttpResponse:
@@ -151,6 +163,8 @@ def give(request: HttpRequest, share_key: str, item_id: int) -> HttpResponse:
         return _link_not_found(request)
     if item.group_gift:
         return redirect("gifts:contribute", share_key=share_key, item_id=item.pk)
+    if surprise := _keeping_the_surprise(request, item, share_key):
+        return surprise
     if request.method == "POST" and _too_many(request):
         return _slow_down(request)
     form = GiftForm(request.POST or None)
@@ -170,6 +184,8 @@ def contribute(request: HttpRequest, share_key: str, item_id: int) -> HttpRespon
     item = selectors.item_for_share_key(share_key=share_key, item_id=item_id)
     if item is None or not item.group_gift:
         return _link_not_found(request)
+    if surprise := _keeping_the_surprise(request, item, share_key):
+        return surprise
     if request.method == "POST" and _too_many(request):
         return _slow_down(request)
     form = ContributionForm(request.POST or None)
@@ -189,6 +205,8 @@ def reserve(request: HttpRequest, share_key: str, item_id: int) -> HttpResponse:
     item = selectors.item_for_share_key(share_key=share_key, item_id=item_id)
     if item is None or item.group_gift:
         return _link_not_found(request)
+    if surprise := _keeping_the_surprise(request, item, share_key):
+        return surprise
     if request.method == "POST" and _too_many(request):
         return _slow_down(request)
     form = ReserveForm(request.POST or None)

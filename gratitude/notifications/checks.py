@@ -27,3 +27,22 @@ def lease_outlasts_a_send(app_configs: Any = None, **kwargs: Any) -> list[Error]
             )
         ]
     return []
+
+
+@register()
+def provider_webhook_is_configured(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """The configured provider's tracking webhook can answer: its own settings (a signing key, an optional
+    package) are present. Found at start-up, not by the provider's first bounce report getting a 503."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from gratitude.notifications.provider_webhooks import TRACKING_VIEWS
+
+    provider = settings.GRATITUDE_MAIL_PROVIDER
+    view_class = TRACKING_VIEWS.get(provider)
+    if not provider or view_class is None:
+        return []
+    try:
+        view_class()
+    except ImproperlyConfigured as exc:
+        return [Error(f"The {provider} tracking webhook cannot answer: {exc}", id="gratitude.E002")]
+    return []

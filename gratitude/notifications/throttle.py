@@ -1,4 +1,5 @@
-"""A small fixed-window rate limit in Django's cache, for pages that answer questions about codes."""
+"""A small fixed-window rate limit in the shared cache (CACHE_URL), for every limit a page keeps: counted
+per signed-in person, or per client address (as seen through the trusted proxies) when signed out."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from gratitude.accounts.models import normalize_email_address
+from gratitude.core.client_ip import client_ip
 
 
 def _who(request: HttpRequest) -> str:
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR', 'unknown')}"
+    return f"ip:{client_ip(request)}"
 
 
 def over_limit(request: HttpRequest, *, scope: str, per_hour: int) -> bool:
-    """Count this attempt; True once the person (or, signed out, the address) made more than `per_hour`
-    in the current hour-long window. Needs a cache shared by the web processes to be exact."""
+    """Count this attempt; True once the person (or, signed out, the client address) made more than
+    `per_hour` in the current hour-long window. Exact across web processes: the count is one atomic
+    increment in the cache they share (Redis INCR)."""
     key = f"gratitude:throttle:{scope}:{_who(request)}"
     cache.add(key, 0, timeout=3600)
     try:

@@ -1,6 +1,5 @@
-"""CSV exports for operators (the audit log, a recall's recipients), safe to open in a spreadsheet: a cell
-that starts with = + - @ (or a tab or carriage return) is prefixed with ', so it is read as text, never as a
-formula (CSV injection)."""
+"""CSV exports for operators (the audit log, a recall's recipients), safe to open in a spreadsheet: every
+cell goes through the Thank You List's own rule (core/spreadsheets.py), full-width ＝ included."""
 
 from __future__ import annotations
 
@@ -11,15 +10,14 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 
+from gratitude.core.spreadsheets import spreadsheet_safe
 from gratitude.operations.models import AuditEntry, RecalledMessage
 from gratitude.operations.recall import iso
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> str:
     text = iso(value) if isinstance(value, datetime) else ("" if value is None else str(value))
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return spreadsheet_safe(text)
 
 
 class _Echo:

@@ -5,12 +5,13 @@ read; a GratitudeError becomes a message on the page. See docs/operations.md, "T
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -41,8 +42,19 @@ from gratitude.operations.services import (
 
 
 def staff_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Signed-in staff only; anyone else is sent to the login page."""
-    return staff_member_required(view, login_url=settings.LOGIN_URL)
+    """Signed-in staff only. Signed out: the login page. Signed in without the staff role: a 403 page that
+    says so (the login page would send a signed-in person straight back here, for ever)."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if not (user.is_active and user.is_staff):
+            return render(request, "operations/staff_only.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 PAGE = 100

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from django import forms
 
+from gratitude.core.bounds import DATE_RANGE_MESSAGE, EARLIEST_DATE, LATEST_DATE, date_in_range
 from gratitude.registries.models import (
     AlertPreference,
     Item,
@@ -18,7 +20,15 @@ from gratitude.registries.models import (
 )
 from gratitude.registries.services import MAX_QUANTITY
 
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+
 CURRENCIES = ["EUR", "USD", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "JPY", "NZD", "PLN"]
+
+
+def _bounded_date(value: date | None) -> date | None:
+    if not date_in_range(value):
+        raise forms.ValidationError(DATE_RANGE_MESSAGE)
+    return value
 
 
 class RegistryForm(forms.ModelForm[Registry]):
@@ -34,6 +44,9 @@ class RegistryForm(forms.ModelForm[Registry]):
             "event_date": "Event date (optional)",
             "welcome_note": "A note for your givers (optional)",
         }
+
+    def clean_event_date(self) -> date | None:
+        return _bounded_date(self.cleaned_data.get("event_date"))
 
 
 class RegistrySettingsForm(forms.ModelForm[Registry]):
@@ -79,6 +92,12 @@ class RegistrySettingsForm(forms.ModelForm[Registry]):
             "show_city_region": "Show givers your city and region (never the address)",
             "auto_archive": "Archive this registry by itself some time after the event (after a notice)",
         }
+
+    def clean_event_date(self) -> date | None:
+        return _bounded_date(self.cleaned_data.get("event_date"))
+
+    def clean_reveal_on(self) -> date | None:
+        return _bounded_date(self.cleaned_data.get("reveal_on"))
 
 
 class ItemForm(forms.ModelForm[Item]):
@@ -174,11 +193,15 @@ class SearchForm(forms.Form):
         value: str = self.cleaned_data.get("month") or ""
         if not value:
             return None
+        if not _MONTH.fullmatch(value):
+            raise forms.ValidationError("Enter a month like 2031-06.")
         try:
-            year, month = (int(part) for part in value.split("-"))
-            return date(year, month, 1)
+            first = date(int(value[:4]), int(value[5:]), 1)
         except ValueError as exc:
             raise forms.ValidationError("Enter a month like 2031-06.") from exc
+        if not date_in_range(first):
+            raise forms.ValidationError(f"Enter a month between {EARLIEST_DATE.year} and {LATEST_DATE.year}.")
+        return first
 
     def search_arguments(self) -> dict[str, Any]:
         return {

@@ -1,6 +1,9 @@
-"""Pausing (issue 7, SAFETY.md promise 9, docs/quiet-mode.md): the registry's "Pause all messages" page,
-its calm confirmation and one-button resume, a delegate switching quiet mode for the registrants, and the
-page a message's footer link opens, which works without signing in.
+"""Pausing (docs/safety.md promise 9, docs/quiet-mode.md): the registry's "Pause all messages" page, its
+calm confirmation and one-button resume, and the page a message's footer link opens, which pauses without
+signing in (resuming from it needs the person signed in).
+
+A registry's members pause that registry only. Account-wide quiet mode is switched by the person, or by a
+trusted delegate they named themselves (accounts/views.py), never through a role on a registry.
 
 No question is asked anywhere here: one button does it, a note is never required, and nothing asks "are you
 sure?". Every page reached while signed in is scoped to the registry's members (others get 404); the
@@ -9,15 +12,18 @@ footer's page is scoped by its signed link (notifications/pause_link.py).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gratitude.accounts.forms import QuietModeForm
 from gratitude.accounts.models import User
-from gratitude.accounts.services import quiet_mode_disable, quiet_mode_enable
 from gratitude.core.errors import GratitudeError
 from gratitude.notifications.pause_link import (
     ExpiredLink,
@@ -27,20 +33,12 @@ from gratitude.notifications.pause_link import (
 )
 from gratitude.notifications.views import masked_address
 from gratitude.registries import selectors, services
-from gratitude.registries.models import MemberRole, RegistryMember
 
 
 def _viewer(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)  # every view that calls this is login_required
     return user
-
-
-def _registrants(member: RegistryMember) -> list[RegistryMember]:
-    """Whom a delegate member may switch quiet mode for: the registry's owner and co-registrants."""
-    if member.role != MemberRole.DELEGATE:
-        return []
-    return [m for m in selectors.members_of(registry=member.registry) if m.role != MemberRole.DELEGATE]
 
 
 @login_required
@@ -53,7 +51,6 @@ def pause(request: HttpRequest, registry_id: int) -> HttpResponse:
             "registry": member.registry,
             "member": member,
             "quiet_form": QuietModeForm(),
-            "registrants": _registrants(member),
         },
     )
 
@@ -90,56 +87,31 @@ def resume(request: HttpRequest, registry_id: int) -> HttpResponse:
     return redirect("registries:detail", registry_id=registry.pk)
 
 
-@login_required
-@require_POST
-def quiet_for(request: HttpRequest, registry_id: int, member_id: int) -> HttpResponse:
-    """A delegate member switches quiet mode on or off for one of the registry's registrants."""
-    member = selectors.member_for(user=_viewer(request), registry_id=registry_id)
-    registrant = next((m for m in _registrants(member) if m.pk == member_id), None)
-    if registrant is None:
-        return render(
-            request,
-            "registries/not_allowed.html",
-            {
-                "registry": member.registry,
-                "reason": "Only a trusted delegate of this registry switches quiet mode for its registrants.",
-            },
-            status=403,
-        )
-    person = registrant.user
-    action = request.POST.get("action")
-    try:
-        if action == "on":
-            quiet_mode_enable(user=person, by=member.user)
-            messages.success(
-                request, f"Quiet mode is on for {person.name}: no messages about any registry reach them."
-            )
-        elif action == "off":
-            quiet_mode_disable(user=person, by=member.user)
-            messages.success(request, f"Quiet mode is off for {person.name}.")
-        else:
-            return HttpResponseBadRequest("Unknown action")
-    except GratitudeError as exc:
-        messages.error(request, str(exc))
-    return redirect("registries:pause", registry_id=member.registry_id)
+def _signed_in_as(request: HttpRequest, person: User) -> bool:
+    return request.user.is_authenticated and request.user.pk == person.pk
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def pause_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The footer's link, without signing in. GET (which link scanners and previews do) changes nothing and
-    shows one button; its POST (with CSRF) pauses, then the page says what is paused and how to resume."""
+    """The footer's link. Pausing works without signing in: GET (which link scanners and previews do) changes
+    nothing and shows one button; its POST (with CSRF) pauses. Resuming a registry needs its member signed
+    in as themselves: the link sits in an inbox and may be forwarded, and whoever holds it must not switch a
+    registry's messages back on for the people who stopped them."""
     try:
         target = pause_target_for(token=token)
     except ExpiredLink:
         return render(request, "registries/pause_link_invalid.html", {"expired": True}, status=410)
     if target is None:
         return render(request, "registries/pause_link_invalid.html", {"expired": False}, status=400)
+    may_resume = not target.is_member or _signed_in_as(request, target.person)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "pause":
                 pause_from_link(target=target)
             elif action == "resume":
+                if not may_resume:
+                    return redirect_to_login(request.path)
                 resume_from_link(target=target)
             else:
                 return HttpResponseBadRequest("Unknown action")
@@ -149,5 +121,11 @@ def pause_link(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "registries/pause_link.html",
-        {"target": target, "registry": target.registry, "address": masked_address(target.person.email)},
+        {
+            "target": target,
+            "registry": target.registry,
+            "address": masked_address(target.person.email),
+            "may_resume": may_resume,
+            "login_url": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.path})}",
+        },
     )

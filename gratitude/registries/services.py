@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from gratitude.accounts.models import User, normalize_email_address
 from gratitude.accounts.services import user_create
+from gratitude.core.bounds import DATE_RANGE_MESSAGE, date_in_range
 from gratitude.core.errors import GratitudeError, PermissionDenied, refuse_links
 from gratitude.registries.locks import lock_items, lock_registry
 from gratitude.registries.models import (
@@ -150,6 +151,7 @@ def registry_create(
     if occasion not in Occasion.values:
         raise GratitudeError(f"occasion: choose one of {', '.join(Occasion.values)}")
     _check_words_for_givers(title=title, welcome_note=welcome_note)
+    _check_dates(event_date=event_date)
     with transaction.atomic():
         registry = Registry(
             title=title.strip(),
@@ -189,6 +191,7 @@ def registry_update(
     if occasion not in Occasion.values:
         raise GratitudeError(f"occasion: choose one of {', '.join(Occasion.values)}")
     _check_words_for_givers(title=title, welcome_note=welcome_note)
+    _check_dates(event_date=event_date, reveal_on=reveal_on)
     with transaction.atomic():
         locked = lock_registry(registry.pk)
         assert locked is not None
@@ -211,6 +214,13 @@ def registry_update(
         _clean_and_save(locked)
         _plan_archive(locked)
     return locked
+
+
+def _check_dates(*, event_date: date | None, reveal_on: date | None = None) -> None:
+    # The archive plan adds days to the event date: a date near date.max would overflow (a 500).
+    for field, value in (("event_date", event_date), ("reveal_on", reveal_on)):
+        if not date_in_range(value):
+            raise GratitudeError(f"{field}: {DATE_RANGE_MESSAGE}")
 
 
 def registry_share_link_reset(*, registry: Registry) -> Registry:

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from gratitude.core.errors import GratitudeError
+from gratitude.core.spreadsheets import spreadsheet_safe
 from gratitude.gifts.models import Gift, GiftSource, GiftState
 from gratitude.registries.models import Registry
 from gratitude.thanks.models import EnteredAddress, ThankYouStatus
@@ -34,9 +35,6 @@ CSV_HEADER: list[str | int] = [
     "Note",
     "Source",
 ]
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); tab and CR can
-# smuggle one past a leading-character check, and Excel in some locales reads the full-width forms too.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 CHUNK_CHARS = 64 * 1024
 _ROWS_PER_FETCH = 2000
 _STATUS_LABELS = dict(ThankYouStatus.choices)
@@ -46,11 +44,6 @@ _SOURCE_LABELS: dict[str, str] = {
     GiftSource.API: "Given through the API",
     GiftSource.STORE: "A store's order",
 }
-
-
-def spreadsheet_safe(value: str) -> str:
-    """Neutralise a cell a spreadsheet would run as a formula, by making it text (a leading apostrophe)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def check_exportable(*, registry: Registry) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from gratitude.core.bounds import MAX_ID, parse_id
 from gratitude.thanks.models import ThankYouStatus
 from gratitude.thanks.selectors import ThankYouFilters
 from gratitude.thanks.services import ADDRESS_MAX_LENGTH, NOTE_MAX_LENGTH
@@ -98,11 +99,12 @@ class MarkForm(forms.Form):
     giver = ManyValuesField(required=False)
     # Where to go back to: the list with its filters, or a gift's own page.
     query = forms.CharField(required=False, max_length=2000)
-    back_to_gift = forms.IntegerField(required=False, min_value=1)
+    back_to_gift = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
     def clean_gift(self) -> list[int]:
         values = self.cleaned_data.get("gift", [])
-        if not all(value.isdigit() for value in values):
+        # ASCII digits only, and no id past what the database can hold (a 500 on SQLite otherwise).
+        if not all(parse_id(value) is not None for value in values):
             raise forms.ValidationError(
                 "Some of the ticked gifts are not on this list; reload and try again."
             )

@@ -309,9 +309,13 @@ def gifts_for_marking(
     *, registry: Registry, gift_ids: Iterable[int] = (), giver_keys: Iterable[str] = ()
 ) -> list[Gift]:
     """The registry's active gifts among `gift_ids`, plus every active gift of the givers named by key.
-    Ids of other registries' gifts are simply not found."""
+    Ids of other registries' gifts are simply not found.
+
+    While the registry hides who gave ("covered only"), giver keys are ignored: marking "all of e:<address>"
+    would otherwise answer "Marked 1" for a real giver and "Nothing changed" for anyone else, telling the
+    registrant who gave (docs/thank-you-list.md, "Surprise")."""
     ids = set(gift_ids)
-    keys = set(giver_keys)
+    keys = set() if hides_details(registry) else set(giver_keys)
     if keys:
         scan = Gift.objects.filter(registry=registry, state=GiftState.ACTIVE).values_list(
             "pk", "giver_email", "giver_name"

@@ -173,12 +173,24 @@ def test_a_delegate_who_has_not_accepted_or_was_revoked_may_not(state):
         quiet_mode_enable(user=person, by=delegate)
 
 
-def test_a_delegate_member_of_the_persons_registry_may_switch_it():
-    owner, helper = make_user(), make_user()
-    registry_member_add(registry=make_registry(owner=owner), user=helper, role=MemberRole.DELEGATE)
-    quiet_mode_enable(user=owner, by=helper)
-    owner.refresh_from_db()
-    assert owner.quiet_by == helper
+@pytest.mark.parametrize("switch", ["on", "off"])
+def test_a_delegate_member_of_the_persons_registry_may_not_switch_their_account_wide_quiet_mode(switch):
+    """A registry role was given by the registry's owner, not by the person: it pauses that registry only,
+    and never reaches the quiet mode that silences all of the person's registries."""
+    owner, co, helper = make_user(), make_user(), make_user()
+    registry = make_registry(owner=owner)
+    registry_member_add(registry=registry, user=co, role=MemberRole.CO_REGISTRANT)
+    registry_member_add(registry=registry, user=helper, role=MemberRole.DELEGATE)
+    for person in (owner, co):
+        if switch == "off":
+            quiet_mode_enable(user=person)
+        with pytest.raises(PermissionDenied):
+            if switch == "on":
+                quiet_mode_enable(user=person, by=helper)
+            else:
+                quiet_mode_disable(user=person, by=helper)
+        person.refresh_from_db()
+        assert (person.quiet_since is None) == (switch == "on")
 
 
 def test_a_co_registrant_is_not_a_trusted_delegate():

@@ -56,6 +56,17 @@ def _without_csrf(content: bytes) -> bytes:
     return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"', b"", content)
 
 
+def test_the_centre_shows_sent_mail_as_rows_never_as_flash_banners(sent):
+    """The list of sent mail is not Django's messages: no notification shows as a status banner."""
+    alex, rows = sent
+    client = _client(alex)
+
+    page = client.get(reverse("notifications:centre")).content.decode()
+
+    assert page.count('data-testid="centre-row"') == len(rows)
+    assert 'role="status"' not in page
+
+
 def test_the_centre_lists_what_was_sent_newest_first_with_the_same_code_and_content(sent):
     alex, (older, newer) = sent
     response = _client(alex).get(reverse("notifications:centre"))

@@ -20,6 +20,7 @@ PROD = {
     "SECRET_KEY": "x" * 50,
     "SITE_URL": "https://gratitude.example",
     "EMAIL_URL": "smtp://127.0.0.1:25",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 SHOW = (
     "EMAIL_BACKEND",
@@ -62,6 +63,8 @@ def loaded(result: subprocess.CompletedProcess[str]) -> dict[str, object]:
         ({"SITE_URL": "http://gratitude.example"}, "SITE_URL must be https"),
         ({"GRATITUDE_MAIL_PROVIDER": "postmark"}, "GRATITUDE_MAIL_WEBHOOK_SECRET"),
         ({"GRATITUDE_DKIM_DOMAIN": "elsewhere.example"}, "not aligned"),
+        ({"CACHE_URL": ""}, "CACHE_URL must be set"),
+        ({"CACHE_URL": "locmem:"}, "needs redis://"),
     ],
 )
 def test_production_refuses_to_start(tmp_path, env, message):

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.core import signing
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from gratitude.gifts.services import gift_record
@@ -159,13 +160,38 @@ def test_a_member_pauses_the_registry_in_one_press_and_resumes_in_one_more():
     assert registry.paused_at is not None and registry.paused_by == co
     done = client.get(path)
     assert b"Messages are paused" in done.content
-    assert b"Resume messages" in done.content and done.content.count(b"<button") == 1
     for unkind in (b"sorry", b"are you sure", b"loss", b"condolence", b"survey"):
         assert unkind not in done.content.lower()
+    # Signed out, the page says how to resume, and offers no button that would.
+    assert b'data-testid="resume-needs-login"' in done.content
+    assert b"Resume messages" not in done.content
 
-    client.post(path, {"action": "resume", "csrfmiddlewaretoken": _csrf(done)})
+    client.force_login(co)
+    signed_in = client.get(path)
+    assert b"Resume messages" in signed_in.content and signed_in.content.count(b"<button") == 2  # + log out
+    client.post(path, {"action": "resume", "csrfmiddlewaretoken": _csrf(signed_in)})
     registry.refresh_from_db()
     assert registry.paused_at is None
+
+
+@pytest.mark.parametrize("who", ["nobody", "someone_else"])
+def test_resuming_from_the_link_needs_the_member_signed_in_as_themselves(who):
+    """The link pauses without signing in; whoever holds it (a forwarded message, a shared inbox) cannot
+    switch the registry's messages back on: the resume goes to the login page and changes nothing."""
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    path = _path(owner, registry)
+    client = Client()
+    _press(client, path, "pause")
+    if who == "someone_else":
+        client.force_login(make_user())
+
+    response = client.post(path, {"action": "resume"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+    registry.refresh_from_db()
+    assert registry.paused_at is not None
 
 
 def test_an_unknown_action_changes_nothing():

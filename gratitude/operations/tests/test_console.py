@@ -55,10 +55,14 @@ def staff_client(client: Client, operator) -> Client:
 )
 def test_only_staff_may_open_the_console(client: Client, name):
     url = reverse(name)
-    assert client.get(url).status_code == 302  # anonymous: to the login page
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and reverse("accounts:login") in anonymous["Location"]
+    # Signed in without the staff role: a 403 page that says so, not a redirect to a login page that
+    # sends a signed-in person straight back (an endless loop).
     client.force_login(make_user())
-    response = client.get(url)
-    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+    response = client.get(url, follow=True)
+    assert response.status_code == 403 and not response.redirect_chain
+    assert 'data-testid="staff-only"' in response.content.decode()
 
 
 def test_posting_as_a_non_staff_user_changes_nothing(client: Client):

@@ -45,6 +45,29 @@ def test_creating_a_registry_through_the_form_makes_the_viewer_its_owner(client)
     assert registry.members.get().role == "owner"
 
 
+@pytest.mark.parametrize("event_date", ["9999-12-31", "9999-12-30", "2200-01-01", "1899-12-31"])
+def test_an_event_date_no_occasion_has_is_a_400_with_a_message_and_creates_nothing(client, event_date):
+    """Near 9999-12-31 the archive plan (event date + days) overflowed: a 500, and the registry half made."""
+    client.force_login(make_user())
+
+    response = client.post(
+        reverse("registries:new"),
+        {"title": "Our wedding", "occasion": "wedding", "event_date": event_date, "visibility": "link"},
+    )
+
+    assert response.status_code == 400
+    assert "Enter a date between 1900 and 2199." in response.content.decode()
+    assert Registry.objects.count() == 0
+
+
+@pytest.mark.parametrize("month", ["9999-12", "2200-01", "0000-01", "2031-13", "x"])
+def test_a_search_month_out_of_range_is_a_400_with_a_message(client, month):
+    response = client.get(reverse("registries:search"), {"name": "bo", "month": month})
+
+    assert response.status_code == 400
+    assert "Enter a month" in response.content.decode()
+
+
 @pytest.mark.parametrize("title", ["", "   "], ids=["empty", "whitespace"])
 def test_an_empty_registry_title_shows_a_form_error_and_creates_nothing(client, title):
     client.force_login(make_user())

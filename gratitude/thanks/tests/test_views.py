@@ -384,6 +384,45 @@ def test_with_covered_only_the_list_shows_neither_item_nor_giver_and_says_so(cli
     assert "Jordan" not in detail and "Rocking horse" not in detail and "A covered item" in detail
 
 
+@pytest.mark.parametrize("key", ["e:jordan@example.test", "n:jordan lee"])
+def test_with_covered_only_a_giver_key_tells_nothing_about_who_gave(client, key):
+    """Marking "all of a giver's gifts" by a guessed key must not answer differently for a real giver:
+    while details are hidden, giver keys are ignored (nothing is marked, the same answer for anyone)."""
+    owner = make_user()
+    registry = make_registry(owner=owner, surprise="covered_only")
+    address = "jordan@example.test" if key.startswith("e:") else ""
+    gift = make_gift(item=make_item(registry=registry), giver_name="Jordan Lee", giver_email=address)
+    client.force_login(owner)
+
+    real = _mark(client, registry, "received", givers=[key], query="")
+    real_page = client.get(real["Location"]).content.decode()
+    guessed = _mark(client, registry, "received", givers=["e:nobody@example.test"], query="")
+    guessed_page = client.get(guessed["Location"]).content.decode()
+
+    gift.refresh_from_db()
+    assert gift.received_at is None
+    assert "Marked 1" not in real_page
+    assert real.status_code == guessed.status_code
+    assert _banner(real_page) == _banner(guessed_page)
+
+
+def _banner(page: str) -> list[str]:
+    return re.findall(r'<div class="message[^"]*" role="status">([^<]*)</div>', page)
+
+
+@pytest.mark.parametrize("gift_id", ["99999999999999999999999", "-1", "²", "1e3", "9223372036854775808"])
+def test_marking_a_gift_id_past_what_the_database_holds_is_a_400_with_a_message(client, alex, gift_id):
+    _owner, registry = alex
+    gift = make_gift(item=make_item(registry=registry))
+
+    response = _mark(client, registry, "received", gifts=[], gift=[gift_id])
+
+    assert response.status_code == 400
+    assert "not on this list" in response.content.decode()
+    gift.refresh_from_db()
+    assert gift.received_at is None
+
+
 def test_after_the_reveal_date_the_list_shows_everything(client):
     owner = make_user()
     registry = make_registry(owner=owner, surprise="covered_only")
