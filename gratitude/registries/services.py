@@ -18,6 +18,8 @@ from django.utils import timezone
 from gratitude.accounts.models import User, normalize_email_address
 from gratitude.accounts.services import user_create
 from gratitude.core.errors import GratitudeError, PermissionDenied
+from gratitude.registries import pictures
+from gratitude.registries.fetch import ProductDetails, Resolver, clean_text, fetch_product
 from gratitude.registries.locks import lock_items, lock_registry
 from gratitude.registries.models import (
     FormerMember,
@@ -25,6 +27,7 @@ from gratitude.registries.models import (
     Item,
     MemberRole,
     Occasion,
+    Picture,
     Priority,
     Registry,
     RegistryInvitation,
@@ -129,6 +132,7 @@ def registry_create(
     visibility: str = Visibility.LINK,
     surprise: str = Surprise.SHOW_ALL,
     welcome_note: str = "",
+    currency: str = "EUR",
 ) -> Registry:
     """Create a registry with its owner as the first member (alerts on, instantly)."""
     if occasion not in Occasion.values:
@@ -141,6 +145,7 @@ def registry_create(
             visibility=visibility,
             surprise=surprise,
             welcome_note=welcome_note.strip(),
+            currency=currency.strip().upper(),
         )
         _clean_and_save(registry)
         RegistryMember.objects.create(registry=registry, user=owner, role=MemberRole.OWNER)
@@ -165,6 +170,8 @@ def registry_update(
     region: str = "",
     show_city_region: bool = False,
     auto_archive: bool = True,
+    shipping_note: str = "",
+    show_shipping_address: bool = False,
 ) -> Registry:
     """Change a registry's settings (owner and co-registrants)."""
     if occasion not in Occasion.values:
@@ -186,6 +193,8 @@ def registry_update(
         locked.region = region.strip()
         locked.show_city_region = show_city_region
         locked.auto_archive = auto_archive
+        locked.shipping_note = shipping_note.strip()
+        locked.show_shipping_address = show_shipping_address
         _clean_and_save(locked)
         _plan_archive(locked)
     return locked
@@ -485,15 +494,19 @@ def item_add(
     quantity: int = 1,
     price: Decimal | None = None,
     url: str = "",
-    currency: str = "EUR",
+    currency: str = "",
     priority: str = Priority.NORMAL,
     notes: str = "",
-    image_url: str = "",
+    picture: Picture | None = None,
     group_gift: bool = False,
 ) -> Item:
-    """Put an item at the end of the list. Whether it is a group gift is decided here, once."""
+    """Put an item at the end of the list. Whether it is a group gift is decided here, once.
+
+    `currency` defaults to the registry's; `picture` must be one of this registry's kept pictures.
+    """
     _check_quantity(quantity)
     _check_group_gift(group_gift=group_gift, price=price, quantity=quantity)
+    _check_picture(registry=registry, picture=picture)
     with transaction.atomic():
         _require_open(registry)
         last = Item.objects.filter(registry=registry).aggregate(last=Max("position"))["last"]
@@ -503,15 +516,21 @@ def item_add(
             quantity=quantity,
             price=price,
             url=url.strip(),
-            currency=currency.strip().upper(),
+            currency=(currency.strip() or registry.currency).upper(),
             priority=priority,
             notes=notes.strip(),
-            image_url=image_url.strip(),
+            picture=picture,
             group_gift=group_gift,
             position=(last or 0) + 1,
         )
         _clean_and_save(item)
     return item
+
+
+def _check_picture(*, registry: Registry, picture: Picture | None) -> None:
+    # A picture belongs to the registry it was made for: another registry's would show its owner's photo.
+    if picture is not None and picture.registry_id != registry.pk:
+        raise GratitudeError("picture: that picture belongs to another registry")
 
 
 def item_update(
@@ -521,29 +540,114 @@ def item_update(
     quantity: int,
     price: Decimal | None,
     url: str = "",
-    currency: str = "EUR",
+    currency: str = "",
     priority: str = Priority.NORMAL,
     notes: str = "",
-    image_url: str = "",
+    picture: Picture | None = None,
+    remove_picture: bool = False,
 ) -> Item:
     """Edit an item. Lowering the quantity below what givers already took is allowed: it shows as covered.
 
-    (Refusing it would tell a registrant who keeps gifts a surprise how many were given.)
+    (Refusing it would tell a registrant who keeps gifts a surprise how many were given.) A new `picture`
+    replaces the old one; `remove_picture` drops it; neither keeps it.
     """
     _check_quantity(quantity)
     with transaction.atomic():
         [locked] = lock_items([item.pk])
         _require_open(locked.registry)
         _check_group_gift(group_gift=locked.group_gift, price=price, quantity=quantity)
+        _check_picture(registry=locked.registry, picture=picture)
         locked.title = title.strip()
         locked.quantity = quantity
         locked.price = price
         locked.url = url.strip()
-        locked.currency = currency.strip().upper()
+        locked.currency = (currency.strip() or locked.registry.currency).upper()
         locked.priority = priority
         locked.notes = notes.strip()
-        locked.image_url = image_url.strip()
+        if picture is not None:
+            locked.picture = picture
+        elif remove_picture:
+            locked.picture = None
         _clean_and_save(locked)
+    return locked
+
+
+# --- Add from any store, and pictures (docs/registries.md) -----------------------------------------
+
+
+def picture_create_from_upload(*, registry: Registry, data: bytes) -> Picture:
+    """Keep an uploaded picture for this registry (checked, stripped, re-encoded: pictures.py)."""
+    return pictures.store(pictures.prepare(data), registry=registry)
+
+
+def picture_create_from_url(*, registry: Registry, url: str, resolver: Resolver | None = None) -> Picture:
+    """Fetch a store's picture (with fetch.py's checks) and keep it for this registry."""
+    data = pictures.fetch_picture_bytes(url, resolver=resolver)
+    return pictures.store(pictures.prepare(data), registry=registry, source_url=url)
+
+
+def product_fetch(*, registry: Registry, url: str, resolver: Resolver | None = None) -> ProductDetails:
+    """Read a store's product page for the "add from a link" form; FetchError says why it could not."""
+    _require_open(registry)
+    return fetch_product(url, resolver=resolver)
+
+
+def item_add_from_url(*, registry: Registry, url: str, quantity: int = 1) -> Item:
+    """Fetch the product page, keep its picture, and add the item, in one step.
+
+    A page that is not a product, too large, too slow, unreachable or pointing into a private network
+    raises FetchError. A picture that cannot be kept does not stop the item: it is added without one.
+    """
+    _check_quantity(quantity)
+    product = product_fetch(registry=registry, url=url)
+    picture = None
+    if product.image_url:
+        try:
+            picture = picture_create_from_url(registry=registry, url=product.image_url)
+        except GratitudeError:
+            picture = None
+    try:
+        return item_add(
+            registry=registry,
+            title=clean_text(product.title),
+            quantity=quantity,
+            price=product.price,
+            url=product.url,
+            currency=product.currency or registry.currency,
+            picture=picture,
+        )
+    except GratitudeError:
+        if picture is not None:
+            pictures.delete(picture)
+        raise
+
+
+def registry_photo_set(*, registry: Registry, by: User, data: bytes) -> Registry:
+    """The registrants' photo on the giver's page and in link previews (owner and co-registrants)."""
+    _require_role(registry=registry, user=by, roles=SETTINGS_ROLES, action="change the registry's photo")
+    _require_open(registry)
+    photo = picture_create_from_upload(registry=registry, data=data)
+    with transaction.atomic():
+        locked = lock_registry(registry.pk)
+        assert locked is not None
+        old = locked.photo
+        locked.photo = photo
+        locked.save(update_fields=["photo"])
+        if old is not None:
+            pictures.delete(old)
+    return locked
+
+
+def registry_photo_remove(*, registry: Registry, by: User) -> Registry:
+    _require_role(registry=registry, user=by, roles=SETTINGS_ROLES, action="change the registry's photo")
+    with transaction.atomic():
+        locked = lock_registry(registry.pk)
+        assert locked is not None
+        if locked.photo is not None:
+            old = locked.photo
+            locked.photo = None
+            locked.save(update_fields=["photo"])
+            pictures.delete(old)
     return locked
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("pause/<str:token>/", pause_views.pause_link, name="pause_link"),
     path("<int:registry_id>/", views.registry_detail, name="detail"),
     path("<int:registry_id>/items/", views.item_add, name="item_add"),
+    path("<int:registry_id>/items/from-link/", views.item_from_link, name="item_from_link"),
     path("<int:registry_id>/items/manage/", views.items_manage, name="items"),
     path("<int:registry_id>/items/<int:item_id>/edit/", views.item_edit, name="item_edit"),
     path(
@@ -36,6 +37,8 @@ urlpatterns = [
     ),
     path("<int:registry_id>/people/<int:member_id>/remove/", views.member_remove, name="member_remove"),
     path("<int:registry_id>/alerts/", views.alerts, name="alerts"),
+    path("<int:registry_id>/share-link/qr.<str:fmt>", views.share_qr, name="share_qr"),
+    path("<int:registry_id>/photo/", views.registry_photo, name="photo"),
     path("<int:registry_id>/share-link/reset/", views.share_link_reset, name="share_link_reset"),
     path("<int:registry_id>/pause/", pause_views.pause, name="pause"),
     path("<int:registry_id>/paused/", pause_views.paused, name="paused"),
