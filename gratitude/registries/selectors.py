@@ -63,6 +63,15 @@ def membership_for(*, user: User, registry: Registry) -> RegistryMember | None:
     return RegistryMember.objects.filter(registry=registry, user=user).first()
 
 
+def registrant_names(*, registry: Registry) -> list[str]:
+    """The names givers see on the share page: the owner and co-registrants (a delegate only helps)."""
+    members = RegistryMember.objects.filter(registry=registry, role__in=SEARCHABLE_ROLES).select_related(
+        "user"
+    )
+    ordered = sorted(members, key=lambda member: (member.role != MemberRole.OWNER, member.joined_at))
+    return [member.user.display_name for member in ordered if member.user.display_name]
+
+
 def members_of(*, registry: Registry) -> list[RegistryMember]:
     order: dict[str, int] = {MemberRole.OWNER: 0, MemberRole.CO_REGISTRANT: 1, MemberRole.DELEGATE: 2}
     members = list(RegistryMember.objects.filter(registry=registry).select_related("user"))
@@ -114,7 +123,7 @@ def registry_is_stepped_back(*, registry: Registry) -> bool:
 
 def registry_for_share_key(*, share_key: str) -> Registry | None:
     """The registry a guest's link opens, or None for a wrong, reset or private link."""
-    registry = Registry.objects.filter(share_key=share_key).first()
+    registry = Registry.objects.select_related("photo").filter(share_key=share_key).first()
     if registry is None or registry.visibility == Visibility.PRIVATE:
         return None
     return registry
