@@ -342,6 +342,8 @@ GRATITUDE_THANK_YOU_REMINDER_DAYS = _env_int("GRATITUDE_THANK_YOU_REMINDER_DAYS"
 # "Add from any store" fetches pasted links (docs/registries.md). Tests and demos serve store pages on
 # 127.0.0.1: this lets the fetch reach 127.0.0.0/8 and ::1, and nothing else. Never in production.
 GRATITUDE_FETCH_ALLOW_LOOPBACK = _env_bool("GRATITUDE_FETCH_ALLOW_LOOPBACK", False) and not IS_PROD
+# Store links one person may have fetched per hour (each costs a connection and a kept picture).
+GRATITUDE_STORE_FETCHES_PER_HOUR = _env_int("GRATITUDE_STORE_FETCHES_PER_HOUR", 60)
 
 # --- Campaigns (docs/operations.md); checked and interpreted by gratitude/operations/conf.py -------------
 # The first slice of a campaign: a count ("100") or a share of the frozen audience ("1%").

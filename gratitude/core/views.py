@@ -15,7 +15,7 @@ def home(request: HttpRequest) -> HttpResponse:
         registries = list(registries_for_member(user=request.user))
     # "X of Y wanted items given" per registry, except where "covered only" keeps even that a surprise.
     progress = {
-        registry.pk: progress_of(items_with_availability(registry=registry))
+        registry.pk: progress_of(items_with_availability(registry=registry), currency=registry.currency)
         for registry in registries
         if not registry.hides_gift_details()
     }

@@ -28,6 +28,8 @@ import time
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -152,7 +154,7 @@ class _CheckedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = self._resolver(host, port)
+        addresses = self._resolve(host, port)
         if not addresses:
             raise FetchError(f"We could not find the site “{host}”. Check the link.")
         for address in addresses:
@@ -170,6 +172,18 @@ class _CheckedBackend(httpcore.NetworkBackend):
             address, port, timeout=min(timeout or remaining, remaining), socket_options=socket_options
         )
         return _DeadlineStream(stream, self._deadline)
+
+    def _resolve(self, host: str, port: int) -> list[str]:
+        """The resolver's answer, within the fetch's deadline (getaddrinfo itself has no timeout)."""
+        remaining = self._deadline - time.monotonic()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-fetch-dns")
+        try:
+            return pool.submit(self._resolver, host, port).result(timeout=max(remaining, 0.001))
+        except FutureTimeout as exc:
+            raise FetchError("The store's site took too long to answer.") from exc
+        finally:
+            # A lookup still running finishes in its thread; nothing waits for it.
+            pool.shutdown(wait=False)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None

@@ -204,9 +204,10 @@ class Progress:
         return min(100, int(self.contributed * 100 / self.group_total)) if self.group_total else 0
 
 
-def progress_of(rows: list[ItemAvailability]) -> Progress:
+def progress_of(rows: list[ItemAvailability], *, currency: str) -> Progress:
     """From the list already loaded for the page (no extra query). A group gift counts as one wanted item,
-    given once fully funded; a held reservation is not yet a gift."""
+    given once fully funded; a held reservation is not yet a gift. The funding adds up the group gifts
+    priced in the registry's `currency` (amounts in two currencies cannot be added)."""
     given = wanted = group_gifts = 0
     contributed = group_total = Decimal("0")
     for row in rows:
@@ -214,8 +215,9 @@ def progress_of(rows: list[ItemAvailability]) -> Progress:
             group_gifts += 1
             wanted += 1
             given += 1 if row.still_needed <= 0 else 0
-            contributed += min(row.contributed, row.item.price or Decimal("0"))
-            group_total += row.item.price or Decimal("0")
+            if row.item.currency == currency:
+                contributed += min(row.contributed, row.item.price or Decimal("0"))
+                group_total += row.item.price or Decimal("0")
         else:
             wanted += row.item.quantity
             given += min(row.given, row.item.quantity)

@@ -12,7 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from gratitude.accounts.models import User, normalize_email_address
@@ -620,6 +620,46 @@ def item_add_from_url(*, registry: Registry, url: str, quantity: int = 1) -> Ite
         if picture is not None:
             pictures.delete(picture)
         raise
+
+
+# A picture kept from a store link waits this long for the registrant to confirm the item.
+UNUSED_PICTURE_HOURS = 24
+
+
+def pictures_unused_clear() -> int:
+    """Delete pictures no item and no registry uses, a day after they were kept (a store link fetched but
+    never confirmed, a replaced picture). Run hourly by the worker; safe to run any number of times."""
+    cutoff = timezone.now() - timedelta(hours=UNUSED_PICTURE_HOURS)
+    unused = (
+        Picture.objects.filter(created_at__lt=cutoff)
+        .exclude(Exists(Item.objects.filter(picture_id=OuterRef("pk"))))
+        .exclude(Exists(Registry.objects.filter(photo_id=OuterRef("pk"))))
+    )
+    count = 0
+    for picture in unused.iterator():
+        with transaction.atomic():
+            pictures.delete(picture)
+        count += 1
+    return count
+
+
+def item_pasted_picture_fetch(*, item: Item) -> Item:
+    """Turn a picture link pasted before pictures were kept by us into a kept picture, through the same
+    checks as "add from any store". The link is cleared either way: it is never shown, and a link we could
+    not fetch safely once is not retried."""
+    if not item.pasted_image_url:
+        return item
+    picture = None
+    try:
+        picture = picture_create_from_url(registry=item.registry, url=item.pasted_image_url)
+    finally:
+        with transaction.atomic():
+            [locked] = lock_items([item.pk])
+            locked.pasted_image_url = ""
+            if picture is not None and locked.picture_id is None:
+                locked.picture = picture
+            locked.save(update_fields=["pasted_image_url", "picture"])
+    return locked
 
 
 def registry_photo_set(*, registry: Registry, by: User, data: bytes) -> Registry:

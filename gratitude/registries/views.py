@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied
+from gratitude.notifications.throttle import over_limit
 from gratitude.registries import pictures, selectors, services
 from gratitude.registries.currency import currency_from_accept_language
 from gratitude.registries.fetch import ProductDetails
@@ -110,7 +112,9 @@ def _detail_page(
             "rows": registrant_table_rows(item_rows(availability), hide_details=hide_details),
             "hide_details": hide_details,
             # "Covered only" keeps even the count of given items from the registrants.
-            "progress": None if hide_details else selectors.progress_of(availability),
+            "progress": None
+            if hide_details
+            else selectors.progress_of(availability, currency=registry.currency),
             "summary": gift_summary(registry=registry),
             "item_form": item_form,
             "link_form": link_form or AddFromLinkForm(),
@@ -163,6 +167,11 @@ def item_from_link(request: HttpRequest, registry_id: int) -> HttpResponse:
         )
     link = link_form.cleaned_data["link"]
     try:
+        # Each fetch costs the server a connection and up to 5 s; and a kept picture, until cleared.
+        if over_limit(request, scope="store_fetch", per_hour=settings.GRATITUDE_STORE_FETCHES_PER_HOUR):
+            raise GratitudeError(
+                "You have fetched many store links this hour: add this item by hand for now."
+            )
         product = services.product_fetch(registry=registry, url=link)
     except GratitudeError as exc:
         link_form.add_error("link", str(exc))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -31,6 +32,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def media_root(settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The fetch rate limit counts per person in the cache, and ids repeat from one test database to the next.
+    cache.clear()
     return settings.MEDIA_ROOT
 
 
@@ -307,3 +310,85 @@ def test_the_new_registry_form_starts_with_the_guessed_currency_and_keeps_the_ch
     from gratitude.registries.models import Registry
 
     assert Registry.objects.get(title="Housewarming").currency == "CAD"
+
+
+def test_fetching_store_links_is_rate_limited_per_person(client: Client, store: Store, settings: Any):
+    settings.GRATITUDE_STORE_FETCHES_PER_HOUR = 2
+    owner = logged_in(client)
+    registry = make_registry(owner=owner)
+    url = reverse("registries:item_from_link", args=[registry.pk])
+    for _ in range(2):
+        assert client.post(url, {"link": store.url("/products/kettle")}).status_code == 200
+    response = client.post(url, {"link": store.url("/products/kettle")})
+    assert response.status_code == 400
+    assert "add this item by hand" in response.context["link_form"].errors["link"][0]
+    assert store.requests.count("/products/kettle") == 2
+
+
+def test_the_edit_page_replaces_and_removes_a_picture(client: Client):
+    owner = logged_in(client)
+    registry = make_registry(owner=owner)
+    item = make_item(registry=registry, title="Bowl", quantity=1)
+    url = reverse("registries:item_edit", args=[registry.pk, item.pk])
+    fields = {"title": "Bowl", "quantity": "1", "priority": "normal"}
+    upload = SimpleUploadedFile("b.webp", picture_bytes(300, 300, fmt="WEBP"), content_type="image/webp")
+    assert client.post(url, {**fields, "picture_file": upload}).status_code == 302
+    item.refresh_from_db()
+    assert item.picture is not None and item.picture.widths == [160, 300]
+    assert client.post(url, fields).status_code == 302  # no new file and no tick: the picture stays
+    item.refresh_from_db()
+    assert item.picture is not None
+    assert client.post(url, {**fields, "remove_picture": "on"}).status_code == 302
+    item.refresh_from_db()
+    assert item.picture is None
+
+
+def test_unused_pictures_are_cleared_after_a_day_and_used_ones_kept(
+    media_root: Path, django_capture_on_commit_callbacks: Any
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    registry = make_registry()
+    used = services.picture_create_from_upload(registry=registry, data=picture_bytes(200, 200))
+    make_item(registry=registry, picture=used)
+    photo = services.registry_photo_set(
+        registry=registry, by=registry.members.get().user, data=picture_bytes(200, 200)
+    )
+    unused = services.picture_create_from_upload(registry=registry, data=picture_bytes(200, 200))
+    fresh = services.picture_create_from_upload(registry=registry, data=picture_bytes(200, 200))
+    Picture.objects.exclude(pk=fresh.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    # Files go once the row's deletion commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.pictures_unused_clear() == 1
+    assert set(Picture.objects.values_list("pk", flat=True)) == {used.pk, photo.photo_id, fresh.pk}
+    assert not (media_root / unused.name(160)).exists()
+    assert (media_root / used.name(160)).exists()
+
+
+def test_pasted_picture_links_become_kept_pictures_through_the_same_checks(store: Store, settings: Any):
+    from django.core.management import call_command
+
+    registry = make_registry()
+    good = make_item(registry=registry, title="Kettle")
+    inside = make_item(registry=registry, title="Router")
+    Item.objects.filter(pk=good.pk).update(pasted_image_url=store.url("/img/kettle.jpg"))
+    Item.objects.filter(pk=inside.pk).update(pasted_image_url="http://10.0.0.1/router.png")
+    call_command("pictures", "fetch-pasted")
+    good.refresh_from_db()
+    inside.refresh_from_db()
+    assert good.picture is not None and good.picture.source_url == store.url("/img/kettle.jpg")
+    assert inside.picture is None
+    assert (good.pasted_image_url, inside.pasted_image_url) == ("", "")
+
+
+def test_group_gift_funding_adds_up_only_the_registrys_currency(client: Client):
+    owner = logged_in(client)
+    registry = make_registry(owner=owner, currency="EUR")
+    make_item(registry=registry, title="Pram", quantity=1, price=Decimal("200"), group_gift=True)
+    make_item(
+        registry=registry, title="Cot", quantity=1, price=Decimal("500"), currency="USD", group_gift=True
+    )
+    page = client.get(reverse("registries:detail", args=[registry.pk])).content.decode()
+    assert "0 of 2</strong> wanted items given · group gifts: 0.00 of 200.00 EUR funded" in page

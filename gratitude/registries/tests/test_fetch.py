@@ -300,3 +300,17 @@ def test_odd_prices_are_left_for_the_registrant(raw: str):
 
 def test_clean_text_decodes_entities_and_collapses_space():
     assert clean_text("  Bowl &amp;\u200b\r\n spoon ") == "Bowl & spoon"
+
+
+def test_a_hanging_dns_lookup_is_cut_off_by_the_deadline(monkeypatch):
+    monkeypatch.setattr(fetch, "FETCH_SECONDS", 0.5)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: pytest.fail("must not connect"))
+
+    def hanging(host: str, port: int) -> list[str]:
+        time.sleep(3)
+        return ["93.184.216.34"]
+
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="too long"):
+        fetch.fetch("https://shop.example/p", accept=fetch.HTML_TYPES, max_bytes=1000, resolver=hanging)
+    assert time.monotonic() - started < 1.5
