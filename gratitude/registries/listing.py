@@ -62,16 +62,35 @@ def item_rows(
 ) -> list[ItemRow]:
     """One ItemRow per item, with the links named in `links` (e.g. {"give": url_for_each(...)})."""
     makers = links or {}
-    return [_row(row, makers) for row in rows]
+    picture_url = picture_url_maker()
+    return [_row(row, makers, picture_url) for row in rows]
 
 
-def _row(row: ItemAvailability, makers: dict[str, Callable[[int], str]]) -> ItemRow:
+_KEY, _WIDTH = "zzpicturekeyzz", 987654
+
+
+def picture_url_maker() -> Callable[[str, int], str]:
+    """(picture key, width) -> URL. Asking the storage costs about 12 µs a call, 25 ms for 500 items with
+    four widths each; so the URL is worked out once and each picture swaps in its key and width, unless
+    the storage signs its URLs (a query string), where each URL must come from the storage itself."""
+    storage = storages["default"]
+    sample = str(storage.url(Picture(key=_KEY).name(_WIDTH)))
+    if "?" in sample or sample.count(_KEY) != 1 or sample.count(str(_WIDTH)) != 1:
+        return lambda key, width: str(storage.url(Picture(key=key).name(width)))
+    head, rest = sample.split(_KEY)
+    middle, tail = rest.split(str(_WIDTH))
+    return lambda key, width: f"{head}{key}{middle}{width}{tail}"
+
+
+def _row(
+    row: ItemAvailability, makers: dict[str, Callable[[int], str]], picture_url: Callable[[str, int], str]
+) -> ItemRow:
     item = row.item
     still_wanted = row.still_wanted
     # Prices come back from the database with their two decimal places, so str() is their display form.
     price = "" if item.price is None else str(item.price)
     picture = item.picture
-    src, srcset, width, height = _picture(picture) if picture is not None else ("", "", 0, 0)
+    src, srcset, width, height = _picture(picture, picture_url) if picture is not None else ("", "", 0, 0)
     return {
         "pk": item.pk,
         "title": item.title,
@@ -97,9 +116,8 @@ def _row(row: ItemAvailability, makers: dict[str, Callable[[int], str]]) -> Item
     }
 
 
-def _picture(picture: Picture) -> tuple[str, str, int, int]:
-    storage = storages["default"]
-    urls = [(storage.url(picture.name(width)), width) for width in picture.widths]
+def _picture(picture: Picture, picture_url: Callable[[str, int], str]) -> tuple[str, str, int, int]:
+    urls = [(picture_url(picture.key, width), width) for width in picture.widths]
     smallest = picture.widths[0]
     return (
         urls[0][0],

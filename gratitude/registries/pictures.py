@@ -14,6 +14,7 @@ import logging
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -92,6 +93,13 @@ def prepare(data: bytes) -> Prepared:
         variants[target] = out.getvalue()
     largest = max(variants)
     return Prepared(variants=variants, width=largest, height=max(1, round(height * largest / width)))
+
+
+def read_upload(upload: Any) -> bytes:
+    """An uploaded file's bytes, refused by its size before it is read into memory."""
+    if upload.size is not None and upload.size > PICTURE_MAX_BYTES:
+        raise PictureError(f"That picture is too large (over {PICTURE_MAX_BYTES // (1024 * 1024)} MB).")
+    return bytes(upload.read(PICTURE_MAX_BYTES + 1))
 
 
 def store(prepared: Prepared, *, registry: Registry, source_url: str = "") -> Picture:

@@ -131,7 +131,7 @@ def _picture_for(request: HttpRequest, registry: Registry, form: ItemForm) -> Pi
     upload is not a picture we keep."""
     upload = form.cleaned_data.get("picture_file")
     if upload:
-        return services.picture_create_from_upload(registry=registry, data=upload.read())
+        return services.picture_create_from_upload(registry=registry, data=pictures.read_upload(upload))
     return selectors.picture_for_registry(registry=registry, key=form.cleaned_data.get("fetched_picture", ""))
 
 
@@ -232,7 +232,7 @@ def registry_photo(request: HttpRequest, registry_id: int) -> HttpResponse:
             if not form.is_valid():
                 raise GratitudeError("Choose a photo to upload.")
             services.registry_photo_set(
-                registry=registry, by=_viewer(request), data=form.cleaned_data["photo"].read()
+                registry=registry, by=_viewer(request), data=pictures.read_upload(form.cleaned_data["photo"])
             )
             messages.success(request, "Photo saved. Givers see it on your registry's page.")
     except PermissionDenied as exc:

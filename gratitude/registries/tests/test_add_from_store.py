@@ -392,3 +392,31 @@ def test_group_gift_funding_adds_up_only_the_registrys_currency(client: Client):
     )
     page = client.get(reverse("registries:detail", args=[registry.pk])).content.decode()
     assert "0 of 2</strong> wanted items given · group gifts: 0.00 of 200.00 EUR funded" in page
+
+
+def test_only_owner_and_co_registrants_set_the_photo_and_bad_files_are_refused(client: Client, monkeypatch):
+    owner = make_user()
+    registry = make_registry(owner=owner)
+    delegate = make_user()
+    services.registry_member_add(registry=registry, user=delegate, role="delegate")
+    url = reverse("registries:photo", args=[registry.pk])
+    client.force_login(delegate)
+    upload = SimpleUploadedFile("me.jpg", picture_bytes(300, 300), content_type="image/jpeg")
+    assert client.post(url, {"photo": upload}).status_code == 403
+
+    client.force_login(owner)
+    monkeypatch.setattr("gratitude.registries.pictures.PICTURE_MAX_BYTES", 1000)
+    upload = SimpleUploadedFile("me.jpg", picture_bytes(300, 300), content_type="image/jpeg")
+    response = client.post(url, {"photo": upload}, follow=True)
+    assert "That picture is too large" in response.content.decode()
+    registry.refresh_from_db()
+    assert registry.photo is None and not Picture.objects.exists()
+
+    monkeypatch.undo()
+    upload = SimpleUploadedFile("me.jpg", picture_bytes(300, 300), content_type="image/jpeg")
+    assert client.post(url, {"photo": upload}).status_code == 302
+    registry.refresh_from_db()
+    assert registry.photo is not None
+    assert client.post(url, {"remove": "1"}).status_code == 302
+    registry.refresh_from_db()
+    assert registry.photo is None

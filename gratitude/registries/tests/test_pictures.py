@@ -132,3 +132,21 @@ def test_an_item_cannot_borrow_another_registrys_picture():
     item = make_item(registry=mine)
     with pytest.raises(GratitudeError, match="another registry"):
         services.item_update(item=item, title="Bowl", quantity=1, price=None, picture=picture)
+
+
+def test_list_picture_urls_match_the_storage_and_signed_urls_come_from_it(monkeypatch):
+    """The list pages build picture URLs from one sample (speed); they must equal the storage's own, and a
+    storage that signs each URL (S3 with query-string auth) must be asked for every one."""
+    from django.core.files.storage import storages
+
+    from gratitude.registries.listing import picture_url_maker
+
+    storage = storages["default"]
+    assert picture_url_maker()("aB3_-xyz12", 640) == storage.url("pictures/aB3_-xyz12/640.webp")
+    monkeypatch.setattr(
+        storage, "url", lambda name: f"https://bucket.example/{name}?X-Amz-Signature={name[-8:]}"
+    )
+    assert (
+        picture_url_maker()("k1", 320)
+        == "https://bucket.example/pictures/k1/320.webp?X-Amz-Signature=320.webp"
+    )
