@@ -18,6 +18,7 @@ from gratitude.registries import services
 from gratitude.registries.models import Item
 from gratitude.testing.factories import make_registry, make_user
 from gratitude.testing.store import Route, Store, picture_bytes
+from tests.e2e.test_registry_experience import phone_screenshot
 from tests.e2e.test_thin_path import PASSWORD, guest_page, log_in
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -90,6 +91,7 @@ def test_adding_an_item_from_a_store_link_and_seeing_its_picture(
     assert thumb.get_attribute("loading") == "lazy" and "160w" in (thumb.get_attribute("srcset") or "")
     assert natural_width(guest_page, "img.thumb") > 0
     expect(guest_page.locator("tr[data-testid=item-row]")).to_contain_text("129.00 EUR")
+    phone_screenshot(page, "registry-page-with-picture")
 
 
 def test_a_page_that_is_no_product_leaves_the_form_to_fill_by_hand(
@@ -145,5 +147,6 @@ def test_the_share_page_with_names_and_photo_and_the_copy_button(
     assert natural_width(guest_page, "[data-testid=registry-photo]") > 0
     box = guest_page.get_by_test_id("registry-photo").bounding_box()
     assert box is not None and box["width"] <= viewport["width"] * 0.45
+    phone_screenshot(guest_page, "share-page-with-photo")
     og_image = guest_page.locator("meta[property='og:image']").get_attribute("content") or ""
     assert og_image.startswith(f"{live_server.url}/media/pictures/")
