@@ -311,7 +311,8 @@ def _read(
     content_type, _, params = response.headers.get("content-type", "").partition(";")
     content_type = content_type.strip().lower()
     if content_type not in accept:
-        raise FetchError(f"That link is not a {what} we can read (it is “{content_type or 'unknown'}”).")
+        shown = clean_text(content_type, limit=60) or "unknown"
+        raise FetchError(f"That link is not a {what} we can read (it is “{shown}”).")
     too_large = FetchError(f"The store's {what} is too large (over {max_bytes // (1024 * 1024)} MB).")
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
@@ -398,16 +399,25 @@ def _types(node: dict[str, Any]) -> set[str]:
     return {str(name).rsplit("/", 1)[-1] for name in names}
 
 
+_MAX_NODES = 10_000
+
+
 def _nodes(data: Any) -> Iterator[dict[str, Any]]:
-    """Every object in a JSON-LD or microdata tree, @graph and nested lists included."""
-    if isinstance(data, list):
-        for entry in data:
-            yield from _nodes(entry)
-    elif isinstance(data, dict):
-        yield data
-        for key in ("@graph", "mainEntity", "itemListElement", "item"):
-            if key in data:
-                yield from _nodes(data[key])
+    """Every object in a JSON-LD or microdata tree, @graph and nested lists included, in document order.
+    Walked with a stack, not recursion, and at most _MAX_NODES: a hostile page nests as deep as it likes."""
+    stack = [data]
+    seen = 0
+    while stack and seen < _MAX_NODES:
+        seen += 1
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            yield node
+            children = [
+                node[key] for key in ("@graph", "mainEntity", "itemListElement", "item") if key in node
+            ]
+            stack.extend(reversed(children))
 
 
 def _first(value: Any) -> Any:
@@ -479,9 +489,9 @@ def read_product(body: str, *, url: str) -> ProductDetails:
             "That page does not describe a product we can read. You can add the item by hand below."
         )
     image = urljoin(url, image) if image else ""
-    if urlsplit(image).scheme not in ("http", "https"):
-        image = ""
-    return ProductDetails(url=url, title=title, price=price, currency=currency, image_url=image[:500])
+    if urlsplit(image).scheme not in ("http", "https") or len(image) > 500:
+        image = ""  # a cut-off link would fetch something else; the registrant can upload a picture
+    return ProductDetails(url=url, title=title, price=price, currency=currency, image_url=image)
 
 
 def fetch_product(url: str, *, resolver: Resolver | None = None) -> ProductDetails:

@@ -314,3 +314,22 @@ def test_a_hanging_dns_lookup_is_cut_off_by_the_deadline(monkeypatch):
     with pytest.raises(FetchError, match="too long"):
         fetch.fetch("https://shop.example/p", accept=fetch.HTML_TYPES, max_bytes=1000, resolver=hanging)
     assert time.monotonic() - started < 1.5
+
+
+def test_deeply_nested_json_ld_is_read_without_recursion(store: Store):
+    """A hostile page nests @graph as deep as the JSON parser allows; reading it must not blow the stack."""
+    depth = 900
+    nested = '{"@graph":' * depth + '{"@type": "Product", "name": "Deep"}' + "}" * depth
+    store.routes["/deep"] = Route(body=page(f'<script type="application/ld+json">{nested}</script>'))
+    assert fetch_product(store.url("/deep")).title == "Deep"
+
+
+def test_walking_a_tree_deeper_than_the_recursion_limit_finds_the_product():
+    import sys
+
+    node: dict[str, object] = {"@type": "Product", "name": "Bottom"}
+    for _ in range(sys.getrecursionlimit() * 2):
+        node = {"@graph": [node]}
+    assert [found.get("name") for found in fetch._nodes(node) if found.get("@type") == "Product"] == [
+        "Bottom"
+    ]
