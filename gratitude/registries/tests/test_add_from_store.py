@@ -420,3 +420,28 @@ def test_only_owner_and_co_registrants_set_the_photo_and_bad_files_are_refused(c
     assert client.post(url, {"remove": "1"}).status_code == 302
     registry.refresh_from_db()
     assert registry.photo is None
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("image/png", "bomb"),  # a PNG claiming 20,000 × 20,000 pixels
+        ("image/svg+xml", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"),
+        ("image/jpeg", b"<html>not a picture</html>"),
+    ],
+)
+def test_a_hostile_store_picture_is_not_kept_and_the_item_still_added(
+    store: Store, content_type: str, body: Any
+):
+    import io
+
+    from PIL import Image
+
+    if body == "bomb":
+        out = io.BytesIO()
+        Image.new("1", (20_000, 20_000)).save(out, "PNG")
+        body = out.getvalue()
+    store.routes["/img/kettle.jpg"] = Route(content_type=content_type, body=body)
+    item = services.item_add_from_url(registry=make_registry(), url=store.url("/products/kettle"))
+    assert item.title == "Gooseneck kettle <b>1 L</b>"
+    assert item.picture is None and not Picture.objects.exists()
