@@ -211,9 +211,9 @@ class _CheckedTransport(httpx.BaseTransport):
     """httpx on top of httpcore's pool with the checking network backend (httpx's own transport has no way
     to pass one in)."""
 
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+    def __init__(self, backend: httpcore.NetworkBackend, ssl_context: ssl.SSLContext) -> None:
         self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl.create_default_context(), network_backend=backend, max_connections=2, retries=0
+            ssl_context=ssl_context, network_backend=backend, max_connections=2, retries=0
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -269,9 +269,17 @@ def _check_link(url: str) -> None:
 
 
 def fetch(
-    url: str, *, accept: frozenset[str], max_bytes: int, resolver: Resolver | None = None, what: str = "page"
+    url: str,
+    *,
+    accept: frozenset[str],
+    max_bytes: int,
+    resolver: Resolver | None = None,
+    what: str = "page",
+    ssl_context: ssl.SSLContext | None = None,
 ) -> Fetched:
-    """GET `url` within FETCH_SECONDS overall, following at most MAX_REDIRECTS redirects, each checked."""
+    """GET `url` within FETCH_SECONDS overall, following at most MAX_REDIRECTS redirects, each checked.
+
+    `resolver` and `ssl_context` (the system's certificate authorities by default) are for tests."""
     deadline = time.monotonic() + FETCH_SECONDS
     backend = _CheckedBackend(
         resolver=resolver or system_resolver, allow_loopback=loopback_allowed(), deadline=deadline
@@ -282,7 +290,7 @@ def fetch(
         "Accept-Encoding": "gzip, identity",
     }
     with httpx.Client(
-        transport=_CheckedTransport(backend),
+        transport=_CheckedTransport(backend, ssl_context or ssl.create_default_context()),
         follow_redirects=False,
         trust_env=False,  # a proxy from the environment would make the connection, unchecked
         timeout=httpx.Timeout(FETCH_SECONDS),

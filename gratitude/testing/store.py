@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -52,15 +53,19 @@ def picture_bytes(width: int = 800, height: int = 600, fmt: str = "JPEG", **save
 class Store:
     """A threaded HTTP server on 127.0.0.1 serving `routes` (path -> Route)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
+        # The Host header of each request, and the TLS server name (SNI) each client asked for.
+        self.hosts: list[str] = []
+        self.server_names: list[str | None] = []
         self.port = free_store_port()
         store = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 store.requests.append(self.path)
+                store.hosts.append(self.headers.get("Host", ""))
                 route = store.routes.get(self.path.split("?", 1)[0])
                 if route is None:
                     self.send_error(404)
@@ -87,10 +92,15 @@ class Store:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
+        if tls is not None:
+            tls.sni_callback = lambda sock, name, context: self.server_names.append(name)
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self._tls = tls is not None
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
 
     def start(self) -> Store:
         self._thread.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -333,3 +334,100 @@ def test_walking_a_tree_deeper_than_the_recursion_limit_finds_the_product():
     assert [found.get("name") for found in fetch._nodes(node) if found.get("@type") == "Product"] == [
         "Bottom"
     ]
+
+
+def test_the_checked_address_is_connected_to_and_the_host_name_kept(settings: Any, monkeypatch):
+    """Resolved once, by us: the connection goes to the address we checked, while the Host header still
+    names the site. A second lookup (the system's) would have answered something else."""
+    settings.GRATITUDE_FETCH_ALLOW_LOOPBACK = True
+    server = Store().start()
+    try:
+        server.routes["/p"] = Route(body=page(json_ld({"@type": "Product", "name": "Kettle"})))
+        lookups: list[str] = []
+
+        def resolver(host: str, port: int) -> list[str]:
+            lookups.append(host)
+            return ["127.0.0.1"]
+
+        real_getaddrinfo = socket.getaddrinfo
+
+        def numeric_only(host: str, *args: Any, **kwargs: Any) -> Any:
+            # Connecting to an address literal "resolves" it without DNS; a name here is a second lookup.
+            if host != "127.0.0.1":
+                pytest.fail(f"a second DNS lookup of {host}")
+            return real_getaddrinfo(host, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", numeric_only)
+        fetched = fetch.fetch(
+            server.url("/p", host="shop.test"), accept=fetch.HTML_TYPES, max_bytes=10_000, resolver=resolver
+        )
+        assert b"Kettle" in fetched.body
+        assert lookups == ["shop.test"]
+        assert server.hosts == [f"shop.test:{server.port}"]
+    finally:
+        server.stop()
+
+
+def test_tls_uses_the_host_name_for_sni_and_the_certificate(settings: Any, tmp_path: Any):
+    """Over https the connection is pinned to the checked address, yet TLS asks for the site's name (SNI)
+    and the certificate must be for that name: one for another name is refused."""
+    settings.GRATITUDE_FETCH_ALLOW_LOOPBACK = True
+    cert, key = _self_signed(tmp_path, "shop.test")
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    server = Store(tls=server_context).start()
+    try:
+        server.routes["/p"] = Route(body=page(json_ld({"@type": "Product", "name": "Kettle"})))
+        client_context = ssl.create_default_context(cafile=str(cert))
+        fetched = fetch.fetch(
+            server.url("/p", host="shop.test"),
+            accept=fetch.HTML_TYPES,
+            max_bytes=10_000,
+            resolver=lambda host, port: ["127.0.0.1"],
+            ssl_context=client_context,
+        )
+        assert b"Kettle" in fetched.body
+        assert server.server_names == ["shop.test"]
+        with pytest.raises(FetchError, match="could not reach"):
+            fetch.fetch(
+                server.url("/p", host="other.test"),
+                accept=fetch.HTML_TYPES,
+                max_bytes=10_000,
+                resolver=lambda host, port: ["127.0.0.1"],
+                ssl_context=ssl.create_default_context(cafile=str(cert)),
+            )
+    finally:
+        server.stop()
+
+
+def _self_signed(directory: Any, name: str) -> tuple[Any, Any]:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
