@@ -140,6 +140,7 @@ def _picture_for(request: HttpRequest, registry: Registry, form: ItemForm) -> Pi
 def item_add(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
     form = ItemForm(request.POST, request.FILES)
+    picture = None
     if form.is_valid():
         try:
             picture = _picture_for(request, registry, form)
@@ -149,7 +150,12 @@ def item_add(request: HttpRequest, registry_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Added “{item.title}”.")
             return redirect("registries:detail", registry_id=registry.pk)
-    return _detail_page(request, registry, form, status=400)
+    if picture is not None:
+        # The picture is kept already: the form shows it and carries it, so fixing a field keeps it.
+        data = request.POST.copy()
+        data["fetched_picture"] = picture.key
+        form.data = data
+    return _detail_page(request, registry, form, status=400, fetched=picture)
 
 
 @login_required

@@ -445,3 +445,30 @@ def test_a_hostile_store_picture_is_not_kept_and_the_item_still_added(
     item = services.item_add_from_url(registry=make_registry(), url=store.url("/products/kettle"))
     assert item.title == "Gooseneck kettle <b>1 L</b>"
     assert item.picture is None and not Picture.objects.exists()
+
+
+def test_a_refused_add_keeps_the_picture_on_the_form(client: Client):
+    """A group gift without a price is refused; the picture uploaded with it stays on the re-shown form."""
+    owner = logged_in(client)
+    registry = make_registry(owner=owner)
+    upload = SimpleUploadedFile("pram.jpg", picture_bytes(400, 300), content_type="image/jpeg")
+    response = client.post(
+        reverse("registries:item_add", args=[registry.pk]),
+        {"title": "Pram", "quantity": "1", "group_gift": "on", "picture_file": upload},
+    )
+    assert response.status_code == 400
+    picture = Picture.objects.get()
+    page = response.content.decode()
+    assert f'name="fetched_picture" value="{picture.key}"' in page and 'data-testid="fetched-picture"' in page
+    response = client.post(
+        reverse("registries:item_add", args=[registry.pk]),
+        {
+            "title": "Pram",
+            "quantity": "1",
+            "price": "300",
+            "group_gift": "on",
+            "fetched_picture": picture.key,
+        },
+    )
+    assert response.status_code == 302
+    assert Item.objects.get().picture == picture
