@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import secrets
 import sys
@@ -285,8 +286,17 @@ if IS_PROD:
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
+# Pictures (docs/registries.md, "Pictures"): kept under MEDIA_ROOT by default and served by
+# gratitude.core.views.media_picture with long caching. S3-compatible storage is a setting away: install
+# django-storages[s3], set GRATITUDE_MEDIA_STORAGE=storages.backends.s3.S3Storage and its options as JSON in
+# GRATITUDE_MEDIA_STORAGE_OPTIONS; pictures are then served from the bucket's URLs.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("GRATITUDE_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("GRATITUDE_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.environ.get("GRATITUDE_MEDIA_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -415,6 +425,12 @@ GRATITUDE_INVITATION_DAYS = _env_int("GRATITUDE_INVITATION_DAYS", 14)
 GRATITUDE_ARCHIVE_AFTER_DAYS = _env_int("GRATITUDE_ARCHIVE_AFTER_DAYS", 90)
 # A gift not marked received counts as waiting for thanks (for the reminder) this long after it was given.
 GRATITUDE_THANK_YOU_REMINDER_DAYS = _env_int("GRATITUDE_THANK_YOU_REMINDER_DAYS", 14)
+
+# "Add from any store" fetches pasted links (docs/registries.md). Tests and demos serve store pages on
+# 127.0.0.1: this lets the fetch reach 127.0.0.0/8 and ::1, and nothing else. Never in production.
+GRATITUDE_FETCH_ALLOW_LOOPBACK = _env_bool("GRATITUDE_FETCH_ALLOW_LOOPBACK", False) and not IS_PROD
+# Store links one person may have fetched per hour (each costs a connection and a kept picture).
+GRATITUDE_STORE_FETCHES_PER_HOUR = _env_int("GRATITUDE_STORE_FETCHES_PER_HOUR", 60)
 
 # --- Campaigns (docs/operations.md); checked and interpreted by gratitude/operations/conf.py -------------
 # The first slice of a campaign: a count ("100") or a share of the frozen audience ("1%").

@@ -1,8 +1,9 @@
 """The site's URL map; each app owns its own urls.py."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from gratitude.core.media import media_picture
 from gratitude.core.views import favicon, home
 from gratitude.notifications.views import (
     dev_mailbox,
@@ -33,4 +34,10 @@ urlpatterns = [
     # The operator console (staff only): sending, halts, alerts, audit log, campaigns, recall.
     path("ops/", include("gratitude.operations.urls")),
     path("admin/", admin.site.urls),
+    # Kept pictures (core/media.py): in dev and prod alike, with year-long immutable caching.
+    re_path(
+        r"^media/pictures/(?P<key>[A-Za-z0-9_-]{8,32})/(?P<width>[0-9]{2,4})\.webp$",
+        media_picture,
+        name="media_picture",
+    ),
 ]

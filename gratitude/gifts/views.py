@@ -33,7 +33,7 @@ from gratitude.gifts.forms import (
 )
 from gratitude.gifts.models import GiftSource
 from gratitude.notifications.throttle import over_limit
-from gratitude.registries import selectors
+from gratitude.registries import pictures, selectors
 from gratitude.registries.listing import ITEM, guest_table_rows, item_rows, url_for_each
 from gratitude.registries.models import Item, Registry
 
@@ -92,6 +92,7 @@ def shared_registry(request: HttpRequest, share_key: str) -> HttpResponse:
     keep_surprise = _member_keeping_the_surprise(request, registry)
     closed = registry.archived_at is not None
     rows = item_rows(selectors.items_with_availability(registry=registry), links)
+    photo = registry.photo
     return render(
         request,
         "gifts/shared_registry.html",
@@ -105,6 +106,14 @@ def shared_registry(request: HttpRequest, share_key: str) -> HttpResponse:
             ),
             "keep_surprise": keep_surprise,
             "closed": closed,
+            "names": " & ".join(selectors.registrant_names(registry=registry)),
+            "photo_src": pictures.url(photo, 320) if photo else "",
+            "photo_srcset": pictures.srcset(photo) if photo else "",
+            "photo_height": photo.height_at(photo.widths[0]) if photo else 0,
+            "photo_width": photo.widths[0] if photo else 0,
+            # Link previews (Open Graph, Twitter): the registry's title and photo, never what is on the list.
+            "preview_url": request.build_absolute_uri(),
+            "preview_image": request.build_absolute_uri(pictures.url(photo, 1280)) if photo else "",
         },
     )
 

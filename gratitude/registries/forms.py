@@ -22,7 +22,36 @@ from gratitude.registries.services import MAX_QUANTITY
 
 _MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
-CURRENCIES = ["EUR", "USD", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "JPY", "NZD", "PLN"]
+# The currencies a registry (and a price read from a store) may be in.
+CURRENCIES = [
+    "EUR",
+    "USD",
+    "GBP",
+    "CAD",
+    "AUD",
+    "CHF",
+    "SEK",
+    "NOK",
+    "DKK",
+    "ISK",
+    "JPY",
+    "NZD",
+    "PLN",
+    "CZK",
+    "HUF",
+    "RON",
+    "BGN",
+    "TRY",
+    "ILS",
+    "ZAR",
+    "MXN",
+    "BRL",
+    "INR",
+    "SGD",
+    "HKD",
+    "KRW",
+    "CNY",
+]
 
 
 def _bounded_date(value: date | None) -> date | None:
@@ -32,9 +61,20 @@ def _bounded_date(value: date | None) -> date | None:
 
 
 class RegistryForm(forms.ModelForm[Registry]):
+    currency = forms.ChoiceField(
+        choices=[(c, c) for c in CURRENCIES],
+        label="Currency of your prices",
+        help_text="Shown with every price.",
+        required=False,
+    )
+
+    def clean_currency(self) -> str:
+        # Left out (a script, an older page): the guess from the browser the form was made with.
+        return self.cleaned_data.get("currency") or self.initial.get("currency") or "EUR"
+
     class Meta:
         model = Registry
-        fields = ["title", "occasion", "event_date", "visibility", "welcome_note"]
+        fields = ["title", "occasion", "event_date", "visibility", "welcome_note", "currency"]
         widgets = {
             "event_date": forms.DateInput(attrs={"type": "date"}),
             "welcome_note": forms.Textarea(attrs={"rows": 3}),
@@ -71,6 +111,8 @@ class RegistrySettingsForm(forms.ModelForm[Registry]):
             "city",
             "region",
             "show_city_region",
+            "shipping_note",
+            "show_shipping_address",
             "auto_archive",
             "time_zone",
         ]
@@ -79,6 +121,7 @@ class RegistrySettingsForm(forms.ModelForm[Registry]):
             "reveal_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "welcome_note": forms.Textarea(attrs={"rows": 3}),
             "shipping_address": forms.Textarea(attrs={"rows": 3}),
+            "shipping_note": forms.Textarea(attrs={"rows": 2}),
             "visibility": forms.RadioSelect,
             "surprise": forms.RadioSelect,
         }
@@ -88,8 +131,10 @@ class RegistrySettingsForm(forms.ModelForm[Registry]):
             "welcome_note": "A note for your givers (optional)",
             "surprise": "Surprises",
             "reveal_on": "Reveal gifts on (optional; the event date if empty)",
-            "shipping_address": "Shipping address (only members see it)",
-            "show_city_region": "Show givers your city and region (never the address)",
+            "shipping_address": "Shipping address (givers see it only if you tick the box below)",
+            "show_city_region": "Show givers your city and region",
+            "shipping_note": "A note for givers on shipping (optional), e.g. “Bring gifts to the party”",
+            "show_shipping_address": "Show givers the shipping address above",
             "auto_archive": "Archive this registry by itself some time after the event (after a notice)",
         }
 
@@ -105,29 +150,18 @@ class ItemForm(forms.ModelForm[Item]):
     url = forms.URLField(
         label="Link (optional)", required=False, max_length=500, assume_scheme="https", validators=[http_url]
     )
-    image_url = forms.URLField(
-        label="Picture link (optional)",
-        required=False,
-        max_length=500,
-        assume_scheme="https",
-        validators=[http_url],
-    )
-    currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCIES], required=False, initial="EUR")
+    currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCIES], required=False)
     priority = forms.ChoiceField(choices=Priority.choices, required=False, initial=Priority.NORMAL)
+    picture_file = forms.FileField(
+        label="A picture (optional): JPEG, PNG, WebP or GIF", required=False, widget=forms.ClearableFileInput
+    )
+    # The picture kept when the details came from a store link (its key; the view looks it up in this
+    # registry only, so a key from another registry finds nothing).
+    fetched_picture = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     class Meta:
         model = Item
-        fields = [
-            "title",
-            "quantity",
-            "price",
-            "currency",
-            "url",
-            "priority",
-            "notes",
-            "image_url",
-            "group_gift",
-        ]
+        fields = ["title", "quantity", "price", "currency", "url", "priority", "notes", "group_gift"]
         labels = {
             "title": "What is it?",
             "price": "Price (optional)",
@@ -137,15 +171,37 @@ class ItemForm(forms.ModelForm[Item]):
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
     def clean_currency(self) -> str:
-        return self.cleaned_data.get("currency") or "EUR"
+        # Empty means the registry's own currency (item_add fills it in).
+        return self.cleaned_data.get("currency") or ""
 
     def clean_priority(self) -> str:
         return self.cleaned_data.get("priority") or Priority.NORMAL
 
+    def item_arguments(self) -> dict[str, Any]:
+        """What the item services take; the picture fields are turned into a Picture by the view."""
+        skip = {"picture_file", "fetched_picture", "remove_picture"}
+        return {name: value for name, value in self.cleaned_data.items() if name not in skip}
+
 
 class ItemEditForm(ItemForm):
+    remove_picture = forms.BooleanField(label="Remove the picture", required=False)
+
     class Meta(ItemForm.Meta):
-        fields = ["title", "quantity", "price", "currency", "url", "priority", "notes", "image_url"]
+        fields = ["title", "quantity", "price", "currency", "url", "priority", "notes"]
+
+
+class AddFromLinkForm(forms.Form):
+    link = forms.URLField(
+        label="Paste a link to the product in any store",
+        max_length=500,
+        assume_scheme="https",
+        validators=[http_url],
+        widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
+    )
+
+
+class RegistryPhotoForm(forms.Form):
+    photo = forms.FileField(label="A photo of you (JPEG, PNG, WebP or GIF)")
 
 
 class InvitationForm(forms.Form):

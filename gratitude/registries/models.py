@@ -78,6 +78,14 @@ class Registry(models.Model):
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True)
     show_city_region = models.BooleanField(default=False)
+    # Shipping guidance on the giver's page (docs/registries.md, "Sharing"): a note the registrants wrote,
+    # and the address itself only if they chose to show it.
+    shipping_note = models.TextField(blank=True, max_length=500, validators=[MaxLengthValidator(500)])
+    show_shipping_address = models.BooleanField(default=False)
+    # Every price on the registry is in this currency; chosen at creation (guessed from the browser).
+    currency = models.CharField(max_length=3, default="EUR", validators=[currency_code])
+    # The registrants' photo on the giver's page and in link previews (kept by us: see pictures.py).
+    photo = models.ForeignKey("Picture", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # "Covered only" hides what and by whom until this date (or the event date when it is empty).
     reveal_on = models.DateField(null=True, blank=True)
     # Lifecycle (docs/registries.md): archived some days after the event, after a notice 14 days ahead.
@@ -187,7 +195,10 @@ class Item(models.Model):
     )
     currency = models.CharField(max_length=3, default="EUR", validators=[currency_code])
     url = models.URLField(max_length=500, blank=True, validators=[http_url])
-    image_url = models.URLField(max_length=500, blank=True, validators=[http_url])
+    # A picture link pasted before pictures were kept by us: never shown (hot-linking would tell a stranger's
+    # server who looks at the list); `gratitude pictures fetch-pasted` turns it into a kept picture.
+    pasted_image_url = models.URLField(max_length=500, blank=True, validators=[http_url])
+    picture = models.ForeignKey("Picture", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     priority = models.CharField(max_length=15, choices=Priority.choices, default=Priority.NORMAL)
     notes = models.TextField(blank=True, max_length=1000, validators=[MaxLengthValidator(1000)])
     # The registrants' order; new items go last.
@@ -215,6 +226,35 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def new_picture_key() -> str:
+    # Random, so a picture's address tells nothing and cannot be guessed from another's.
+    return secrets.token_urlsafe(12)
+
+
+class Picture(models.Model):
+    """A picture we keep: validated, stripped of metadata, re-encoded as WebP at a few widths
+    (gratitude/registries/pictures.py), stored through Django's storage API and never hot-linked."""
+
+    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="pictures")
+    key = models.CharField(max_length=32, unique=True, default=new_picture_key)
+    # The stored widths, smallest first; `width`/`height` are the largest one's.
+    widths = models.JSONField(default=list)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    # Where a fetched picture came from (for the registrants' records; never an <img src>).
+    source_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"picture {self.key} of registry {self.registry_id}"
+
+    def name(self, width: int) -> str:
+        return f"pictures/{self.key}/{width}.webp"
+
+    def height_at(self, width: int) -> int:
+        return max(1, round(self.height * width / self.width))
 
 
 class InvitationState(models.TextChoices):

@@ -15,6 +15,7 @@ from gratitude.registries.models import (
     InvitationState,
     Item,
     MemberRole,
+    Picture,
     Registry,
     RegistryInvitation,
     RegistryMember,
@@ -51,8 +52,24 @@ def member_for(*, user: User, registry_id: int) -> RegistryMember:
     return member
 
 
+def picture_for_registry(*, registry: Registry, key: str) -> Picture | None:
+    """A kept picture of this registry by its key (a key from another registry finds nothing)."""
+    if not key:
+        return None
+    return Picture.objects.filter(registry=registry, key=key).first()
+
+
 def membership_for(*, user: User, registry: Registry) -> RegistryMember | None:
     return RegistryMember.objects.filter(registry=registry, user=user).first()
+
+
+def registrant_names(*, registry: Registry) -> list[str]:
+    """The names givers see on the share page: the owner and co-registrants (a delegate only helps)."""
+    members = RegistryMember.objects.filter(registry=registry, role__in=SEARCHABLE_ROLES).select_related(
+        "user"
+    )
+    ordered = sorted(members, key=lambda member: (member.role != MemberRole.OWNER, member.joined_at))
+    return [member.user.display_name for member in ordered if member.user.display_name]
 
 
 def members_of(*, registry: Registry) -> list[RegistryMember]:
@@ -106,7 +123,7 @@ def registry_is_stepped_back(*, registry: Registry) -> bool:
 
 def registry_for_share_key(*, share_key: str) -> Registry | None:
     """The registry a guest's link opens, or None for a wrong, reset or private link."""
-    registry = Registry.objects.filter(share_key=share_key).first()
+    registry = Registry.objects.select_related("photo").filter(share_key=share_key).first()
     if registry is None or registry.visibility == Visibility.PRIVATE:
         return None
     return registry
@@ -150,7 +167,10 @@ _LIST_FIELDS = (
     "price",
     "currency",
     "url",
-    "image_url",
+    "picture__key",
+    "picture__widths",
+    "picture__width",
+    "picture__height",
     "priority",
     "notes",
     "group_gift",
@@ -160,8 +180,48 @@ _LIST_FIELDS = (
 
 def items_with_availability(*, registry: Registry) -> list[ItemAvailability]:
     """The list givers see, in the registrants' order: no archived or off-list items."""
-    items = list(registry.items.filter(archived_at__isnull=True, off_list=False).only(*_LIST_FIELDS))
+    on_list = registry.items.filter(archived_at__isnull=True, off_list=False)
+    items = list(on_list.select_related("picture").only(*_LIST_FIELDS))
     return _availability(items, registry_id=registry.pk)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """ "X of Y wanted items given", and how far the group gifts are funded."""
+
+    given: int
+    wanted: int
+    group_gifts: int
+    contributed: Decimal
+    group_total: Decimal
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.given * 100 // self.wanted) if self.wanted else 0
+
+    @property
+    def group_percent(self) -> int:
+        return min(100, int(self.contributed * 100 / self.group_total)) if self.group_total else 0
+
+
+def progress_of(rows: list[ItemAvailability], *, currency: str) -> Progress:
+    """From the list already loaded for the page (no extra query). A group gift counts as one wanted item,
+    given once fully funded; a held reservation is not yet a gift. The funding adds up the group gifts
+    priced in the registry's `currency` (amounts in two currencies cannot be added)."""
+    given = wanted = group_gifts = 0
+    contributed = group_total = Decimal("0")
+    for row in rows:
+        if row.item.group_gift:
+            group_gifts += 1
+            wanted += 1
+            given += 1 if row.still_needed <= 0 else 0
+            if row.item.currency == currency:
+                contributed += min(row.contributed, row.item.price or Decimal("0"))
+                group_total += row.item.price or Decimal("0")
+        else:
+            wanted += row.item.quantity
+            given += min(row.given, row.item.quantity)
+    return Progress(given, wanted, group_gifts, contributed, group_total)
 
 
 def archived_items(*, registry: Registry) -> list[Item]:

@@ -12,13 +12,15 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from gratitude.accounts.models import User, normalize_email_address
 from gratitude.accounts.services import user_create
 from gratitude.core.bounds import DATE_RANGE_MESSAGE, date_in_range
 from gratitude.core.errors import GratitudeError, PermissionDenied, refuse_links
+from gratitude.registries import pictures
+from gratitude.registries.fetch import ProductDetails, Resolver, clean_text, fetch_product
 from gratitude.registries.locks import lock_items, lock_registry
 from gratitude.registries.models import (
     FormerMember,
@@ -26,6 +28,7 @@ from gratitude.registries.models import (
     Item,
     MemberRole,
     Occasion,
+    Picture,
     Priority,
     Registry,
     RegistryInvitation,
@@ -146,6 +149,7 @@ def registry_create(
     visibility: str = Visibility.LINK,
     surprise: str = Surprise.SHOW_ALL,
     welcome_note: str = "",
+    currency: str = "EUR",
 ) -> Registry:
     """Create a registry with its owner as the first member (alerts on, instantly)."""
     if occasion not in Occasion.values:
@@ -161,6 +165,7 @@ def registry_create(
             surprise=surprise,
             welcome_note=welcome_note.strip(),
             time_zone=owner.timezone if owner.timezone in time_zone_names() else "UTC",
+            currency=currency.strip().upper(),
         )
         _clean_and_save(registry)
         RegistryMember.objects.create(registry=registry, user=owner, role=MemberRole.OWNER)
@@ -186,6 +191,8 @@ def registry_update(
     show_city_region: bool = False,
     auto_archive: bool = True,
     time_zone: str = "",
+    shipping_note: str = "",
+    show_shipping_address: bool = False,
 ) -> Registry:
     """Change a registry's settings (owner and co-registrants). An empty `time_zone` keeps the current one."""
     if occasion not in Occasion.values:
@@ -211,6 +218,8 @@ def registry_update(
         locked.auto_archive = auto_archive
         if time_zone:
             locked.time_zone = time_zone
+        locked.shipping_note = shipping_note.strip()
+        locked.show_shipping_address = show_shipping_address
         _clean_and_save(locked)
         _plan_archive(locked)
     return locked
@@ -538,15 +547,19 @@ def item_add(
     quantity: int = 1,
     price: Decimal | None = None,
     url: str = "",
-    currency: str = "EUR",
+    currency: str = "",
     priority: str = Priority.NORMAL,
     notes: str = "",
-    image_url: str = "",
+    picture: Picture | None = None,
     group_gift: bool = False,
 ) -> Item:
-    """Put an item at the end of the list. Whether it is a group gift is decided here, once."""
+    """Put an item at the end of the list. Whether it is a group gift is decided here, once.
+
+    `currency` defaults to the registry's; `picture` must be one of this registry's kept pictures.
+    """
     check_quantity(quantity)
     _check_group_gift(group_gift=group_gift, price=price, quantity=quantity)
+    _check_picture(registry=registry, picture=picture)
     with transaction.atomic():
         _require_open(registry)
         last = Item.objects.filter(registry=registry).aggregate(last=Max("position"))["last"]
@@ -556,15 +569,21 @@ def item_add(
             quantity=quantity,
             price=price,
             url=url.strip(),
-            currency=currency.strip().upper(),
+            currency=(currency.strip() or registry.currency).upper(),
             priority=priority,
             notes=notes.strip(),
-            image_url=image_url.strip(),
+            picture=picture,
             group_gift=group_gift,
             position=(last or 0) + 1,
         )
         _clean_and_save(item)
     return item
+
+
+def _check_picture(*, registry: Registry, picture: Picture | None) -> None:
+    # A picture belongs to the registry it was made for: another registry's would show its owner's photo.
+    if picture is not None and picture.registry_id != registry.pk:
+        raise GratitudeError("picture: that picture belongs to another registry")
 
 
 def item_update(
@@ -574,29 +593,154 @@ def item_update(
     quantity: int,
     price: Decimal | None,
     url: str = "",
-    currency: str = "EUR",
+    currency: str = "",
     priority: str = Priority.NORMAL,
     notes: str = "",
-    image_url: str = "",
+    picture: Picture | None = None,
+    remove_picture: bool = False,
 ) -> Item:
     """Edit an item. Lowering the quantity below what givers already took is allowed: it shows as covered.
 
-    (Refusing it would tell a registrant who keeps gifts a surprise how many were given.)
+    (Refusing it would tell a registrant who keeps gifts a surprise how many were given.) A new `picture`
+    replaces the old one; `remove_picture` drops it; neither keeps it.
     """
     check_quantity(quantity)
     with transaction.atomic():
         [locked] = lock_items([item.pk])
         _require_open(locked.registry)
         _check_group_gift(group_gift=locked.group_gift, price=price, quantity=quantity)
+        _check_picture(registry=locked.registry, picture=picture)
         locked.title = title.strip()
         locked.quantity = quantity
         locked.price = price
         locked.url = url.strip()
-        locked.currency = currency.strip().upper()
+        locked.currency = (currency.strip() or locked.registry.currency).upper()
         locked.priority = priority
         locked.notes = notes.strip()
-        locked.image_url = image_url.strip()
+        if picture is not None:
+            locked.picture = picture
+        elif remove_picture:
+            locked.picture = None
         _clean_and_save(locked)
+    return locked
+
+
+# --- Add from any store, and pictures (docs/registries.md) -----------------------------------------
+
+
+def picture_create_from_upload(*, registry: Registry, data: bytes) -> Picture:
+    """Keep an uploaded picture for this registry (checked, stripped, re-encoded: pictures.py)."""
+    return pictures.store(pictures.prepare(data), registry=registry)
+
+
+def picture_create_from_url(*, registry: Registry, url: str, resolver: Resolver | None = None) -> Picture:
+    """Fetch a store's picture (with fetch.py's checks) and keep it for this registry."""
+    data = pictures.fetch_picture_bytes(url, resolver=resolver)
+    return pictures.store(pictures.prepare(data), registry=registry, source_url=url)
+
+
+def product_fetch(*, registry: Registry, url: str, resolver: Resolver | None = None) -> ProductDetails:
+    """Read a store's product page for the "add from a link" form; FetchError says why it could not."""
+    _require_open(registry)
+    return fetch_product(url, resolver=resolver)
+
+
+def item_add_from_url(*, registry: Registry, url: str, quantity: int = 1) -> Item:
+    """Fetch the product page, keep its picture, and add the item, in one step.
+
+    A page that is not a product, too large, too slow, unreachable or pointing into a private network
+    raises FetchError. A picture that cannot be kept does not stop the item: it is added without one.
+    """
+    check_quantity(quantity)
+    product = product_fetch(registry=registry, url=url)
+    picture = None
+    if product.image_url:
+        try:
+            picture = picture_create_from_url(registry=registry, url=product.image_url)
+        except GratitudeError:
+            picture = None
+    try:
+        return item_add(
+            registry=registry,
+            title=clean_text(product.title),
+            quantity=quantity,
+            price=product.price,
+            url=product.url,
+            currency=product.currency or registry.currency,
+            picture=picture,
+        )
+    except GratitudeError:
+        if picture is not None:
+            pictures.delete(picture)
+        raise
+
+
+# A picture kept from a store link waits this long for the registrant to confirm the item.
+UNUSED_PICTURE_HOURS = 24
+
+
+def pictures_unused_clear() -> int:
+    """Delete pictures no item and no registry uses, a day after they were kept (a store link fetched but
+    never confirmed, a replaced picture). Run hourly by the worker; safe to run any number of times."""
+    cutoff = timezone.now() - timedelta(hours=UNUSED_PICTURE_HOURS)
+    unused = (
+        Picture.objects.filter(created_at__lt=cutoff)
+        .exclude(Exists(Item.objects.filter(picture_id=OuterRef("pk"))))
+        .exclude(Exists(Registry.objects.filter(photo_id=OuterRef("pk"))))
+    )
+    count = 0
+    for picture in unused.iterator():
+        with transaction.atomic():
+            pictures.delete(picture)
+        count += 1
+    return count
+
+
+def item_pasted_picture_fetch(*, item: Item) -> Item:
+    """Turn a picture link pasted before pictures were kept by us into a kept picture, through the same
+    checks as "add from any store". The link is cleared either way: it is never shown, and a link we could
+    not fetch safely once is not retried."""
+    if not item.pasted_image_url:
+        return item
+    picture = None
+    try:
+        picture = picture_create_from_url(registry=item.registry, url=item.pasted_image_url)
+    finally:
+        with transaction.atomic():
+            [locked] = lock_items([item.pk])
+            locked.pasted_image_url = ""
+            if picture is not None and locked.picture_id is None:
+                locked.picture = picture
+            locked.save(update_fields=["pasted_image_url", "picture"])
+    return locked
+
+
+def registry_photo_set(*, registry: Registry, by: User, data: bytes) -> Registry:
+    """The registrants' photo on the giver's page and in link previews (owner and co-registrants)."""
+    _require_role(registry=registry, user=by, roles=SETTINGS_ROLES, action="change the registry's photo")
+    _require_open(registry)
+    photo = picture_create_from_upload(registry=registry, data=data)
+    with transaction.atomic():
+        locked = lock_registry(registry.pk)
+        assert locked is not None
+        old = locked.photo
+        locked.photo = photo
+        locked.save(update_fields=["photo"])
+        if old is not None:
+            pictures.delete(old)
+    return locked
+
+
+def registry_photo_remove(*, registry: Registry, by: User) -> Registry:
+    _require_role(registry=registry, user=by, roles=SETTINGS_ROLES, action="change the registry's photo")
+    with transaction.atomic():
+        locked = lock_registry(registry.pk)
+        assert locked is not None
+        if locked.photo is not None:
+            old = locked.photo
+            locked.photo = None
+            locked.save(update_fields=["photo"])
+            pictures.delete(old)
     return locked
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("pause/<str:token>/", pause_views.pause_link, name="pause_link"),
     path("<id:registry_id>/", views.registry_detail, name="detail"),
     path("<id:registry_id>/items/", views.item_add, name="item_add"),
+    path("<id:registry_id>/items/from-link/", views.item_from_link, name="item_from_link"),
     path("<id:registry_id>/items/manage/", views.items_manage, name="items"),
     path("<id:registry_id>/items/<id:item_id>/edit/", views.item_edit, name="item_edit"),
     path(
@@ -36,6 +37,8 @@ urlpatterns = [
     ),
     path("<id:registry_id>/people/<id:member_id>/remove/", views.member_remove, name="member_remove"),
     path("<id:registry_id>/alerts/", views.alerts, name="alerts"),
+    path("<id:registry_id>/share-link/qr.<str:fmt>", views.share_qr, name="share_qr"),
+    path("<id:registry_id>/photo/", views.registry_photo, name="photo"),
     path("<id:registry_id>/share-link/reset/", views.share_link_reset, name="share_link_reset"),
     path("<id:registry_id>/pause/", pause_views.pause, name="pause"),
     path("<id:registry_id>/paused/", pause_views.paused, name="paused"),

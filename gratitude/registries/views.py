@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
@@ -22,19 +23,24 @@ from django.views.decorators.http import require_POST
 
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
-from gratitude.registries import selectors, services
+from gratitude.notifications.throttle import over_limit
+from gratitude.registries import pictures, selectors, services
+from gratitude.registries.currency import currency_from_accept_language
+from gratitude.registries.fetch import ProductDetails
 from gratitude.registries.forms import (
     AcceptWithPasswordForm,
+    AddFromLinkForm,
     AlertsForm,
     InvitationForm,
     ItemEditForm,
     ItemForm,
     RegistryForm,
+    RegistryPhotoForm,
     RegistrySettingsForm,
     SearchForm,
 )
 from gratitude.registries.listing import ITEM, item_rows, registrant_table_rows, url_for_each
-from gratitude.registries.models import Registry
+from gratitude.registries.models import Picture, Registry
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -65,7 +71,8 @@ def registry_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def registry_new(request: HttpRequest) -> HttpResponse:
-    form = RegistryForm(request.POST or None)
+    guess = currency_from_accept_language(request.headers.get("Accept-Language", ""))
+    form = RegistryForm(request.POST or None, initial={"currency": guess})
     if request.method == "POST" and form.is_valid():
         try:
             registry = services.registry_create(owner=_viewer(request), **form.cleaned_data)
@@ -80,47 +87,166 @@ def registry_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def registry_detail(request: HttpRequest, registry_id: int) -> HttpResponse:
     member = selectors.member_for(user=_viewer(request), registry_id=registry_id)
-    return _detail_page(request, member.registry, ItemForm())
+    registry = member.registry
+    return _detail_page(request, registry, ItemForm(initial={"currency": registry.currency}))
 
 
 def _detail_page(
-    request: HttpRequest, registry: Registry, item_form: ItemForm, status: int = 200
+    request: HttpRequest,
+    registry: Registry,
+    item_form: ItemForm,
+    status: int = 200,
+    link_form: AddFromLinkForm | None = None,
+    fetched: Picture | None = None,
 ) -> HttpResponse:
     from gratitude.gifts.selectors import gift_summary
+    from gratitude.registries.sharing import share_context
 
-    share_url = request.build_absolute_uri(reverse("gifts:shared_registry", args=[registry.share_key]))
     hide_details = registry.hides_gift_details()
+    availability = selectors.items_with_availability(registry=registry)
     return render(
         request,
         "registries/detail.html",
         {
             "registry": registry,
-            "rows": registrant_table_rows(
-                item_rows(selectors.items_with_availability(registry=registry)), hide_details=hide_details
-            ),
+            "rows": registrant_table_rows(item_rows(availability), hide_details=hide_details),
             "hide_details": hide_details,
+            # "Covered only" keeps even the count of given items from the registrants.
+            "progress": None
+            if hide_details
+            else selectors.progress_of(availability, currency=registry.currency),
             "summary": gift_summary(registry=registry),
             "item_form": item_form,
-            "share_url": share_url,
+            "link_form": link_form or AddFromLinkForm(),
+            "fetched_picture": fetched,
+            "fetched_picture_src": pictures.url(fetched, 320) if fetched else "",
+            **share_context(request, registry),
         },
         status=status,
     )
+
+
+def _picture_for(request: HttpRequest, registry: Registry, form: ItemForm) -> Picture | None:
+    """The uploaded picture, kept now; or the one kept from a store link; or none. PictureError if the
+    upload is not a picture we keep."""
+    upload = form.cleaned_data.get("picture_file")
+    if upload:
+        return services.picture_create_from_upload(registry=registry, data=pictures.read_upload(upload))
+    return selectors.picture_for_registry(registry=registry, key=form.cleaned_data.get("fetched_picture", ""))
 
 
 @login_required
 @require_POST
 def item_add(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
-    form = ItemForm(request.POST)
+    form = ItemForm(request.POST, request.FILES)
+    picture = None
     if form.is_valid():
         try:
-            item = services.item_add(registry=registry, **form.cleaned_data)
+            picture = _picture_for(request, registry, form)
+            item = services.item_add(registry=registry, picture=picture, **form.item_arguments())
         except GratitudeError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Added “{item.title}”.")
             return redirect("registries:detail", registry_id=registry.pk)
-    return _detail_page(request, registry, form, status=400)
+    if picture is not None:
+        # The picture is kept already: the form shows it and carries it, so fixing a field keeps it.
+        data = request.POST.copy()
+        data["fetched_picture"] = picture.key
+        form.data = data
+    return _detail_page(request, registry, form, status=400, fetched=picture)
+
+
+@login_required
+@require_POST
+def item_from_link(request: HttpRequest, registry_id: int) -> HttpResponse:
+    """Step one of "add from any store": fetch the link, then show the add form filled in, to confirm.
+
+    Whatever goes wrong, the registrant gets the reason and the add form (with their link in it) to add
+    the item by hand."""
+    registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
+    link_form = AddFromLinkForm(request.POST)
+    if not link_form.is_valid():
+        return _detail_page(
+            request, registry, ItemForm(initial={"currency": registry.currency}), 400, link_form
+        )
+    link = link_form.cleaned_data["link"]
+    try:
+        # Each fetch costs the server a connection and up to 5 s; and a kept picture, until cleared.
+        if over_limit(request, scope="store_fetch", per_hour=settings.GRATITUDE_STORE_FETCHES_PER_HOUR):
+            raise GratitudeError(
+                "You have fetched many store links this hour: add this item by hand for now."
+            )
+        product = services.product_fetch(registry=registry, url=link)
+    except GratitudeError as exc:
+        link_form.add_error("link", str(exc))
+        by_hand = ItemForm(initial={"url": link, "currency": registry.currency})
+        return _detail_page(request, registry, by_hand, 400, link_form)
+    picture = None
+    if product.image_url:
+        try:
+            picture = services.picture_create_from_url(registry=registry, url=product.image_url)
+        except GratitudeError as exc:
+            messages.warning(request, f"We could not keep the store's picture ({exc}) You can add one below.")
+    messages.info(request, "Check the details we found, change anything, then add the item.")
+    return _detail_page(
+        request, registry, ItemForm(initial=_fetched_initial(registry, product, picture)), 200, None, picture
+    )
+
+
+def _fetched_initial(registry: Registry, product: ProductDetails, picture: Picture | None) -> dict[str, Any]:
+    from gratitude.registries.forms import CURRENCIES
+
+    # A price in a currency the registry cannot show is left for the registrant to type.
+    known = product.currency in CURRENCIES or not product.currency
+    return {
+        "title": product.title,
+        "url": product.url,
+        "price": product.price if known else None,
+        "currency": (product.currency or registry.currency) if known else registry.currency,
+        "quantity": 1,
+        "fetched_picture": picture.key if picture else "",
+    }
+
+
+@login_required
+def share_qr(request: HttpRequest, registry_id: int, fmt: str) -> HttpResponse:
+    """The share link as a QR code, for members only (anyone else gets 404, as for the registry itself)."""
+    from gratitude.registries.sharing import QR_FORMATS, qr_code, share_url
+
+    registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
+    if fmt not in QR_FORMATS or registry.visibility == "private":
+        raise Http404("No QR code")
+    response = HttpResponse(qr_code(share_url(request, registry), fmt=fmt), content_type=QR_FORMATS[fmt])
+    # It carries the share link: never cached by anything shared; a reset link must change it at once.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def registry_photo(request: HttpRequest, registry_id: int) -> HttpResponse:
+    """Set (or, with `remove`, take away) the registrants' photo shown to givers and in link previews."""
+    registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
+    try:
+        if request.POST.get("remove"):
+            services.registry_photo_remove(registry=registry, by=_viewer(request))
+            messages.success(request, "Photo removed.")
+        else:
+            form = RegistryPhotoForm(request.POST, request.FILES)
+            if not form.is_valid():
+                raise GratitudeError("Choose a photo to upload.")
+            services.registry_photo_set(
+                registry=registry, by=_viewer(request), data=pictures.read_upload(form.cleaned_data["photo"])
+            )
+            messages.success(request, "Photo saved. Givers see it on your registry's page.")
+    except PermissionDenied as exc:
+        return _not_allowed(request, registry, exc)
+    except GratitudeError as exc:
+        messages.error(request, str(exc))
+        return redirect("registries:settings", registry_id=registry.pk)
+    return redirect("registries:settings", registry_id=registry.pk)
 
 
 @login_required
@@ -163,10 +289,16 @@ def _items_page(request: HttpRequest, registry: Registry) -> HttpResponse:
 @login_required
 def item_edit(request: HttpRequest, registry_id: int, item_id: int) -> HttpResponse:
     item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
-    form = ItemEditForm(request.POST or None, initial=_item_initial(item))
+    form = ItemEditForm(request.POST or None, request.FILES or None, initial=_item_initial(item))
     if request.method == "POST" and form.is_valid():
         try:
-            services.item_update(item=item, **form.cleaned_data)
+            picture = _picture_for(request, item.registry, form)
+            services.item_update(
+                item=item,
+                picture=picture,
+                remove_picture=form.cleaned_data["remove_picture"],
+                **form.item_arguments(),
+            )
         except GratitudeError as exc:
             form.add_error(None, str(exc))
         else:
@@ -175,13 +307,18 @@ def item_edit(request: HttpRequest, registry_id: int, item_id: int) -> HttpRespo
     return render(
         request,
         "registries/item_edit.html",
-        {"registry": item.registry, "item": item, "form": form},
+        {
+            "registry": item.registry,
+            "item": item,
+            "form": form,
+            "picture_src": pictures.url(item.picture, 320) if item.picture else "",
+        },
         status=400 if form.errors else 200,
     )
 
 
 def _item_initial(item: Any) -> dict[str, Any]:
-    fields = ["title", "quantity", "price", "currency", "url", "priority", "notes", "image_url"]
+    fields = ["title", "quantity", "price", "currency", "url", "priority", "notes"]
     return {field: getattr(item, field) for field in fields}
 
 
@@ -249,6 +386,8 @@ def registry_settings(request: HttpRequest, registry_id: int) -> HttpResponse:
             "form": form,
             "can_edit": member.role in services.SETTINGS_ROLES,
             "is_owner": member.role == "owner",
+            "photo_form": RegistryPhotoForm(),
+            "photo_src": pictures.url(registry.photo, 320) if registry.photo else "",
         },
         status=400 if form.errors else 200,
     )

@@ -81,7 +81,10 @@ def test_creating_a_registry_with_items_and_inviting_a_co_registrant(
     form.locator("[name=notes]").fill("The red one")
     form.get_by_role("button", name="Add item").click()
     row = page.get_by_role("row").filter(has_text="Espresso machine")
-    expect(row.get_by_role("cell")).to_have_text(["Espresso machine Most wanted", "1", "0", "0", "320.00"])
+    # Every price carries the registry's currency, guessed at creation from the browser (Chromium: en-US).
+    expect(row.get_by_role("cell")).to_have_text(
+        ["Espresso machine Most wanted", "1", "0", "0", "320.00 USD"]
+    )
     phone_screenshot(page, "registry")
 
     # Reorder: the espresso machine goes first; archive and restore the bowl.

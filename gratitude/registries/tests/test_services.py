@@ -496,17 +496,16 @@ def test_item_add_stores_every_detail_and_puts_the_item_last():
         currency="usd",
         priority="most_wanted",
         notes="The grey one, please.",
-        image_url="https://shop.example/stroller.jpg",
     )
 
     item.refresh_from_db()
     assert item.position == first.position + 1
-    assert (item.currency, item.priority, item.notes, item.image_url) == (
-        "USD",
-        "most_wanted",
-        "The grey one, please.",
-        "https://shop.example/stroller.jpg",
-    )
+    assert (item.currency, item.priority, item.notes) == ("USD", "most_wanted", "The grey one, please.")
+
+
+def test_an_item_without_a_currency_takes_the_registrys():
+    registry = make_registry(currency="GBP")
+    assert item_add(registry=registry, title="Kettle", price=Decimal("40")).currency == "GBP"
 
 
 @pytest.mark.parametrize(
@@ -518,7 +517,7 @@ def test_item_add_stores_every_detail_and_puts_the_item_last():
         "not a link",
     ],
 )
-@pytest.mark.parametrize("field", ["url", "image_url"])
+@pytest.mark.parametrize("field", ["url"])
 def test_links_must_be_http_or_https(field, url):
     with pytest.raises(GratitudeError, match=field):
         item_add(registry=make_registry(), title="Teapot", **{field: url})

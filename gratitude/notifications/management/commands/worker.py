@@ -28,6 +28,8 @@ PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
     ("gratitude.thanks.services.thank_you_reminders_enqueue", 3600),
     # Not an outbox job, but it belongs to the same clock: forget unfinished sign-ups' passwords.
     ("gratitude.accounts.services.unfinished_signups_clear", 3600),
+    # Pictures kept from a store link the registrant never confirmed (docs/registries.md, "Pictures").
+    ("gratitude.registries.services.pictures_unused_clear", 3600),
 )
 
 

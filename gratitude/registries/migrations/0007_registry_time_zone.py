@@ -17,7 +17,7 @@ def owners_time_zone(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registries', '0005_quiet_mode'),
+        ('registries', '0006_pictures_currency_sharing'),
     ]
 
     operations = [
