@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Only for its vendored Swagger UI files: the API docs page loads nothing from a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -99,6 +101,7 @@ INSTALLED_APPS = [
     "gratitude.thanks",
     "gratitude.notifications",
     "gratitude.operations",
+    "gratitude.api",
 ]
 
 MIDDLEWARE = [
@@ -304,6 +307,8 @@ ANYMAIL = {
 }
 # "Is this email from us?": checks per signed-in person (or address, when signed out) per hour.
 GRATITUDE_REFERENCE_CHECKS_PER_HOUR = _env_int("GRATITUDE_REFERENCE_CHECKS_PER_HOUR", 20)
+# The JSON API: requests per token (or signed-in person, or address for public reads) per minute.
+GRATITUDE_API_REQUESTS_PER_MINUTE = _env_int("GRATITUDE_API_REQUESTS_PER_MINUTE", 120)
 
 # --- Sending path (docs/notifications.md) ---------------------------------------------------
 GRATITUDE_ALERT_SETTLE_SECONDS = _env_int("GRATITUDE_ALERT_SETTLE_SECONDS", 600 if IS_PROD else 0)

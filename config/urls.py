@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from gratitude.api.v1 import api as api_v1
 from gratitude.core.views import home
 from gratitude.notifications.views import dev_mailbox, dev_mailbox_message, mail_preview, mail_previews
 
@@ -23,5 +24,9 @@ urlpatterns = [
     path("mail/", include("gratitude.notifications.urls")),
     # The operator console (staff only): sending, halts, alerts, audit log, campaigns, recall.
     path("ops/", include("gratitude.operations.urls")),
+    # The JSON API (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs), store webhooks, and the API app's
+    # pages: personal tokens (/accounts/api-tokens/) and store events for operators (/ops/stores/).
+    path("api/v1/", api_v1.urls),
+    path("", include("gratitude.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ from typing import TypedDict
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from gratitude.registries.item_refs import buy_link
 from gratitude.registries.models import Priority
 from gratitude.registries.selectors import ItemAvailability
 
@@ -104,10 +105,11 @@ def _multiline(value: str) -> str:
     return _escape(value.replace("\r\n", "\n")).replace("\n", "<br>")
 
 
-def _title_cell(row: ItemRow, *, with_image: bool = False) -> str:
+def _title_cell(row: ItemRow, *, with_image: bool = False, href: str | None = None) -> str:
     title = _escape(row["title"])
-    if row["url"]:
-        title = f'<a href="{_escape(row["url"])}" rel="noopener noreferrer">{title}</a>'
+    link = row["url"] if href is None else href
+    if link:
+        title = f'<a href="{_escape(link)}" rel="noopener noreferrer">{title}</a>'
     image = notes = ""
     if with_image and row["image_url"]:
         src = _escape(row["image_url"])
@@ -151,7 +153,10 @@ def guest_table_rows(rows: list[ItemRow], *, show_status: bool, actions: bool) -
             status = f"<td>{_escape(row['still_wanted_text'])}</td>"
         price = f"{_escape(row['price'])} {_escape(row['currency'])}" if row["price"] else ""
         action = f"<td>{_guest_action(row)}</td>" if show_status and actions else ""
-        cells = f'{_title_cell(row, with_image=True)}{status}<td class="optional">{price}</td>{action}'
+        # A giver's "buy" link carries the item's signed reference, which a store sends back with the order.
+        buy = buy_link(row["url"], item_id=row["pk"]) if row["url"] else ""
+        title = _title_cell(row, with_image=True, href=buy)
+        cells = f'{title}{status}<td class="optional">{price}</td>{action}'
         html_rows.append(mark_safe(f'<tr data-testid="item-row">{cells}</tr>'))  # noqa: S308 - escaped above
     return html_rows
 

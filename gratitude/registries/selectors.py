@@ -164,6 +164,11 @@ def items_with_availability(*, registry: Registry) -> list[ItemAvailability]:
     return _availability(items, registry_id=registry.pk)
 
 
+def items_availability(*, items: list[Item]) -> list[ItemAvailability]:
+    """Availability of items the caller already chose (one page of a member's list), in two queries."""
+    return _availability(items) if items else []
+
+
 def archived_items(*, registry: Registry) -> list[Item]:
     return list(registry.items.filter(archived_at__isnull=False, off_list=False).order_by("-archived_at"))
 

@@ -1,0 +1,72 @@
+"""Pages of the API app: personal tokens on the account page (create, shown once; revoke), and for staff the
+store events in the operator console (/ops/stores/). The JSON API itself is v1.py."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from gratitude.accounts.models import User
+from gratitude.api import selectors
+from gratitude.api.forms import TokenForm
+from gratitude.api.services import api_token_create, api_token_revoke
+from gratitude.core.errors import GratitudeError
+from gratitude.operations.views import staff_only
+
+
+def _person(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # login_required
+    return request.user
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    user = _person(request)
+    form = TokenForm(request.POST or None)
+    created = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                token, raw = api_token_create(user=user, **form.cleaned_data)
+            except GratitudeError as exc:
+                form.add_error(None, str(exc))
+            else:
+                # Shown on this response only; never stored, never shown again.
+                created = {"token": token, "raw": raw}
+                form = TokenForm()
+                status = 201
+    return render(
+        request,
+        "api/tokens.html",
+        {"form": form, "tokens": selectors.tokens_for(user=user), "created": created},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    user = _person(request)
+    token = selectors.token_for(user=user, token_id=token_id)
+    api_token_revoke(token=token, by=user)
+    messages.success(request, f"Revoked “{token.name}”: it no longer works.")
+    return redirect("api:tokens")
+
+
+@staff_only
+def store_events(request: HttpRequest) -> HttpResponse:
+    store_id = request.GET.get("store", "")[:40]
+    page = Paginator(selectors.store_events_for_staff(store_id=store_id), 100).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "api/store_events.html",
+        {"page": page, "stores": selectors.stores_for_staff(), "store_id": store_id},
+    )
