@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
@@ -178,7 +178,7 @@ def registries_list(
     )
 
 
-@mine.get("/{int:registry_id}", response={200: s.RegistryOut, **_FOUND})
+@mine.get("/{registry_id}", response={200: s.RegistryOut, **_FOUND})
 def registry_detail(request: HttpRequest, registry_id: int) -> s.RegistryOut:
     member = registry_selectors.member_for(user=_user(request), registry_id=registry_id)
     return _registry_out(member.registry, member.role)
@@ -205,7 +205,7 @@ def _item_out(row: ItemAvailability, *, hide: bool) -> s.ItemOut:
     )
 
 
-@mine.get("/{int:registry_id}/items", response={200: s.PageOut[s.ItemOut], **_FOUND})
+@mine.get("/{registry_id}/items", response={200: s.PageOut[s.ItemOut], **_FOUND})
 def items_list(
     request: HttpRequest, registry_id: int, cursor: str | None = _CURSOR, limit: int = _LIMIT
 ) -> s.PageOut[s.ItemOut]:
@@ -219,8 +219,8 @@ def items_list(
     return s.PageOut[s.ItemOut](items=[_item_out(r, hide=hide) for r in rows], next_cursor=after)
 
 
-@mine.post("/{int:registry_id}/items", response={201: s.ItemOut, **_FOUND})
-def items_add(request: HttpRequest, registry_id: int, payload: s.ItemIn) -> tuple[int, s.ItemOut]:
+@mine.post("/{registry_id}/items", response={201: s.ItemOut, **_FOUND})
+def items_add(request: HttpRequest, registry_id: int, payload: s.ItemIn) -> Status[s.ItemOut]:
     registry = registry_selectors.registry_for_member(user=_writer(request), registry_id=registry_id)
     item = registry_services.item_add(
         registry=registry,
@@ -232,7 +232,7 @@ def items_add(request: HttpRequest, registry_id: int, payload: s.ItemIn) -> tupl
         notes=payload.notes,
     )
     row = registry_selectors.item_availability(item=item)
-    return 201, _item_out(row, hide=registry.hides_gift_details())
+    return Status(201, _item_out(row, hide=registry.hides_gift_details()))
 
 
 # --- Gifts and the Thank You List (members) ----------------------------------------------------------
@@ -253,7 +253,7 @@ def _gift_out(gift: Gift) -> s.GiftOut:
     )
 
 
-@mine.get("/{int:registry_id}/gifts", response={200: s.GiftsOut, **_FOUND})
+@mine.get("/{registry_id}/gifts", response={200: s.GiftsOut, **_FOUND})
 def gifts_list(
     request: HttpRequest, registry_id: int, cursor: str | None = _CURSOR, limit: int = _LIMIT
 ) -> s.GiftsOut:
@@ -264,7 +264,7 @@ def gifts_list(
     return s.GiftsOut(items=[_gift_out(g) for g in gifts], next_cursor=after, hidden=hidden)
 
 
-@mine.get("/{int:registry_id}/thank-you", response={200: s.PageOut[s.ThankYouOut], **_FOUND})
+@mine.get("/{registry_id}/thank-you", response={200: s.PageOut[s.ThankYouOut], **_FOUND})
 def thank_you_list(
     request: HttpRequest, registry_id: int, cursor: str | None = _CURSOR, limit: int = _LIMIT
 ) -> s.PageOut[s.ThankYouOut]:
@@ -287,7 +287,7 @@ def thank_you_list(
     return s.PageOut[s.ThankYouOut](items=rows, next_cursor=after)
 
 
-@mine.post("/{int:registry_id}/thank-you/mark", response={200: s.MarkOut, **_FOUND})
+@mine.post("/{registry_id}/thank-you/mark", response={200: s.MarkOut, **_FOUND})
 def thank_you_mark_many(request: HttpRequest, registry_id: int, payload: s.MarkIn) -> s.MarkOut:
     user = _writer(request)
     registry = registry_selectors.registry_for_member(user=user, registry_id=registry_id)
@@ -297,7 +297,7 @@ def thank_you_mark_many(request: HttpRequest, registry_id: int, payload: s.MarkI
 
 
 @mine.get(
-    "/{int:registry_id}/thank-you/export",
+    "/{registry_id}/thank-you/export",
     response={200: None, **_FOUND},
     openapi_extra={
         "responses": {
@@ -371,29 +371,32 @@ def _shared_item(share_key: str, item_id: int) -> Item:
     return item
 
 
-@shared.post("/{share_key}/items/{int:item_id}/reservations", response={201: s.ReservationOut, **_CONFLICT})
+@shared.post("/{share_key}/items/{item_id}/reservations", response={201: s.ReservationOut, **_CONFLICT})
 def reservation_create(
     request: HttpRequest, share_key: str, item_id: int, payload: s.ReservationIn
-) -> tuple[int, s.ReservationOut]:
+) -> Status[s.ReservationOut]:
     _writer(request)
     item = _shared_item(share_key, item_id)
     held = gift_services.reservation_create(
         item=item, giver_name=payload.giver_name, giver_email=payload.giver_email, quantity=payload.quantity
     )
-    return 201, s.ReservationOut(
-        id=held.pk,
-        item_id=item.pk,
-        quantity=held.quantity,
-        status=held.status,
-        expires_at=held.expires_at,
-        token=held.token,
+    return Status(
+        201,
+        s.ReservationOut(
+            id=held.pk,
+            item_id=item.pk,
+            quantity=held.quantity,
+            status=held.status,
+            expires_at=held.expires_at,
+            token=held.token,
+        ),
     )
 
 
-@shared.post("/{share_key}/items/{int:item_id}/gifts", response={201: s.GiftReceiptOut, **_CONFLICT})
+@shared.post("/{share_key}/items/{item_id}/gifts", response={201: s.GiftReceiptOut, **_CONFLICT})
 def gift_create(
     request: HttpRequest, share_key: str, item_id: int, payload: s.GiftIn
-) -> tuple[int, s.GiftReceiptOut]:
+) -> Status[s.GiftReceiptOut]:
     _writer(request)
     item = _shared_item(share_key, item_id)
     gift = gift_services.gift_record(
@@ -405,8 +408,8 @@ def gift_create(
         quantity=payload.quantity,
         source=GiftSource.API,
     )
-    return 201, s.GiftReceiptOut(
-        id=gift.pk, item_id=item.pk, quantity=gift.quantity, created_at=gift.created_at
+    return Status(
+        201, s.GiftReceiptOut(id=gift.pk, item_id=item.pk, quantity=gift.quantity, created_at=gift.created_at)
     )
 
 
