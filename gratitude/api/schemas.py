@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -166,7 +166,7 @@ class ThankYouOut(BaseModel):
 
 
 class MarkIn(Input):
-    gift_ids: list[StrictInt] = Field(min_length=1, max_length=500)
+    gift_ids: list[Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]] = Field(min_length=1, max_length=500)
     status: Literal["todo", "written", "sent"]
 
 

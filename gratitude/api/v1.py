@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from ninja import NinjaAPI, Query, Router, Status
+from ninja import NinjaAPI, Path, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
@@ -60,6 +60,9 @@ _FOUND = {**_COMMON, 404: s.ErrorOut}
 _CONFLICT = {**_FOUND, 409: s.ErrorOut}
 _LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 _CURSOR = Query(None, max_length=400)
+# Database ids are 64-bit: anything larger is a 422, never a query the database cannot hold.
+MAX_ID = 2**63 - 1
+_ID = Path(..., ge=1, le=MAX_ID)
 
 
 def _error(
@@ -179,7 +182,7 @@ def registries_list(
 
 
 @mine.get("/{registry_id}", response={200: s.RegistryOut, **_FOUND})
-def registry_detail(request: HttpRequest, registry_id: int) -> s.RegistryOut:
+def registry_detail(request: HttpRequest, registry_id: int = _ID) -> s.RegistryOut:
     member = registry_selectors.member_for(user=_user(request), registry_id=registry_id)
     return _registry_out(member.registry, member.role)
 
@@ -207,7 +210,7 @@ def _item_out(row: ItemAvailability, *, hide: bool) -> s.ItemOut:
 
 @mine.get("/{registry_id}/items", response={200: s.PageOut[s.ItemOut], **_FOUND})
 def items_list(
-    request: HttpRequest, registry_id: int, cursor: str | None = _CURSOR, limit: int = _LIMIT
+    request: HttpRequest, registry_id: int = _ID, cursor: str | None = _CURSOR, limit: int = _LIMIT
 ) -> s.PageOut[s.ItemOut]:
     registry = registry_selectors.registry_for_member(user=_user(request), registry_id=registry_id)
     items, after = page_queryset(
@@ -220,7 +223,7 @@ def items_list(
 
 
 @mine.post("/{registry_id}/items", response={201: s.ItemOut, **_FOUND})
-def items_add(request: HttpRequest, registry_id: int, payload: s.ItemIn) -> Status[s.ItemOut]:
+def items_add(request: HttpRequest, payload: s.ItemIn, registry_id: int = _ID) -> Status[s.ItemOut]:
     registry = registry_selectors.registry_for_member(user=_writer(request), registry_id=registry_id)
     item = registry_services.item_add(
         registry=registry,
@@ -255,7 +258,7 @@ def _gift_out(gift: Gift) -> s.GiftOut:
 
 @mine.get("/{registry_id}/gifts", response={200: s.GiftsOut, **_FOUND})
 def gifts_list(
-    request: HttpRequest, registry_id: int, cursor: str | None = _CURSOR, limit: int = _LIMIT
+    request: HttpRequest, registry_id: int = _ID, cursor: str | None = _CURSOR, limit: int = _LIMIT
 ) -> s.GiftsOut:
     registry = registry_selectors.registry_for_member(user=_user(request), registry_id=registry_id)
     # gifts_for_member applies "covered only": hidden gifts are counted, never listed.
@@ -266,7 +269,7 @@ def gifts_list(
 
 @mine.get("/{registry_id}/thank-you", response={200: s.PageOut[s.ThankYouOut], **_FOUND})
 def thank_you_list(
-    request: HttpRequest, registry_id: int, cursor: str | None = _CURSOR, limit: int = _LIMIT
+    request: HttpRequest, registry_id: int = _ID, cursor: str | None = _CURSOR, limit: int = _LIMIT
 ) -> s.PageOut[s.ThankYouOut]:
     registry = registry_selectors.registry_for_member(user=_user(request), registry_id=registry_id)
     hidden = thank_selectors.hides_details(registry)
@@ -288,7 +291,7 @@ def thank_you_list(
 
 
 @mine.post("/{registry_id}/thank-you/mark", response={200: s.MarkOut, **_FOUND})
-def thank_you_mark_many(request: HttpRequest, registry_id: int, payload: s.MarkIn) -> s.MarkOut:
+def thank_you_mark_many(request: HttpRequest, payload: s.MarkIn, registry_id: int = _ID) -> s.MarkOut:
     user = _writer(request)
     registry = registry_selectors.registry_for_member(user=user, registry_id=registry_id)
     # Ids of other registries' gifts are simply not found, as on the page.
@@ -308,7 +311,7 @@ def thank_you_mark_many(request: HttpRequest, registry_id: int, payload: s.MarkI
         }
     },
 )
-def thank_you_export(request: HttpRequest, registry_id: int) -> StreamingHttpResponse:
+def thank_you_export(request: HttpRequest, registry_id: int = _ID) -> StreamingHttpResponse:
     registry = registry_selectors.registry_for_member(user=_user(request), registry_id=registry_id)
     thank_exports.check_exportable(registry=registry)
     return StreamingHttpResponse(
@@ -373,7 +376,7 @@ def _shared_item(share_key: str, item_id: int) -> Item:
 
 @shared.post("/{share_key}/items/{item_id}/reservations", response={201: s.ReservationOut, **_CONFLICT})
 def reservation_create(
-    request: HttpRequest, share_key: str, item_id: int, payload: s.ReservationIn
+    request: HttpRequest, share_key: str, payload: s.ReservationIn, item_id: int = _ID
 ) -> Status[s.ReservationOut]:
     _writer(request)
     item = _shared_item(share_key, item_id)
@@ -395,7 +398,7 @@ def reservation_create(
 
 @shared.post("/{share_key}/items/{item_id}/gifts", response={201: s.GiftReceiptOut, **_CONFLICT})
 def gift_create(
-    request: HttpRequest, share_key: str, item_id: int, payload: s.GiftIn
+    request: HttpRequest, share_key: str, payload: s.GiftIn, item_id: int = _ID
 ) -> Status[s.GiftReceiptOut]:
     _writer(request)
     item = _shared_item(share_key, item_id)

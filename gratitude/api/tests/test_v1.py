@@ -300,3 +300,11 @@ def test_the_docs_page_loads_nothing_from_another_site(client: Client) -> None:
     assert "/static/ninja/swagger-ui-bundle.js" in page
     assert "http://" not in page and "https://" not in page
     assert client.get("/api/v1/openapi.json").json()["info"]["title"] == "Gratitude API"
+
+
+def test_an_id_too_large_for_the_database_is_422_not_a_server_error(client: Client) -> None:
+    """Found by schemathesis: a path id past 64 bits reached SQLite and overflowed."""
+    headers = bearer(make_user())
+    response = client.get("/api/v1/registries/27891458766009077334016", headers=headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"].endswith("registry_id")
