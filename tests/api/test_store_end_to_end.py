@@ -94,7 +94,9 @@ def test_a_store_purchase_alerts_the_registrant_once_and_lands_on_the_thank_you_
 
     with urllib.request.urlopen(f"{live_server.url}/r/{registry.share_key}/", timeout=10) as page:  # noqa: S310
         html = page.read().decode()
-    buy = unescape(re.search(r'href="(' + re.escape(fake_store.url) + r'/checkout\?[^"]+)"', html).group(1))
+    link = re.search(r'href="(' + re.escape(fake_store.url) + r'/checkout\?[^"]+)"', html)
+    assert link is not None, "the share page shows the item's buy link"
+    buy = unescape(link.group(1))
     with urllib.request.urlopen(buy, timeout=10) as checkout:  # noqa: S310 - the fake store on 127.0.0.1
         assert checkout.status == 200
 
