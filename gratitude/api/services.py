@@ -235,13 +235,18 @@ def _items_for(lines: list[OrderLine]) -> dict[str, Item]:
     return items
 
 
+def _lock_order(store: Store, order_id: str) -> StoreOrder:
+    """The order's row, made if new, locked. It is the lock every event of this order takes first: two
+    deliveries of one order (or its payment and its cancel) run one after the other, never interleaved.
+    ON CONFLICT DO NOTHING makes "create unless it exists" one statement without a savepoint."""
+    StoreOrder.objects.bulk_create([StoreOrder(store=store, order_id=order_id)], ignore_conflicts=True)
+    return StoreOrder.objects.select_for_update().get(store=store, order_id=order_id)
+
+
 def _record_paid(store: Store, event: OrderEvent, result: EventResult) -> None:
     assert event.lines is not None and event.buyer is not None  # checked by _parse
     items = _items_for(event.lines)
-    order, _ = StoreOrder.objects.get_or_create(store=store, order_id=event.order_id)
-    # The order row is the lock every event of this order takes first: two deliveries of one order (or its
-    # payment and its cancel) run one after the other, never interleaved.
-    order = StoreOrder.objects.select_for_update().get(pk=order.pk)
+    order = _lock_order(store, event.order_id)
     known = {line.line_id: line for line in StoreOrderLine.objects.filter(order=order)}
     for line in event.lines:
         existing = known.get(line.line_id)
@@ -276,8 +281,7 @@ def _record_paid(store: Store, event: OrderEvent, result: EventResult) -> None:
 
 
 def _record_cancel(store: Store, event: OrderEvent, result: EventResult, reason: str) -> None:
-    order, _ = StoreOrder.objects.get_or_create(store=store, order_id=event.order_id)
-    order = StoreOrder.objects.select_for_update().get(pk=order.pk)
+    order = _lock_order(store, event.order_id)
     now = timezone.now()
     if event.lines is None:
         if order.cancelled_at is None:
@@ -332,19 +336,20 @@ def store_event_ingest(
     event: OrderEvent | None = None
     try:
         with transaction.atomic():
-            # Claimed first: a second delivery of this signed request waits here, then finds it taken.
-            claim = _remember(
-                store, signature, signed_at, None, outcome=EventOutcome.REJECTED, status_code=202
-            )
             event = _parse(raw_body)
-            result = EventResult(outcome=EventOutcome.REJECTED, event_id=claim)
+            result = EventResult(outcome=EventOutcome.REJECTED)
             if event.event == "order.paid":
                 _record_paid(store, event, result)
             else:
                 _record_cancel(store, event, result, reason=f"{store.name}: {event.event}")
-            StoreEvent.objects.filter(pk=claim).update(
-                event=event.event,
-                order_id=event.order_id,
+            # Written last, in the same transaction: a second delivery of this very signed request fails
+            # here on the unique signature (after waiting for the first to commit) and everything it did
+            # is rolled back.
+            result.event_id = _remember(
+                store,
+                signature,
+                signed_at,
+                event,
                 outcome=result.outcome,
                 status_code=200,
                 detail=_summary(result),
