@@ -236,7 +236,7 @@ class StoreEventOut(BaseModel):
 
 class StoreLineIn(Input):
     line_id: str
-    item_ref: str
+    item_ref: str = ""
     quantity: StrictInt = 1
 
 

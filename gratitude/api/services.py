@@ -150,7 +150,8 @@ class _Strict(BaseModel):
 
 class OrderLine(_Strict):
     line_id: str = Field(min_length=1, max_length=100)
-    item_ref: str = Field(min_length=1, max_length=200)
+    # Needed on a payment; a cancel names its lines by line_id alone.
+    item_ref: str = Field(default="", max_length=200)
     quantity: StrictInt = Field(default=1, ge=1, le=1000)
 
 
@@ -217,6 +218,8 @@ def _parse(raw_body: bytes) -> OrderEvent:
         raise EventRefused(422, "invalid_event", f"{where}: {first['msg']}") from exc
     if event.event == "order.paid" and (not event.lines or event.buyer is None):
         raise EventRefused(422, "invalid_event", "order.paid needs lines and a buyer.")
+    if event.event == "order.paid" and any(not line.item_ref for line in event.lines or []):
+        raise EventRefused(422, "invalid_event", "order.paid: every line needs its item_ref.")
     if event.lines is not None and len({line.line_id for line in event.lines}) != len(event.lines):
         raise EventRefused(422, "invalid_event", "lines: each line_id once per event.")
     return event

@@ -6,7 +6,7 @@ Signed with Django's signing (HMAC over SECRET_KEY, its own salt); a reference h
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from django.core import signing
 
@@ -30,8 +30,15 @@ def item_ref_read(ref: str) -> int | None:
 
 
 def buy_link(url: str, *, item_id: int) -> str:
-    """The store link with the item's signed reference added to its query (any earlier one replaced)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != REF_PARAMETER]
-    query.append((REF_PARAMETER, item_ref_make(item_id=item_id)))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    """The store link with the item's signed reference added to its query (any earlier one replaced).
+
+    The share page makes one per item (500 on a long list), so the usual case appends to the string; only a
+    link that already carries a reference is taken apart."""
+    ref = quote(item_ref_make(item_id=item_id), safe="")
+    base, hash_mark, fragment = url.partition("#")
+    if f"{REF_PARAMETER}=" in base:
+        parts = urlsplit(base)
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != REF_PARAMETER]
+        base = urlunsplit(parts._replace(query=urlencode(query)))
+    separator = "" if base.endswith(("?", "&")) else "&" if "?" in base else "?"
+    return f"{base}{separator}{REF_PARAMETER}={ref}{hash_mark}{fragment}"
