@@ -94,6 +94,14 @@ def test_an_unknown_store_reads_like_a_bad_signature(client: Client) -> None:
     assert response.json()["code"] == "bad_signature"
 
 
+def test_a_signature_time_centuries_away_is_refused_not_a_server_error(
+    client: Client, store: tuple[str, str]
+) -> None:
+    response = post_event(client, *store, {"event": "order.cancelled", "order_id": "A"}, t=999_999_999_999)
+    assert response.status_code == 401
+    assert response.json()["code"] == "stale_signature"
+
+
 @pytest.mark.parametrize("skew", [-301, 301])
 def test_a_signature_more_than_five_minutes_away_is_refused(
     client: Client, store: tuple[str, str], skew: int
