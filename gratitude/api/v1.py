@@ -304,7 +304,7 @@ def thank_you_mark_many(request: HttpRequest, payload: s.MarkIn, registry_id: in
     response={200: None, **_FOUND},
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The Thank You List as CSV",
                 "content": {"text/csv": {"schema": {"type": "string"}}},
             }

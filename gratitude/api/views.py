@@ -23,29 +23,32 @@ def _person(request: HttpRequest) -> User:
     return request.user
 
 
+# The new token's value waits in the session for the one page that shows it, so a reload neither shows it
+# again nor makes a second token (the form's POST is answered with a redirect).
+NEW_TOKEN_SESSION_KEY = "api_new_token"  # noqa: S105 - a session key name, not a secret
+
+
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
     user = _person(request)
     form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = api_token_create(user=user, **form.cleaned_data)
+        except GratitudeError as exc:
+            form.add_error(None, str(exc))
+        else:
+            request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "raw": raw}
+            return redirect("api:tokens")
     created = None
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                token, raw = api_token_create(user=user, **form.cleaned_data)
-            except GratitudeError as exc:
-                form.add_error(None, str(exc))
-            else:
-                # Shown on this response only; never stored, never shown again.
-                created = {"token": token, "raw": raw}
-                form = TokenForm()
-                status = 201
+    shown = request.session.pop(NEW_TOKEN_SESSION_KEY, None) if request.method == "GET" else None
+    if shown is not None:
+        created = {"token": selectors.token_for(user=user, token_id=shown["id"]), "raw": shown["raw"]}
     return render(
         request,
         "api/tokens.html",
         {"form": form, "tokens": selectors.tokens_for(user=user), "created": created},
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )
 
 
