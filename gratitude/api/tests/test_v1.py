@@ -316,3 +316,20 @@ def test_an_id_too_large_for_the_database_is_422_not_a_server_error(client: Clie
     response = client.get("/api/v1/registries/27891458766009077334016", headers=headers)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"].endswith("registry_id")
+
+
+def test_a_paused_registry_shows_givers_nothing_through_the_api(client: Client) -> None:
+    """As its share page does (docs/quiet-mode.md): a few neutral facts, no items, nothing to give."""
+    from gratitude.registries.services import registry_pause
+
+    registry = make_registry()
+    item = make_item(registry=registry, url="https://shop.example/p/1")
+    registry_pause(registry=registry, by=registry.members.get().user)
+    body = client.get(f"/api/v1/shared/{registry.share_key}").json()
+    assert body["resting"] is True and body["items"] == [] and body["welcome_note"] == ""
+    giver = bearer(make_user())
+    response = post(
+        client, f"/api/v1/shared/{registry.share_key}/items/{item.pk}/gifts", {"giver_name": "Ann"}, giver
+    )
+    assert response.status_code == 404
+    assert not Gift.objects.exists()
