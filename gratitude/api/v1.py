@@ -16,7 +16,7 @@ from ninja.openapi.docs import Swagger
 
 from gratitude.accounts.models import User
 from gratitude.api import schemas as s
-from gratitude.api.auth import ANYONE, SIGNED_IN, Caller
+from gratitude.api.auth import SIGNED_IN, Caller, optional_caller
 from gratitude.api.models import Store
 from gratitude.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_list, page_queryset
 from gratitude.api.services import EventRefused, store_event_ingest
@@ -333,13 +333,20 @@ def _keeps_surprise(caller: Caller, registry: Registry) -> bool:
     return registry_selectors.membership_for(user=caller.user, registry=registry) is not None
 
 
-@shared.get("/{share_key}", response={200: s.SharedRegistryOut, **_FOUND}, auth=ANYONE)
+# Public by design (a giver needs no account): the empty requirement says a token or session is optional.
+@shared.get(
+    "/{share_key}",
+    response={200: s.SharedRegistryOut, **_FOUND},
+    auth=None,
+    openapi_extra={"security": [{"TokenAuth": []}, {"SessionAuth": []}, {}]},
+)
 def shared_registry(request: HttpRequest, share_key: str) -> s.SharedRegistryOut:
+    caller = optional_caller(request)
     registry = registry_selectors.registry_for_share_key(share_key=share_key)
     if registry is None:
         raise Http404
     resting = registry_selectors.registry_is_stepped_back(registry=registry)
-    hide = _keeps_surprise(_caller(request), registry)
+    hide = _keeps_surprise(caller, registry)
     rows = [] if resting else registry_selectors.items_with_availability(registry=registry)
     items = [
         s.SharedItemOut(

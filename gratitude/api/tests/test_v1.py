@@ -333,3 +333,13 @@ def test_a_paused_registry_shows_givers_nothing_through_the_api(client: Client) 
     )
     assert response.status_code == 404
     assert not Gift.objects.exists()
+
+
+def test_the_public_view_refuses_a_wrong_token_and_limits_anonymous_callers(
+    client: Client, settings: Any
+) -> None:
+    registry = make_registry()
+    path = f"/api/v1/shared/{registry.share_key}"
+    assert client.get(path, headers={"Authorization": "Bearer grt_wrong"}).status_code == 401
+    settings.GRATITUDE_API_REQUESTS_PER_MINUTE = 2
+    assert [client.get(path).status_code for _ in range(3)] == [200, 200, 429]
