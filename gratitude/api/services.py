@@ -16,7 +16,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -369,7 +369,6 @@ def store_event_ingest(
         _refuse(store, signature, signed_at, event, 422, "refused", str(exc))
     except EventRefused as exc:
         _refuse(store, signature, signed_at, event, exc.status, exc.code, exc.message)
-    raise AssertionError("unreachable: _refuse always raises")
 
 
 def _refuse(
@@ -380,7 +379,7 @@ def _refuse(
     status: int,
     code: str,
     message: str,
-) -> None:
+) -> NoReturn:
     """Keep the refused event (nothing else of it was written) and raise its answer."""
     try:
         with transaction.atomic():
