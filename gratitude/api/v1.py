@@ -83,8 +83,9 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
 
 @api.exception_handler(Throttled)
 def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-    response = _error(request, 429, "rate_limited", "Too many requests; try again in a minute.")
-    response["Retry-After"] = "60"
+    wait = int(exc.wait or 60)
+    response = _error(request, 429, "rate_limited", f"Too many requests; try again in {wait} seconds.")
+    response["Retry-After"] = str(wait)
     return response
 
 

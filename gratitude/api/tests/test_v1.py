@@ -262,10 +262,15 @@ def test_each_token_is_rate_limited_and_told_when_to_come_back(client: Client, s
     assert client.get("/api/v1/me", headers=second).status_code == 200
 
 
-def test_the_reference_check_answers_only_the_recipient(client: Client) -> None:
+def test_the_reference_check_answers_only_the_recipient_and_is_limited_per_hour(
+    client: Client, settings: Any
+) -> None:
     headers = bearer(make_user())
     response = post(client, "/api/v1/notifications/check", {"code": "ABCDEFGHJK"}, headers)
     assert response.json() == {"found": False, "message": None}
+    settings.GRATITUDE_REFERENCE_CHECKS_PER_HOUR = 1
+    limited = post(client, "/api/v1/notifications/check", {"code": "ABCDEFGHJK"}, headers)
+    assert limited.status_code == 429 and limited["Retry-After"] == "3600"
     assert client.get("/api/v1/notifications", headers=headers).json() == {"items": [], "next_cursor": None}
 
 
