@@ -44,10 +44,10 @@ pytest: $(DEV_STAMP)
 
 test: lint typecheck check-deploy pytest  ## everything CI runs
 
-bench: $(DEV_STAMP)  ## figures in docs/benchmarks.md: sending path, DKIM, registry pages, Thank You List
+bench: $(DEV_STAMP)  ## figures in docs/benchmarks.md: sending path, DKIM, registry pages, Thank You List, store webhooks
 	@# Every benchmark runs even if an earlier one reports a missed budget; make fails at the end if any did.
 	@status=0; \
-	for script in run.py dkim_bench.py registry_bench.py thanks_bench.py; do \
+	for script in run.py dkim_bench.py registry_bench.py thanks_bench.py webhook_bench.py; do \
 	  echo "== bench/$$script"; $(BIN)/python bench/$$script || status=1; \
 	done; exit $$status
 

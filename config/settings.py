@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Only for its vendored Swagger UI files: the API docs page loads nothing from a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -100,6 +102,7 @@ INSTALLED_APPS = [
     "gratitude.thanks",
     "gratitude.notifications",
     "gratitude.operations",
+    "gratitude.api",
 ]
 
 MIDDLEWARE = [
@@ -394,6 +397,8 @@ GRATITUDE_REFERENCE_CHECKS_PER_HOUR = _env_int("GRATITUDE_REFERENCE_CHECKS_PER_H
 GRATITUDE_REFERENCE_CHECKS_PER_ADDRESS_PER_HOUR = _env_int(
     "GRATITUDE_REFERENCE_CHECKS_PER_ADDRESS_PER_HOUR", 10
 )
+# The JSON API: requests per token (or signed-in person, or address for public reads) per minute.
+GRATITUDE_API_REQUESTS_PER_MINUTE = _env_int("GRATITUDE_API_REQUESTS_PER_MINUTE", 120)
 
 # --- Sending path (docs/notifications.md) ---------------------------------------------------
 # Mail to an address nobody confirmed (a giver's, an invitee's, a sign-up not finished), all kinds and

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from gratitude.api.v1 import api as api_v1
 from gratitude.core.media import media_picture
 from gratitude.core.views import favicon, home
 from gratitude.notifications.views import (
@@ -33,6 +34,10 @@ urlpatterns = [
     path("mail/", include("gratitude.notifications.urls")),
     # The operator console (staff only): sending, halts, alerts, audit log, campaigns, recall.
     path("ops/", include("gratitude.operations.urls")),
+    # The JSON API (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs), store webhooks, and the API app's
+    # pages: personal tokens (/accounts/api-tokens/) and store events for operators (/ops/stores/).
+    path("api/v1/", api_v1.urls),
+    path("", include("gratitude.api.urls")),
     path("admin/", admin.site.urls),
     # Kept pictures (core/media.py): in dev and prod alike, with year-long immutable caching.
     re_path(

@@ -16,6 +16,7 @@ from django.core.files.storage import storages
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from gratitude.registries.item_refs import buy_link
 from gratitude.registries.models import Picture, Priority
 from gratitude.registries.selectors import ItemAvailability
 
@@ -144,10 +145,11 @@ def _multiline(value: str) -> str:
     return _escape(value.replace("\r\n", "\n")).replace("\n", "<br>")
 
 
-def _title_cell(row: ItemRow, *, with_notes: bool = False) -> str:
+def _title_cell(row: ItemRow, *, with_notes: bool = False, href: str | None = None) -> str:
     title = _escape(row["title"])
-    if row["url"]:
-        title = f'<a href="{_escape(row["url"])}" rel="noopener noreferrer">{title}</a>'
+    link = row["url"] if href is None else href
+    if link:
+        title = f'<a href="{_escape(link)}" rel="noopener noreferrer">{title}</a>'
     image = notes = ""
     if row["picture_src"]:
         # Ours, never hot-linked; alt is the item's title (docs/registries.md, "Pictures").
@@ -217,7 +219,9 @@ def guest_table_rows(
             f'<td class="price" data-label="Price">{price}</td>' if price else '<td class="price"></td>'
         )
         action = f'<td class="giver-actions">{_guest_action(row)}</td>' if show_status and actions else ""
-        title = _title_cell(row, with_notes=True)
+        # A giver's "buy" link carries the item's signed reference, which a store sends back with the order.
+        buy = buy_link(row["url"], item_id=row["pk"]) if row["url"] else ""
+        title = _title_cell(row, with_notes=True, href=buy)
         if row["pk"] in yours:
             hold_url, until = yours[row["pk"]]
             title = title[: -len("</td>")] + (

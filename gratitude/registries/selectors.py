@@ -224,6 +224,11 @@ def progress_of(rows: list[ItemAvailability], *, currency: str) -> Progress:
     return Progress(given, wanted, group_gifts, contributed, group_total)
 
 
+def items_availability(*, items: list[Item]) -> list[ItemAvailability]:
+    """Availability of items the caller already chose (one page of a member's list), in two queries."""
+    return _availability(items) if items else []
+
+
 def archived_items(*, registry: Registry) -> list[Item]:
     return list(registry.items.filter(archived_at__isnull=False, off_list=False).order_by("-archived_at"))
 

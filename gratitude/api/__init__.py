@@ -1,0 +1,1 @@
+"""The JSON API (v1) and store order webhooks: the top layer, which may import every domain app."""

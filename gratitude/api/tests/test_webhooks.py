@@ -1,0 +1,313 @@
+"""Store order webhooks, one test per rule of docs/api.md ("Store order events"): signature, tolerance,
+replay, idempotency by (store, order, line), events out of order, cancel inside the settle window, 422s."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+
+from gratitude.api.models import EventOutcome, StoreEvent, StoreOrderLine
+from gratitude.api.services import store_add, store_rotate
+from gratitude.api.tests.webhook_support import paid, post_event, sign
+from gratitude.gifts.models import Gift, GiftSource, GiftState
+from gratitude.notifications.models import Notification
+from gratitude.registries.item_refs import item_ref_make
+from gratitude.testing.factories import make_item
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def store() -> tuple[str, str]:
+    row, secret = store_add(name="Test shop")
+    return row.public_id, secret
+
+
+def test_a_signed_order_paid_records_a_store_gift_with_its_alert(
+    client: Client, store: tuple[str, str]
+) -> None:
+    item = make_item(quantity=3)
+    response = post_event(
+        client, *store, paid("A-1001", ("1", item, 2), email="sam@example.test", message="Enjoy")
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["outcome"] == "recorded"
+    gift = Gift.objects.get()
+    assert (gift.item_id, gift.quantity, gift.source, gift.giver_name) == (
+        item.pk,
+        2,
+        GiftSource.STORE,
+        "Sam Buyer",
+    )
+    assert gift.message == "Enjoy"
+    assert Notification.objects.filter(kind="gift_alert", gift=gift).count() == 1
+    assert StoreEvent.objects.get().outcome == EventOutcome.RECORDED
+
+
+def test_a_wrong_signature_is_401_and_records_nothing(client: Client, store: tuple[str, str]) -> None:
+    item = make_item()
+    store_id, _ = store
+    response = post_event(client, store_id, "whsec_not-the-secret", paid("A-1", ("1", item, 1)))
+    assert response.status_code == 401
+    assert response.json()["code"] == "bad_signature"
+    assert not Gift.objects.exists() and not StoreEvent.objects.exists()
+
+
+def test_a_body_changed_after_signing_is_401(client: Client, store: tuple[str, str]) -> None:
+    item = make_item()
+    store_id, secret = store
+    body = json.dumps(paid("A-1", ("1", item, 1))).encode()
+    header = sign(secret, body)
+    tampered = body.replace(b'"quantity": 1', b'"quantity": 2')
+    response = client.post(
+        f"/api/v1/stores/{store_id}/events",
+        data=tampered,
+        content_type="application/json",
+        headers={"X-Gratitude-Signature": header},
+    )
+    assert response.status_code == 401
+    assert not Gift.objects.exists()
+
+
+@pytest.mark.parametrize("header", ["", "t=1,v1=zz", "v1=" + "0" * 64, "garbage"])
+def test_a_missing_or_malformed_signature_is_401(client: Client, store: tuple[str, str], header: str) -> None:
+    response = client.post(
+        f"/api/v1/stores/{store[0]}/events",
+        data=b"{}",
+        content_type="application/json",
+        headers={"X-Gratitude-Signature": header},
+    )
+    assert response.status_code == 401
+
+
+def test_an_unknown_store_reads_like_a_bad_signature(client: Client) -> None:
+    response = post_event(client, "st_nosuchstore", "whsec_x", {"event": "order.cancelled", "order_id": "A"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "bad_signature"
+
+
+def test_a_signature_time_centuries_away_is_refused_not_a_server_error(
+    client: Client, store: tuple[str, str]
+) -> None:
+    response = post_event(client, *store, {"event": "order.cancelled", "order_id": "A"}, t=999_999_999_999)
+    assert response.status_code == 401
+    assert response.json()["code"] == "stale_signature"
+
+
+@pytest.mark.parametrize("skew", [-301, 301])
+def test_a_signature_more_than_five_minutes_away_is_refused(
+    client: Client, store: tuple[str, str], skew: int
+) -> None:
+    item = make_item()
+    response = post_event(client, *store, paid("A-1", ("1", item, 1)), t=int(time.time()) + skew)
+    assert response.status_code == 401
+    assert response.json()["code"] == "stale_signature"
+    assert not Gift.objects.exists()
+
+
+def test_a_signature_inside_the_tolerance_is_accepted(client: Client, store: tuple[str, str]) -> None:
+    item = make_item()
+    response = post_event(client, *store, paid("A-1", ("1", item, 1)), t=int(time.time()) - 290)
+    assert response.status_code == 200
+
+
+def test_a_replayed_request_is_refused_and_records_once(client: Client, store: tuple[str, str]) -> None:
+    item = make_item()
+    store_id, secret = store
+    body = json.dumps(paid("A-1", ("1", item, 1))).encode()
+    header = sign(secret, body)
+    answers = [
+        client.post(
+            f"/api/v1/stores/{store_id}/events",
+            data=body,
+            content_type="application/json",
+            headers={"X-Gratitude-Signature": header},
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [200, 409]
+    assert answers[1].json()["code"] == "replay"
+    assert Gift.objects.count() == 1 and StoreEvent.objects.count() == 1
+
+
+def test_the_same_line_paid_twice_records_one_gift(client: Client, store: tuple[str, str]) -> None:
+    item = make_item(quantity=5)
+    first = post_event(client, *store, paid("A-1", ("1", item, 1)), t=int(time.time()) - 1)
+    again = post_event(client, *store, paid("A-1", ("1", item, 1), ("2", item, 1)))
+    assert first.json()["outcome"] == "recorded"
+    assert again.json()["duplicate_lines"] == ["1"]
+    assert len(again.json()["recorded_gifts"]) == 1
+    assert Gift.objects.count() == 2
+    assert StoreOrderLine.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_inside_the_settle_window_cancels_the_gift_and_no_alert_goes(
+    client: Client, store: tuple[str, str], settings: Any, smtp_settings: Any
+) -> None:
+    settings.GRATITUDE_ALERT_SETTLE_SECONDS = 600
+    item = make_item()
+    post_event(client, *store, paid("A-7", ("1", item, 1)), t=int(time.time()) - 1)
+    response = post_event(client, *store, {"event": "order.refunded", "order_id": "A-7"})
+    assert response.json()["outcome"] == "cancelled"
+    gift = Gift.objects.get()
+    assert gift.state == GiftState.CANCELLED
+    with time_machine.travel(time.time() + 3600, tick=False):
+        call_command("worker", drain=True, verbosity=0)
+    assert smtp_settings.messages == []
+    assert not Notification.objects.filter(gift=gift, state="sent").exists()
+
+
+def test_a_cancel_before_its_payment_is_remembered(client: Client, store: tuple[str, str]) -> None:
+    item = make_item()
+    early = post_event(
+        client, *store, {"event": "order.cancelled", "order_id": "A-9"}, t=int(time.time()) - 1
+    )
+    assert early.json()["outcome"] == "remembered"
+    late = post_event(client, *store, paid("A-9", ("1", item, 1)))
+    assert late.status_code == 200
+    assert late.json()["outcome"] == "already_cancelled"
+    assert not Gift.objects.exists()
+
+
+def test_a_line_cancel_before_its_payment_keeps_the_other_lines(
+    client: Client, store: tuple[str, str]
+) -> None:
+    item = make_item(quantity=5)
+    post_event(
+        client,
+        *store,
+        {
+            "event": "order.cancelled",
+            "order_id": "A-3",
+            "lines": [{"line_id": "2"}],
+        },
+        t=int(time.time()) - 1,
+    )
+    response = post_event(client, *store, paid("A-3", ("1", item, 1), ("2", item, 1)))
+    assert len(response.json()["recorded_gifts"]) == 1
+    assert Gift.objects.count() == 1
+
+
+def test_a_forged_item_reference_is_422_and_records_nothing(client: Client, store: tuple[str, str]) -> None:
+    item = make_item()
+    payload = paid("A-1", ("1", item, 1))
+    payload["lines"].append({"line_id": "2", "item_ref": f"{item.pk}:forged-signature", "quantity": 1})
+    response = post_event(client, *store, payload)
+    assert response.status_code == 422
+    assert response.json()["code"] == "unknown_item_ref"
+    assert not Gift.objects.exists()
+    assert StoreEvent.objects.get().outcome == EventOutcome.REJECTED
+
+
+def test_a_reference_to_an_item_that_is_gone_is_422(client: Client, store: tuple[str, str]) -> None:
+    payload = {
+        "event": "order.paid",
+        "order_id": "A-1",
+        "buyer": {"name": "Sam"},
+        "lines": [{"line_id": "1", "item_ref": item_ref_make(item_id=999_999), "quantity": 1}],
+    }
+    response = post_event(client, *store, payload)
+    assert response.status_code == 422
+    assert not Gift.objects.exists()
+
+
+def test_a_later_line_the_list_refuses_rolls_back_the_whole_event(
+    client: Client, store: tuple[str, str]
+) -> None:
+    plenty, scarce = make_item(quantity=5), make_item(quantity=1)
+    response = post_event(client, *store, paid("A-1", ("1", plenty, 1), ("2", scarce, 2)))
+    assert response.status_code == 409
+    assert response.json()["code"] == "not_enough_wanted"
+    assert not Gift.objects.exists() and not StoreOrderLine.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "status"),
+    [
+        (b"not json", 400),
+        ({"event": "order.shipped", "order_id": "A-1"}, 422),
+        ({"event": "order.paid", "order_id": "A-1"}, 422),
+        (
+            {"event": "order.paid", "order_id": "A-1", "buyer": {"name": "Sam"}, "lines": [{"line_id": "1"}]},
+            422,
+        ),
+        ({"event": "order.cancelled", "order_id": "A-1", "extra": 1}, 422),
+    ],
+)
+def test_a_malformed_event_is_refused_with_its_status(
+    client: Client, store: tuple[str, str], payload: Any, status: int
+) -> None:
+    response = post_event(client, *store, payload)
+    assert response.status_code == status
+    assert set(response.json()) == {"code", "message", "errors"}
+
+
+def test_a_boolean_quantity_is_refused(client: Client, store: tuple[str, str]) -> None:
+    item = make_item()
+    payload = paid("A-1", ("1", item, 1))
+    payload["lines"][0]["quantity"] = True
+    assert post_event(client, *store, payload).status_code == 422
+    assert not Gift.objects.exists()
+
+
+def test_buyer_words_obey_the_rules_of_our_pages(client: Client, store: tuple[str, str]) -> None:
+    """gift_record checks the buyer's words (docs/safety.md promise 16): what it refuses is a 422 here."""
+    item = make_item()
+    response = post_event(client, *store, paid("A-1", ("1", item, 1), message="x" * 2001))
+    assert response.status_code == 422
+    assert response.json()["code"] == "refused"
+    assert not Gift.objects.exists()
+
+
+def test_the_previous_secret_verifies_after_a_rotation(client: Client, store: tuple[str, str]) -> None:
+    from gratitude.api.models import Store
+
+    store_id, old = store
+    new = store_rotate(store=Store.objects.get(public_id=store_id))
+    item = make_item(quantity=5)
+    assert post_event(client, store_id, old, paid("A-1", ("1", item, 1))).status_code == 200
+    assert post_event(client, store_id, new, paid("A-2", ("1", item, 1))).status_code == 200
+
+
+def test_the_webhook_needs_no_csrf_token(store: tuple[str, str]) -> None:
+    item = make_item()
+    strict = Client(enforce_csrf_checks=True)
+    assert post_event(strict, *store, paid("A-1", ("1", item, 1))).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_of_one_line_record_one_gift(require_postgres: None) -> None:
+    """Two differently signed deliveries of the same line at the same moment: the unique (store, order,
+    line) and the order lock let exactly one gift through."""
+    row, secret = store_add(name="Racing shop")
+    item = make_item(quantity=10)
+    payload = paid("A-42", ("1", item, 1))
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def deliver(offset: int) -> None:
+        try:
+            barrier.wait()
+            statuses.append(
+                post_event(Client(), row.public_id, secret, payload, t=int(time.time()) - offset).status_code
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses.count(200) == 4
+    assert Gift.objects.filter(item=item).count() == 1
+    assert StoreOrderLine.objects.count() == 1
