@@ -1,5 +1,5 @@
 """`gratitude demo_data`: loads the demo once (three registries of different occasions, gifts, a group gift
-part funded, a hold, a Thank You List in progress), and a second run changes nothing."""
+part funded, a hold, a Thank You List in progress, pictures), and a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.core.management import call_command
 from gratitude.accounts.models import User
 from gratitude.gifts.models import Gift, GiftBought, Reservation
 from gratitude.notifications.models import Notification
-from gratitude.registries.models import Item, Registry, RegistryMember
+from gratitude.registries.models import Item, Picture, Registry, RegistryMember
 from gratitude.registries.selectors import item_availability
 from gratitude.thanks.management.commands.demo_data import (
     DEMO_OWNER,
@@ -24,6 +24,13 @@ from gratitude.thanks.models import ThankYou
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    # The demo keeps real picture files: in a throw-away folder, never the developer's var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 def _counts() -> dict[str, int]:
     return {
         "users": User.objects.count(),
@@ -34,6 +41,7 @@ def _counts() -> dict[str, int]:
         "holds": Reservation.objects.count(),
         "thank-yous": ThankYou.objects.count(),
         "notifications": Notification.objects.count(),
+        "pictures": Picture.objects.count(),
     }
 
 
@@ -82,6 +90,18 @@ def test_the_demo_shows_every_kind_of_gift_and_a_thank_you_list_in_progress():
     assert Reservation.objects.filter(state="held").count() == 1
     # Every gift alerts the registry's members through the real outbox, as any gift does.
     assert Notification.objects.filter(kind="gift_alert").count() == Gift.objects.count() * 2
+
+
+def test_every_demo_registry_and_item_has_a_picture_kept_by_us(media_root):
+    call_command("demo_data", stdout=StringIO())
+
+    assert not Registry.objects.filter(photo__isnull=True).exists()
+    assert not Item.objects.filter(picture__isnull=True).exists()
+    # Kept as the pipeline keeps any upload: WebP files at its widths, under the media root.
+    for picture in Picture.objects.all():
+        for width in picture.widths:
+            stored = media_root / picture.name(width)
+            assert stored.read_bytes()[8:12] == b"WEBP"
 
 
 def test_demo_logins_work_and_are_verified():

@@ -1,6 +1,7 @@
 """`gratitude demo_data`: the demo a newcomer meets after `make run`, loaded once (running it again adds
 nothing): two registrants, three registries of different occasions with gifts, a group gift part funded, a
-hold, and a Thank You List in progress. Pictures are left out: the picture pipeline has its own demo.
+hold, a Thank You List in progress, and pictures (drawn on the spot, kept through the same pipeline as any
+upload: `_demo_pictures.py`).
 
 It lives in `thanks`, the top of the domain layers, because it goes through every service below it, exactly
 as a registrant and their givers would (so the demo's gift alerts are real outbox rows for real gifts)."""
@@ -21,7 +22,14 @@ from gratitude.accounts.services import user_create
 from gratitude.gifts.models import Gift, GiftBought
 from gratitude.gifts.services import gift_contribute, gift_mark_received, gift_record, reservation_create
 from gratitude.registries.models import Item, Registry
-from gratitude.registries.services import item_add, registry_create, registry_member_add
+from gratitude.registries.services import (
+    item_add,
+    picture_create_from_upload,
+    registry_create,
+    registry_member_add,
+    registry_photo_set,
+)
+from gratitude.thanks.management.commands._demo_pictures import demo_picture
 from gratitude.thanks.models import ThankYouStatus
 from gratitude.thanks.services import thank_you_mark
 
@@ -190,6 +198,7 @@ class Command(BaseCommand):
             welcome_note=demo.welcome_note,
         )
         registry_member_add(registry=registry, user=partner)
+        registry_photo_set(registry=registry, by=owner, data=demo_picture(demo.title))
         items: dict[str, Item] = {}
         for spec in demo.items:
             items[spec.title] = item_add(
@@ -199,6 +208,7 @@ class Command(BaseCommand):
                 price=spec.price,
                 group_gift=spec.group_gift,
                 notes=spec.notes,
+                picture=picture_create_from_upload(registry=registry, data=demo_picture(spec.title)),
             )
         for spec_gift in demo.gifts:
             gift = self._gift(spec_gift, items[spec_gift.item])
