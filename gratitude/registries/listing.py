@@ -205,7 +205,7 @@ def guest_table_rows(
         status = ""
         if show_status and row["group_gift"]:
             percent = int(row["percent"])
-            funded = f"{_escape(row['progress'])} {_escape(row['currency'])}"
+            funded = _escape(row["progress"])
             # A <progress> element, named, so a screen reader says what the bar measures (axe-core's
             # aria-progressbar-name) and no inline style is needed to draw it.
             status = (
