@@ -20,7 +20,9 @@ _DOTS = str.maketrans(
 )
 # Shown as nothing (or as a reordering of what is around them): they hide a domain from a naive look.
 _INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    # Variation selectors: UTS 46 ignores them, so "paypal\ufe0f.com" is paypal.com to a browser.
+    "\ufe00-\ufe0f\ufeff\U000e0100-\U000e01ef]"
 )
 # Every line break a mail client or a header parser honours.
 _LINE_BREAKS = re.compile("[\r\n\u000b\u000c\u001c-\u001e\u0085\u2028\u2029]+")
@@ -36,7 +38,7 @@ _FINDING = re.compile(
     (?P<scheme>{_SCHEME})
     | (?P<email>[\w.+-]*[^\W_]@(?:{_LABEL}\.)*{_LABEL})
     | (?P<domain>(?:{_LABEL}\.)+{_TLD}(?![^\W_]))
-    | (?P<ip>(?<![\w.])\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?![\w.]))
+    | (?P<ip>(?<![\w.])\d{{1,3}}(?:\.\d{{1,3}}){{3}}(?!\w|\.\d))
     """,
     re.IGNORECASE | re.VERBOSE,
 )

@@ -132,7 +132,9 @@ def render(rows: list[Notification], kind: Kind, *, forwarded_to: str | None = N
     context = {
         # To an address nobody confirmed, the greeting names nobody: the account's name, if any, was typed
         # by whoever typed the address (docs/deliverability.md, "Mail to an address nobody confirmed").
-        "recipient": Greeted(name="", email=lead.recipient.email) if unconfirmed else lead.recipient,
+        # Nor does it print the address: whoever typed it chose it, and an address can hold a domain
+        # ("go.to.paypal-secure.example/x@catch-all.example"); "this address" says the same to its owner.
+        "recipient": Greeted(name="", email="this address") if unconfirmed else lead.recipient,
         "greeting": "Hello," if unconfirmed else greeting(lead.recipient),
         "unconfirmed": unconfirmed,
         "reference": lead.reference,
@@ -158,7 +160,7 @@ def render(rows: list[Notification], kind: Kind, *, forwarded_to: str | None = N
 
 @dataclass(frozen=True)
 class Greeted:
-    """A message to an unconfirmed address names nobody ("Hello,"), only the address it went to."""
+    """A message to an unconfirmed address names nobody ("Hello,") and calls the address "this address"."""
 
     name: str
     email: str

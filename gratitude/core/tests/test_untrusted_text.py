@@ -110,3 +110,29 @@ def test_defanged_text_has_nothing_live_by_this_module_or_by_an_independent_link
     assert not contains_link(inert), (text, inert)
     assert linked_in_text(inert) == set(), (text, inert)
     assert "\n" not in single_line(inert) and "\r" not in single_line(inert)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Log in at paypal\ufe0f.com",
+        "support\ufe0f@paypal\ufe0f.com",
+        "https\ufe0f://paypal-secure.example",
+        "Log in at paypal\U000e0101.com",
+        "Log in at paypal\u180b.com",
+    ],
+)
+def test_a_variation_selector_does_not_hide_a_domain(typed):
+    """UTS 46 ignores variation selectors, so a browser reads "paypal\\ufe0f.com" as paypal.com: the
+    invisible character must not hide it from the check or from defanging."""
+    assert contains_link(typed)
+    assert not contains_link(defang(typed))
+
+
+def test_an_ip_address_ending_a_sentence_is_found():
+    assert findings("Log in at 203.0.113.5.") == ["203.0.113.5"]
+    assert not contains_link(defang("Log in at 203.0.113.5."))
+
+
+def test_an_emoji_with_its_variation_selector_is_not_a_link():
+    assert defang("Thanks \u2764\ufe0f so much") == "Thanks \u2764\ufe0f so much"

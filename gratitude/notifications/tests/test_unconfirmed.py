@@ -84,6 +84,23 @@ def test_a_stranger_receipt_carries_only_our_words_and_the_registry_title(smtp_s
     assert Gift.objects.get().message == ATTACKER_MESSAGE
 
 
+def test_an_address_typed_by_a_stranger_is_not_printed_in_mail_to_it(smtp_settings: SmtpSink):
+    """An address is words too, chosen by whoever typed it, and a catch-all domain delivers anything:
+    "go.to.paypal-secure.example/verify@..." would carry a domain into our signed mail. To an unconfirmed
+    address the mail says "this address" instead."""
+    hostile = "go.to.paypal-secure.example/verify@example.test"
+    item = make_item(registry=make_registry(title="Alex & Sam's wedding"))
+
+    response = _give(Client(), item, giver_email=hostile, send_receipt="on")
+    assert response.status_code == 302
+    _drain()
+
+    [message] = smtp_settings.to(hostile)
+    for part in _parts(message):
+        assert "paypal-secure" not in part
+    assert "when you recorded this gift with this address" in _parts(message)[1]
+
+
 def test_never_email_me_again_get_changes_nothing_post_twice_one_suppression_then_nothing_of_any_kind(
     smtp_settings: SmtpSink,
 ):
