@@ -136,6 +136,14 @@ def _writer(request: HttpRequest) -> User:
     return _user(request)
 
 
+def _giver_action(request: HttpRequest) -> None:
+    """A hold or a gift through a share key: the same hourly budget as the share pages' forms (one scope,
+    so the page and the API together give no more), against scripted fake gifts (docs/registries.md)."""
+    _writer(request)
+    if over_limit(request, scope="guest-actions", per_hour=settings.GRATITUDE_GUEST_ACTIONS_PER_HOUR):
+        raise Throttled(wait=3600)
+
+
 # --- Me, registries, items ----------------------------------------------------------------------------
 
 mine = Router(tags=["registries"])
@@ -395,7 +403,7 @@ def _shared_item(share_key: str, item_id: int) -> Item:
 def reservation_create(
     request: HttpRequest, share_key: str, payload: s.ReservationIn, item_id: int = _ID
 ) -> Status[s.ReservationOut]:
-    _writer(request)
+    _giver_action(request)
     item = _shared_item(share_key, item_id)
     held = gift_services.reservation_create(
         item=item, giver_name=payload.giver_name, giver_email=payload.giver_email, quantity=payload.quantity
@@ -417,7 +425,7 @@ def reservation_create(
 def gift_create(
     request: HttpRequest, share_key: str, payload: s.GiftIn, item_id: int = _ID
 ) -> Status[s.GiftReceiptOut]:
-    _writer(request)
+    _giver_action(request)
     item = _shared_item(share_key, item_id)
     gift = gift_services.gift_record(
         item=item,

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core import signals
-from django.core.cache import cache
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
@@ -59,7 +58,6 @@ class Known:
 @pytest.fixture
 def known(in_test_transaction: None, settings: Any) -> Known:
     settings.GRATITUDE_API_REQUESTS_PER_MINUTE = 1_000_000
-    cache.clear()
     operator = make_user()
     operator.is_staff = True
     operator.save(update_fields=["is_staff"])

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from gratitude.accounts.models import User
@@ -22,11 +21,6 @@ from gratitude.testing.factories import make_gift, make_item, make_registry, mak
 from gratitude.thanks.models import ThankYou
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
-    cache.clear()
 
 
 def bearer(user: User, scope: str = "write") -> dict[str, str]:
@@ -156,6 +150,26 @@ def test_a_write_token_adds_items_and_gives_through_the_services(client: Client)
     )
     assert too_many.status_code == 409
     assert too_many.json()["code"] == "not_enough_wanted"
+
+
+def test_gifts_and_holds_through_the_api_share_the_share_pages_hourly_budget(
+    client: Client, settings
+) -> None:
+    """A token is no way round the limit on scripted fake gifts: past GRATITUDE_GUEST_ACTIONS_PER_HOUR,
+    holds and gifts through a share key are 429 and record nothing."""
+    settings.GRATITUDE_GUEST_ACTIONS_PER_HOUR = 2
+    item = make_item(quantity=10)
+    share_key = item.registry.share_key
+    giver = bearer(make_user())
+    base = f"/api/v1/shared/{share_key}/items/{item.pk}"
+    assert post(client, f"{base}/gifts", {"giver_name": "Ann"}, giver).status_code == 201
+    assert post(client, f"{base}/reservations", {"giver_name": "Ann"}, giver).status_code == 201
+    refused = [
+        post(client, f"{base}/gifts", {"giver_name": "Ann"}, giver),
+        post(client, f"{base}/reservations", {"giver_name": "Ann"}, giver),
+    ]
+    assert [response.status_code for response in refused] == [429, 429]
+    assert Gift.objects.count() == 1 and item.reservations.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from gratitude.core.errors import GratitudeError, NotEnoughWanted
@@ -21,14 +20,6 @@ from gratitude.testing.factories import make_item, make_registry, make_user
 pytestmark = pytest.mark.django_db
 
 HUGE = [MAX_QUANTITY + 1, 2**31, 2**31 + 1, 2**63 - 1, 2**63, 2**64, 10**30]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    # The per-client counters live in the cache, which outlives a test's database.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.mark.parametrize("quantity", HUGE)

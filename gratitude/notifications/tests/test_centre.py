@@ -7,7 +7,6 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 from django.test import Client
@@ -24,7 +23,6 @@ CHECK = reverse("notifications:check")
 @pytest.fixture(autouse=True)
 def _fresh(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    cache.clear()
 
 
 @pytest.fixture

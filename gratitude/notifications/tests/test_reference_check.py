@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -22,11 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 CHECK = reverse("notifications:check")
 GIVER = "robin.giver@example.test"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
 
 
 @pytest.fixture
