@@ -54,9 +54,9 @@ def user_rename(*, user: User, display_name: str) -> User:
     only the person ever chooses it)."""
     name = display_name.strip()
     if not name:
-        raise GratitudeError("display_name: say what your name is")
+        raise GratitudeError("say what your name is", field="display_name")
     if len(name) > MAX_DISPLAY_NAME:
-        raise GratitudeError(f"display_name: at most {MAX_DISPLAY_NAME} characters")
+        raise GratitudeError(f"at most {MAX_DISPLAY_NAME} characters", field="display_name")
     # Other people's mail names them (an invitation, an address request): no links in a name.
     refuse_links(field="display_name", text=name, what="A name")
     with transaction.atomic():
@@ -175,13 +175,13 @@ def user_signup_finish(*, token: str, display_name: str, password: str) -> User:
         if user is None or not signup_awaits_password(user=user):
             raise SignupLinkInvalid("This confirmation link is not valid.")
         if not name:
-            raise GratitudeError("display_name: Say how we should greet you.")
+            raise GratitudeError("Say how we should greet you.", field="display_name")
         refuse_links(field="display_name", text=name, what="A name")
         user.display_name = name[:120]
         try:
             validate_password(password, user)
         except ValidationError as exc:
-            raise GratitudeError(f"password: {' '.join(exc.messages)}") from exc
+            raise GratitudeError(f"{' '.join(exc.messages)}", field="password") from exc
         user.set_password(password)
         if user.email_verified_at is None:
             user.email_verified_at = timezone.now()
@@ -285,7 +285,7 @@ def quiet_mode_enable(*, user: User, by: User | None = None, reason: str = "") -
     from gratitude.registries.models import MemberRole, Registry
 
     if len(reason.strip()) > QUIET_REASON_MAX:
-        raise GratitudeError(f"reason: at most {QUIET_REASON_MAX} characters")
+        raise GratitudeError(f"at most {QUIET_REASON_MAX} characters", field="reason")
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         actor = _require_quiet_switch(user=locked, by=by)
@@ -340,9 +340,9 @@ def quiet_delegate_invite(*, user: User, email: str, receives_must_go: bool = Fa
     try:
         validate_email(address)
     except ValidationError as exc:
-        raise GratitudeError("email: enter a valid email address") from exc
+        raise GratitudeError("enter a valid email address", field="email") from exc
     if address == normalize_email_address(user.email):
-        raise GratitudeError("email: name someone other than yourself")
+        raise GratitudeError("name someone other than yourself", field="email")
     with transaction.atomic():
         # The person's row is the lock that serialises their delegations (the limit below is a count).
         User.objects.select_for_update().get(pk=user.pk)
@@ -438,12 +438,12 @@ def quiet_delegate_accept_with_new_password(*, token: str, display_name: str, pa
         if invitee.has_usable_password():
             raise GratitudeError("This address already has an account: log in to accept the invitation.")
         if not display_name.strip():
-            raise GratitudeError("display_name: say what your name is")
+            raise GratitudeError("say what your name is", field="display_name")
         invitee.display_name = display_name.strip()[:120]
         try:
             validate_password(password, invitee)
         except ValidationError as exc:
-            raise GratitudeError(f"password: {exc.messages[0]}") from exc
+            raise GratitudeError(f"{exc.messages[0]}", field="password") from exc
         invitee.set_password(password)
         invitee.save(update_fields=["display_name", "password"])
         quiet_delegate_accept(token=token, by=invitee)

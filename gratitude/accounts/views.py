@@ -93,8 +93,7 @@ def _signup_finish(request: HttpRequest, token: str) -> HttpResponse:
         except services.SignupLinkInvalid:
             return render(request, "accounts/verify_failed.html", status=400)
         except GratitudeError as exc:
-            field, _, text = str(exc).partition(": ")
-            form.add_error(field if field in form.fields else None, text or str(exc))
+            show_on_form(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Thank you: {user.email} is confirmed, and your account is ready.")
@@ -277,11 +276,7 @@ def quiet_delegate_invite(request: HttpRequest) -> HttpResponse:
         try:
             delegation = services.quiet_delegate_invite(user=user, **form.cleaned_data)
         except GratitudeError as exc:
-            field, _, text = str(exc).partition(": ")
-            if field in form.fields and text:
-                form.add_error(field, text)
-            else:
-                form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             if delegation.accepted_at is not None:
                 messages.success(request, f"Saved your choice for {delegation.email}.")

@@ -58,11 +58,11 @@ def api_token_create(*, user: User, name: str, scope: str = TokenScope.READ) -> 
     """Make a token for `user`; returns it and the raw value, which is never stored and never shown again."""
     name = name.strip()
     if not name:
-        raise GratitudeError("name: give the token a name, so you can tell it apart later")
+        raise GratitudeError("give the token a name, so you can tell it apart later", field="name")
     if len(name) > 80:
-        raise GratitudeError("name: at most 80 characters")
+        raise GratitudeError("at most 80 characters", field="name")
     if scope not in TokenScope.values:
-        raise GratitudeError(f"scope: choose one of {', '.join(TokenScope.values)}")
+        raise GratitudeError(f"choose one of {', '.join(TokenScope.values)}", field="scope")
     if not user.is_active:
         raise GratitudeError("This account is not active.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -112,7 +112,7 @@ def store_add(*, name: str) -> tuple[Store, str]:
     """Add a store; returns it and its signing secret (printed once by `gratitude stores add`)."""
     name = name.strip()
     if not name or len(name) > 120:
-        raise GratitudeError("name: between 1 and 120 characters")
+        raise GratitudeError("between 1 and 120 characters", field="name")
     secret = _new_secret()
     store = Store.objects.create(public_id="st_" + secrets.token_hex(8), name=name, secret=secret)
     return store, secret

@@ -110,11 +110,9 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(GratitudeError)
 def _refused(request: HttpRequest, exc: GratitudeError) -> HttpResponse:
-    if isinstance(exc, NotEnoughWanted):
-        return _error(request, 409, "not_enough_wanted", str(exc))
-    if isinstance(exc, PermissionDenied):
-        return _error(request, 403, "forbidden", str(exc))
-    return _error(request, 422, "refused", str(exc))
+    # The status follows the error's code: 409 too few wanted, 403 not allowed, 422 any other rule.
+    status = {NotEnoughWanted.code: 409, PermissionDenied.code: 403}.get(exc.code, 422)
+    return _error(request, status, exc.code if status != 422 else "refused", str(exc))
 
 
 def _caller(request: HttpRequest) -> Caller:

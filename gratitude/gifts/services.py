@@ -50,9 +50,9 @@ STEPPED_BACK = "This registry isn't taking gifts right now. There is nothing you
 
 def _check_giver(giver_name: str, giver_email: str) -> None:
     if not giver_name.strip():
-        raise GratitudeError("giver_name: please say who the gift is from")
+        raise GratitudeError("please say who the gift is from", field="giver_name")
     if len(giver_name.strip()) > MAX_NAME:
-        raise GratitudeError(f"giver_name: at most {MAX_NAME} characters")
+        raise GratitudeError(f"at most {MAX_NAME} characters", field="giver_name")
     # A giver's words reach the registrants' mail, which we sign: no links in them (docs/safety.md
     # promise 16). The services refuse, so forms, the API and store webhooks all obey.
     refuse_links(field="giver_name", text=giver_name, what="A name")
@@ -60,25 +60,25 @@ def _check_giver(giver_name: str, giver_email: str) -> None:
         try:
             validate_email(giver_email.strip())
         except ValidationError as exc:
-            raise GratitudeError("giver_email: enter a valid email address") from exc
+            raise GratitudeError("enter a valid email address", field="giver_email") from exc
 
 
 def _check_words(*, message: str, giver_address: str) -> None:
     if len(message.strip()) > MAX_MESSAGE:
-        raise GratitudeError(f"message: at most {MAX_MESSAGE:,} characters, please")
+        raise GratitudeError(f"at most {MAX_MESSAGE:,} characters, please", field="message")
     if len(giver_address.strip()) > MAX_ADDRESS:
-        raise GratitudeError(f"giver_address: at most {MAX_ADDRESS} characters")
+        raise GratitudeError(f"at most {MAX_ADDRESS} characters", field="giver_address")
     refuse_links(field="message", text=message, what="A gift message")
     refuse_links(field="giver_address", text=giver_address, what="A mailing address")
 
 
 def _check_bought(bought: str, similar_note: str) -> None:
     if bought not in GiftBought.values:
-        raise GratitudeError(f"bought: choose one of {', '.join(GiftBought.values)}")
+        raise GratitudeError(f"choose one of {', '.join(GiftBought.values)}", field="bought")
     if similar_note.strip() and bought != GiftBought.SIMILAR:
-        raise GratitudeError("similar_note: only for something similar")
+        raise GratitudeError("only for something similar", field="similar_note")
     if len(similar_note.strip()) > MAX_SIMILAR_NOTE:
-        raise GratitudeError(f"similar_note: at most {MAX_SIMILAR_NOTE} characters")
+        raise GratitudeError(f"at most {MAX_SIMILAR_NOTE} characters", field="similar_note")
     # A giver's words like any other: whatever the message must obey, this must too.
     refuse_links(field="similar_note", text=similar_note, what="A note on what you bought")
 
@@ -187,7 +187,7 @@ def gift_record(
     _check_words(message=message, giver_address=giver_address)
     _check_bought(bought, similar_note)
     if source not in GiftSource.values:
-        raise GratitudeError(f"source: choose one of {', '.join(GiftSource.values)}")
+        raise GratitudeError(f"choose one of {', '.join(GiftSource.values)}", field="source")
     with transaction.atomic():
         item = lock_item(item.pk)
         if source in _FROM_THE_LIST:
@@ -215,11 +215,11 @@ def _parse_amount(amount: Decimal | str | int) -> Decimal:
     try:
         value = Decimal(str(amount))
     except InvalidOperation as exc:
-        raise GratitudeError("amount: enter an amount like 25 or 25.50") from exc
+        raise GratitudeError("enter an amount like 25 or 25.50", field="amount") from exc
     if not value.is_finite() or value <= 0:
-        raise GratitudeError("amount: must be more than zero")
+        raise GratitudeError("must be more than zero", field="amount")
     if value != value.quantize(Decimal("0.01")):
-        raise GratitudeError("amount: at most two decimal places")
+        raise GratitudeError("at most two decimal places", field="amount")
     return value
 
 
@@ -283,7 +283,7 @@ def gift_record_by_hand(
     _check_words(message=message, giver_address=giver_address)
     value = _parse_amount(amount) if amount is not None else None
     if item is None and not description.strip():
-        raise GratitudeError("description: say what the gift was")
+        raise GratitudeError("say what the gift was", field="description")
     refuse_links(field="description", text=description, what="A gift's description")
     with transaction.atomic():
         if not RegistryMember.objects.filter(registry_id=registry.pk, user_id=by.pk).exists():
@@ -293,10 +293,10 @@ def gift_record_by_hand(
         if item is None:
             item = item_add_off_list(registry=registry, title=description, quantity=quantity)
         elif item.registry_id != registry.pk:
-            raise GratitudeError("item: that item is not on this registry")
+            raise GratitudeError("that item is not on this registry", field="item")
         item = lock_item(item.pk)
         if value is not None and not item.group_gift:
-            raise GratitudeError("amount: only a group gift takes an amount")
+            raise GratitudeError("only a group gift takes an amount", field="amount")
         if value is not None:
             quantity = 1
         gift = _create_gift(
@@ -342,7 +342,7 @@ def gift_remove(*, gift: Gift, by: User, reason: str = "") -> GiftRemoval:
     again; nobody is told (its queued alert or receipt is refused at send time as `gift_cancelled`); who
     removed it, when and why is recorded (`GiftRemoval`)."""
     if len(reason.strip()) > MAX_REMOVAL_REASON:
-        raise GratitudeError(f"reason: at most {MAX_REMOVAL_REASON} characters")
+        raise GratitudeError(f"at most {MAX_REMOVAL_REASON} characters", field="reason")
     with transaction.atomic():
         # Item first, then the gift: the order gift_record and reservation_fulfil lock in.
         lock_item(gift.item_id)
@@ -393,7 +393,7 @@ def reservation_create(
     check_quantity(quantity)
     _check_giver(giver_name, giver_email)
     if remind and not giver_email.strip():
-        raise GratitudeError("giver_email: give an address for the reminder")
+        raise GratitudeError("give an address for the reminder", field="giver_email")
     with transaction.atomic():
         item = lock_item(item.pk)
         _check_on_the_list(item)

@@ -153,7 +153,7 @@ def registry_create(
 ) -> Registry:
     """Create a registry with its owner as the first member (alerts on, instantly)."""
     if occasion not in Occasion.values:
-        raise GratitudeError(f"occasion: choose one of {', '.join(Occasion.values)}")
+        raise GratitudeError(f"choose one of {', '.join(Occasion.values)}", field="occasion")
     _check_words_for_givers(title=title, welcome_note=welcome_note)
     _check_dates(event_date=event_date)
     with transaction.atomic():
@@ -196,7 +196,7 @@ def registry_update(
 ) -> Registry:
     """Change a registry's settings (owner and co-registrants). An empty `time_zone` keeps the current one."""
     if occasion not in Occasion.values:
-        raise GratitudeError(f"occasion: choose one of {', '.join(Occasion.values)}")
+        raise GratitudeError(f"choose one of {', '.join(Occasion.values)}", field="occasion")
     _check_words_for_givers(title=title, welcome_note=welcome_note)
     _check_dates(event_date=event_date, reveal_on=reveal_on)
     with transaction.atomic():
@@ -229,7 +229,7 @@ def _check_dates(*, event_date: date | None, reveal_on: date | None = None) -> N
     # The archive plan adds days to the event date: a date near date.max would overflow (a 500).
     for field, value in (("event_date", event_date), ("reveal_on", reveal_on)):
         if not date_in_range(value):
-            raise GratitudeError(f"{field}: {DATE_RANGE_MESSAGE}")
+            raise GratitudeError(DATE_RANGE_MESSAGE, field=field)
 
 
 def registry_share_link_reset(*, registry: Registry) -> Registry:
@@ -335,7 +335,7 @@ def registry_member_add(
     *, registry: Registry, user: User, role: str = MemberRole.CO_REGISTRANT
 ) -> RegistryMember:
     if role not in MemberRole.values:
-        raise GratitudeError(f"role: choose one of {', '.join(MemberRole.values)}")
+        raise GratitudeError(f"choose one of {', '.join(MemberRole.values)}", field="role")
     with transaction.atomic():
         if RegistryMember.objects.filter(registry=registry, user=user).exists():
             raise GratitudeError(f"{user.email} is already a member of this registry.")
@@ -390,7 +390,7 @@ def _check_address(email: str) -> str:
     try:
         validate_email(address)
     except ValidationError as exc:
-        raise GratitudeError("email: enter a valid email address") from exc
+        raise GratitudeError("enter a valid email address", field="email") from exc
     return address
 
 
@@ -407,11 +407,11 @@ def registry_invitation_create(
 
     address = _check_address(email)
     if not name.strip():
-        raise GratitudeError("name: say how we should greet them")
+        raise GratitudeError("say how we should greet them", field="name")
     if len(name.strip()) > 120:
-        raise GratitudeError("name: at most 120 characters")
+        raise GratitudeError("at most 120 characters", field="name")
     if role not in (MemberRole.CO_REGISTRANT, MemberRole.DELEGATE):
-        raise GratitudeError("role: invite a co-registrant or a trusted delegate")
+        raise GratitudeError("invite a co-registrant or a trusted delegate", field="role")
     now = timezone.now()
     with transaction.atomic():
         locked = lock_registry(registry.pk)
@@ -508,12 +508,12 @@ def registry_invitation_accept_with_new_password(
         if user.has_usable_password():
             raise GratitudeError("This address already has an account: log in to accept the invitation.")
         if not display_name.strip():
-            raise GratitudeError("display_name: say what your name is")
+            raise GratitudeError("say what your name is", field="display_name")
         user.display_name = display_name.strip()[:120]
         try:
             validate_password(password, user)
         except ValidationError as exc:
-            raise GratitudeError(f"password: {exc.messages[0]}") from exc
+            raise GratitudeError(f"{exc.messages[0]}", field="password") from exc
         user.set_password(password)
         user.save(update_fields=["display_name", "password"])
         registry_invitation_accept(invitation=locked, user=user)
@@ -528,16 +528,20 @@ def check_quantity(quantity: int) -> None:
     like 2**31 or 2**63 - 1 from ever reaching the database (an error there, not a clear answer)."""
     # bool is an int in Python; a quantity of True is a bug in the caller, not "1".
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise GratitudeError("quantity: must be a whole number of at least 1")
+        raise GratitudeError("must be a whole number of at least 1", field="quantity")
     if quantity > MAX_QUANTITY:
-        raise GratitudeError(f"quantity: at most {MAX_QUANTITY:,}")
+        raise GratitudeError(f"at most {MAX_QUANTITY:,}", field="quantity")
 
 
 def _check_group_gift(*, group_gift: bool, price: Decimal | None, quantity: int) -> None:
     if group_gift and (price is None or price <= 0):
-        raise GratitudeError("price: a group gift needs a price, so givers can see how far it has come")
+        raise GratitudeError(
+            "a group gift needs a price, so givers can see how far it has come", field="price"
+        )
     if group_gift and quantity != 1:
-        raise GratitudeError("quantity: a group gift is one item that several givers pay for together")
+        raise GratitudeError(
+            "a group gift is one item that several givers pay for together", field="quantity"
+        )
 
 
 def item_add(
@@ -583,7 +587,7 @@ def item_add(
 def _check_picture(*, registry: Registry, picture: Picture | None) -> None:
     # A picture belongs to the registry it was made for: another registry's would show its owner's photo.
     if picture is not None and picture.registry_id != registry.pk:
-        raise GratitudeError("picture: that picture belongs to another registry")
+        raise GratitudeError("that picture belongs to another registry", field="picture")
 
 
 def item_update(
@@ -747,7 +751,7 @@ def registry_photo_remove(*, registry: Registry, by: User) -> Registry:
 def item_move(*, item: Item, direction: str) -> Item:
     """Move an item one place up or down the list the givers see."""
     if direction not in ("up", "down"):
-        raise GratitudeError("direction: up or down")
+        raise GratitudeError("up or down", field="direction")
     with transaction.atomic():
         _require_open(item.registry)
         on_list = Item.objects.filter(registry_id=item.registry_id, archived_at__isnull=True, off_list=False)

@@ -62,7 +62,7 @@ def thank_you_mark(*, gifts: Iterable[Gift], status: str, by: User, batch: uuid.
     Every change is recorded under `batch` (a new one if not given), which `thank_you_mark_undo` can undo.
     Cancelled gifts are not on the list and are left alone."""
     if status not in ThankYouStatus.values:
-        raise GratitudeError(f"status: choose one of {', '.join(ThankYouStatus.values)}")
+        raise GratitudeError(f"choose one of {', '.join(ThankYouStatus.values)}", field="status")
     batch = batch or uuid.uuid4()
     now = timezone.now()
     with transaction.atomic():
@@ -141,7 +141,9 @@ def thank_you_note_set(*, gift: Gift, note: str, by: User) -> ThankYou:
     """Set the private note of a gift (members only; never shown to givers or put in mail)."""
     note = note.strip()
     if len(note) > NOTE_MAX_LENGTH:
-        raise GratitudeError(f"note: keep it under {NOTE_MAX_LENGTH:,} characters (it has {len(note):,})")
+        raise GratitudeError(
+            f"keep it under {NOTE_MAX_LENGTH:,} characters (it has {len(note):,})", field="note"
+        )
     with transaction.atomic():
         locked = _lock_gifts([gift])
         if not locked:
@@ -244,9 +246,9 @@ def _clean_address(address: str) -> str:
     lines = [" ".join(line.split()) for line in address.strip().splitlines()]
     address = "\n".join(line for line in lines if line)
     if not address:
-        raise GratitudeError("address: please enter the address the note should go to")
+        raise GratitudeError("please enter the address the note should go to", field="address")
     if len(address) > ADDRESS_MAX_LENGTH:
-        raise GratitudeError(f"address: keep it under {ADDRESS_MAX_LENGTH} characters")
+        raise GratitudeError(f"keep it under {ADDRESS_MAX_LENGTH} characters", field="address")
     return address
 
 

@@ -267,11 +267,10 @@ def enter_address(request: HttpRequest, registry_id: int, gift_id: int) -> HttpR
         try:
             services.giver_address_enter(gift=gift, address=form.cleaned_data["address"], by=viewer)
         except GratitudeError as exc:
-            field, _, text = str(exc).partition(": ")
-            if field != "address" or not text:
+            if exc.field != "address":
                 # Not about what was typed (a surprise registry, an address the giver shared): said above.
                 return _gift_page(request, registry, gift, address_form=form, error=str(exc), status=400)
-            form.add_error("address", text)
+            form.add_error("address", exc.message)
         else:
             messages.success(request, f"Saved the address for {gift.giver_name}.")
             return redirect("thanks:gift", registry_id=registry.pk, gift_id=gift.pk)
