@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "gratitude.thanks",
     "gratitude.notifications",
     "gratitude.operations",
+    "gratitude.demo",
     "gratitude.api",
 ]
 

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 
 from gratitude.api.v1 import api as api_v1
 from gratitude.core.media import media_picture
-from gratitude.core.views import favicon, home
+from gratitude.core.views import favicon
 from gratitude.notifications.views import (
     dev_mailbox,
     dev_mailbox_message,
@@ -13,6 +13,7 @@ from gratitude.notifications.views import (
     mail_preview,
     mail_previews,
 )
+from gratitude.registries.home_views import home
 
 urlpatterns = [
     path("", home, name="home"),

@@ -71,3 +71,13 @@ class OccasionOptOutsForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class AcceptWithPasswordForm(forms.Form):
+    """An invitee without a password yet (a registry's co-registrant, a trusted delegate) chooses their name
+    and a password to accept (accounts/invitation_views.py)."""
+
+    display_name = forms.CharField(label="Your name", max_length=120)
+    password = forms.CharField(
+        label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gratitude.accounts.models import PendingSignup, QuietDelegate, User, normalize_email_address
-from gratitude.accounts.signals import display_name_changed
+from gratitude.accounts.signals import display_name_changed, quiet_mode_enabled
 from gratitude.accounts.tokens import VERIFY_MAX_AGE_SECONDS, read_verify_token
 from gratitude.core.errors import GratitudeError, PermissionDenied, refuse_links
 
@@ -47,6 +47,50 @@ def user_create(
         return User.objects.create_user(
             address, password, display_name=display_name.strip(), timezone=timezone
         )
+
+
+def account_for_address(*, email: str) -> User:
+    """The account mail to this address goes to: theirs, or one made for the address with no password and
+    no name.
+
+    The outbox's recipient is always an account (docs/registries.md explains why an invitee or a giver who
+    asked for mail gets one). An account made here cannot log in until its owner proves the address: by
+    accepting an invitation through its signed link, or by a password reset once they have one. Whatever
+    name the giver or inviter typed is never its name: only the person chooses theirs (signing up, or on
+    their account page), and until then mail greets them "Hello," (docs/safety.md promise 16).
+    """
+    address = normalize_email_address(email)
+    existing = User.objects.filter(email=address).first()
+    if existing is not None:
+        return existing
+    return user_create(email=address, password=None)
+
+
+def account_claim_for_invitation(*, invitee: User, display_name: str, password: str) -> User:
+    """The person an invitation was mailed to, whose account has no password yet (`account_for_address`),
+    chooses their name and a password: the one way both kinds of invitation (a registry's, a trusted
+    delegate's) give an account its owner. The caller accepts the invitation in the same transaction.
+
+    Only the signed link reaches this, so the address is theirs; an account that already has a password
+    logs in to accept instead.
+    """
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=invitee.pk)
+        if locked.has_usable_password():
+            raise GratitudeError("This address already has an account: log in to accept the invitation.")
+        if not display_name.strip():
+            raise GratitudeError("say what your name is", field="display_name")
+        locked.display_name = display_name.strip()[:MAX_DISPLAY_NAME]
+        try:
+            validate_password(password, locked)
+        except ValidationError as exc:
+            raise GratitudeError(f"{exc.messages[0]}", field="password") from exc
+        locked.set_password(password)
+        locked.save(update_fields=["display_name", "password"])
+    return locked
 
 
 def user_rename(*, user: User, display_name: str) -> User:
@@ -280,9 +324,7 @@ def quiet_mode_enable(*, user: User, by: User | None = None, reason: str = "") -
     In one transaction: mark the person quiet, cancel their waiting messages (`quiet_mode`), and release the
     open holds on the registries they own, which leave search and show a neutral page from now on.
     """
-    from gratitude.gifts.services import reservations_release_for_step_back
     from gratitude.notifications.care import suppress_queued
-    from gratitude.registries.models import MemberRole, Registry
 
     if len(reason.strip()) > QUIET_REASON_MAX:
         raise GratitudeError(f"at most {QUIET_REASON_MAX} characters", field="reason")
@@ -295,9 +337,8 @@ def quiet_mode_enable(*, user: User, by: User | None = None, reason: str = "") -
             locked.quiet_reason = reason.strip()
             locked.save(update_fields=["quiet_since", "quiet_by", "quiet_reason"])
         suppress_queued(user=locked)
-        owned = Registry.objects.filter(members__user=locked, members__role=MemberRole.OWNER).order_by("pk")
-        for registry in owned:
-            reservations_release_for_step_back(registry=registry)
+        # The apps above release what waits on the person's registries, in this same transaction.
+        quiet_mode_enabled.send(sender=User, user=locked)
     # The caller's object (often request.user) shows the change too.
     user.refresh_from_db(fields=["quiet_since", "quiet_by", "quiet_reason"])
     return locked
@@ -334,7 +375,6 @@ def quiet_delegate_invite(*, user: User, email: str, receives_must_go: bool = Fa
 
     from gratitude.notifications.models import Notification
     from gratitude.notifications.services import notification_enqueue_quiet_delegate_invitation
-    from gratitude.registries.services import account_for_address
 
     address = normalize_email_address(email)
     try:
@@ -420,9 +460,6 @@ def quiet_delegate_accept(*, token: str, by: User) -> QuietDelegate:
 
 def quiet_delegate_accept_with_new_password(*, token: str, display_name: str, password: str) -> User:
     """Accept for an invitee whose account has no password yet: they choose their name and a password."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
     from gratitude.accounts.tokens import read_quiet_delegate_token
 
     parsed = read_quiet_delegate_token(token)
@@ -432,20 +469,10 @@ def quiet_delegate_accept_with_new_password(*, token: str, display_name: str, pa
         delegation = QuietDelegate.objects.filter(pk=parsed[0]).first()
         if delegation is None:
             raise GratitudeError("This invitation was withdrawn or replaced by a newer one.")
-        invitee = User.objects.select_for_update().filter(email=delegation.email).first()
+        invitee = User.objects.filter(email=delegation.email).first()
         if invitee is None:
             raise GratitudeError("This invitation was withdrawn or replaced by a newer one.")
-        if invitee.has_usable_password():
-            raise GratitudeError("This address already has an account: log in to accept the invitation.")
-        if not display_name.strip():
-            raise GratitudeError("say what your name is", field="display_name")
-        invitee.display_name = display_name.strip()[:120]
-        try:
-            validate_password(password, invitee)
-        except ValidationError as exc:
-            raise GratitudeError(f"{exc.messages[0]}", field="password") from exc
-        invitee.set_password(password)
-        invitee.save(update_fields=["display_name", "password"])
+        invitee = account_claim_for_invitation(invitee=invitee, display_name=display_name, password=password)
         quiet_delegate_accept(token=token, by=invitee)
     return invitee
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gratitude.accounts.models import User
+from gratitude.accounts.services import account_for_address
 from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied, refuse_links
 from gratitude.gifts.models import (
     Gift,
@@ -30,7 +31,7 @@ from gratitude.gifts.models import (
 from gratitude.registries.locks import lock_item, lock_items
 from gratitude.registries.models import Item, MemberRole, Registry, RegistryMember
 from gratitude.registries.selectors import ItemAvailability, item_availability
-from gratitude.registries.services import account_for_address, check_quantity, item_add_off_list
+from gratitude.registries.services import check_quantity, item_add_off_list
 
 # Sources that take an item off the wanted list; a registrant's hand-recorded gift may exceed it.
 _FROM_THE_LIST = {GiftSource.GUEST, GiftSource.API, GiftSource.STORE}
@@ -502,6 +503,14 @@ def registry_stepped_back_since(*, registry: Registry) -> datetime | None:
     ).values_list("user__quiet_since", flat=True)
     times = [when for when in [registry.paused_at, *quiet_owners] if when is not None]
     return min(times) if times else None
+
+
+def reservations_release_for_owner_quiet(*, user: User) -> None:
+    """Release the holds on every registry `user` owns, as their quiet mode comes on (inside
+    `quiet_mode_enable`'s transaction, through accounts' `quiet_mode_enabled` signal)."""
+    owned = Registry.objects.filter(members__user=user, members__role=MemberRole.OWNER).order_by("pk")
+    for registry in owned:
+        reservations_release_for_step_back(registry=registry)
 
 
 def reservations_release_for_step_back(*, registry: Registry) -> list[Reservation]:

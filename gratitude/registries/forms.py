@@ -229,13 +229,6 @@ class AlertsForm(forms.Form):
     )
 
 
-class AcceptWithPasswordForm(forms.Form):
-    display_name = forms.CharField(label="Your name", max_length=120)
-    password = forms.CharField(
-        label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
-
-
 class SearchForm(forms.Form):
     name = forms.CharField(label="Registrant's name", max_length=120)
     month = forms.CharField(

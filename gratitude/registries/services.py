@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -16,7 +15,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from gratitude.accounts.models import User, normalize_email_address
-from gratitude.accounts.services import user_create
+from gratitude.accounts.services import account_claim_for_invitation, account_for_address
 from gratitude.core.bounds import DATE_RANGE_MESSAGE, date_in_range
 from gratitude.core.errors import GratitudeError, PermissionDenied, refuse_links
 from gratitude.registries import pictures
@@ -368,23 +367,6 @@ def registry_member_set_alerts(*, member: RegistryMember, alerts: str) -> Regist
     return member
 
 
-def account_for_address(*, email: str) -> User:
-    """The account mail to this address goes to: theirs, or one made for the address with no password and
-    no name.
-
-    The outbox's recipient is always an account (docs/registries.md explains why an invitee or a giver who
-    asked for mail gets one). An account made here cannot log in until its owner proves the address: by
-    accepting an invitation through its signed link, or by a password reset once they have one. Whatever
-    name the giver or inviter typed is never its name: only the person chooses theirs (signing up, or on
-    their account page), and until then mail greets them "Hello," (docs/safety.md promise 16).
-    """
-    address = normalize_email_address(email)
-    existing = User.objects.filter(email=address).first()
-    if existing is not None:
-        return existing
-    return user_create(email=address, password=None)
-
-
 def _check_address(email: str) -> str:
     address = normalize_email_address(email)
     try:
@@ -504,18 +486,9 @@ def registry_invitation_accept_with_new_password(
     """Accept for an invitee who has no password yet: they choose their name and a password first."""
     with transaction.atomic():
         locked = _open_invitation(invitation)
-        user = User.objects.select_for_update().get(pk=locked.invitee_id)
-        if user.has_usable_password():
-            raise GratitudeError("This address already has an account: log in to accept the invitation.")
-        if not display_name.strip():
-            raise GratitudeError("say what your name is", field="display_name")
-        user.display_name = display_name.strip()[:120]
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise GratitudeError(f"{exc.messages[0]}", field="password") from exc
-        user.set_password(password)
-        user.save(update_fields=["display_name", "password"])
+        user = account_claim_for_invitation(
+            invitee=locked.invitee, display_name=display_name, password=password
+        )
         registry_invitation_accept(invitation=locked, user=user)
     return user
 

@@ -8,11 +8,11 @@ do what, a 403 page that says so.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
+from gratitude.accounts.invitation_views import invitation_answer
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
 from gratitude.notifications.throttle import over_limit
@@ -28,7 +29,6 @@ from gratitude.registries import pictures, selectors, services
 from gratitude.registries.currency import currency_from_accept_language
 from gratitude.registries.fetch import ProductDetails
 from gratitude.registries.forms import (
-    AcceptWithPasswordForm,
     AddFromLinkForm,
     AlertsForm,
     InvitationForm,
@@ -526,22 +526,20 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "registries/invitation_invalid.html", status=404)
     invitee_has_password = found.invitee.has_usable_password()
     viewer = request.user if request.user.is_authenticated else None
-    form = AcceptWithPasswordForm(request.POST or None, initial={"display_name": found.invitee.display_name})
-    error = ""
-    if request.method == "POST":
-        try:
-            if not invitee_has_password:
-                if form.is_valid():
-                    user = services.registry_invitation_accept_with_new_password(
-                        invitation=found, **form.cleaned_data
-                    )
-                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                    return _joined(request, found.registry)
-            elif isinstance(viewer, User):
-                services.registry_invitation_accept(invitation=found, user=viewer)
-                return _joined(request, found.registry)
-        except GratitudeError as exc:
-            error = str(exc)
+    answer = invitation_answer(
+        request,
+        needs_password=not invitee_has_password,
+        may_answer=True,
+        accept_with_new_password=partial(
+            services.registry_invitation_accept_with_new_password, invitation=found
+        ),
+        # Anyone signed in may try: the service refuses an account the invitation was not sent to.
+        accept=lambda user: services.registry_invitation_accept(invitation=found, user=user),
+        accepted=lambda: _joined(request, found.registry),
+        initial_name=found.invitee.display_name,
+    )
+    if answer.done is not None:
+        return answer.done
     return render(
         request,
         "registries/invitation.html",
@@ -551,11 +549,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             "needs_password": not invitee_has_password,
             "signed_in_as_invitee": viewer is not None and viewer.pk == found.invitee_id,
             "signed_in_as_other": viewer is not None and viewer.pk != found.invitee_id,
-            "form": form,
-            "error": error,
+            "form": answer.form,
+            "error": answer.error,
             "login_url": f"{reverse('accounts:login')}?next={request.path}",
         },
-        status=400 if (error or form.errors) else 200,
+        status=answer.status,
     )
 
 

@@ -181,10 +181,10 @@ def _giver_has_address(*, registry_id: int, email: str) -> bool:
 
 def _giver_account(*, email: str) -> tuple[User, bool]:
     """The account mail to this giver goes to, and whether it was made just now. A giver without an account
-    gets one made for the address with no password and no name (registries.services.account_for_address,
+    gets one made for the address with no password and no name (accounts.services.account_for_address,
     the same rule as for invitees): it cannot log in, and its mail greets "Hello," until its owner chooses
     a name."""
-    from gratitude.registries.services import account_for_address
+    from gratitude.accounts.services import account_for_address
 
     existed = User.objects.filter(email=email).exists()
     return account_for_address(email=email), not existed

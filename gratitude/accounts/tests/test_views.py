@@ -461,7 +461,7 @@ def test_verification_resend_needs_login(client):
 
 
 def _address_only(email: str):
-    from gratitude.registries.services import account_for_address
+    from gratitude.accounts.services import account_for_address
 
     return account_for_address(email=email)
 

@@ -9,16 +9,16 @@ import pytest
 from django.core.management import call_command
 
 from gratitude.accounts.models import User
-from gratitude.gifts.models import Gift, GiftBought, Reservation
-from gratitude.notifications.models import Notification
-from gratitude.registries.models import Item, Picture, Registry, RegistryMember
-from gratitude.registries.selectors import item_availability
-from gratitude.thanks.management.commands.demo_data import (
+from gratitude.demo.management.commands.demo_data import (
     DEMO_OWNER,
     DEMO_PARTNER,
     DEMO_PASSWORD,
     DEMO_REGISTRIES,
 )
+from gratitude.gifts.models import Gift, GiftBought, Reservation
+from gratitude.notifications.models import Notification
+from gratitude.registries.models import Item, Picture, Registry, RegistryMember
+from gratitude.registries.selectors import item_availability
 from gratitude.thanks.models import ThankYou
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_demo_data_is_idempotent():
 
 
 def test_an_older_demo_database_gets_the_registries_it_lacks_and_nothing_twice(monkeypatch):
-    from gratitude.thanks.management.commands import demo_data
+    from gratitude.demo.management.commands import demo_data
 
     monkeypatch.setattr(demo_data, "DEMO_REGISTRIES", DEMO_REGISTRIES[:1])  # an earlier demo: one registry
     call_command("demo_data", stdout=StringIO())

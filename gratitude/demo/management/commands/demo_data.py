@@ -3,8 +3,9 @@ nothing): two registrants, three registries of different occasions with gifts, a
 hold, a Thank You List in progress, and pictures (drawn on the spot, kept through the same pipeline as any
 upload: `_demo_pictures.py`).
 
-It lives in `thanks`, the top of the domain layers, because it goes through every service below it, exactly
-as a registrant and their givers would (so the demo's gift alerts are real outbox rows for real gifts)."""
+It lives in its own app, `demo`, on top of every domain app, because it goes through every service below
+it, exactly as a registrant and their givers would (so the demo's gift alerts are real outbox rows for real
+gifts)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from gratitude.accounts.models import User
 from gratitude.accounts.services import user_create
+from gratitude.demo.management.commands._demo_pictures import demo_picture
 from gratitude.gifts.models import Gift, GiftBought
 from gratitude.gifts.services import gift_contribute, gift_mark_received, gift_record, reservation_create
 from gratitude.registries.models import Item, Registry
@@ -29,7 +31,6 @@ from gratitude.registries.services import (
     registry_member_add,
     registry_photo_set,
 )
-from gratitude.thanks.management.commands._demo_pictures import demo_picture
 from gratitude.thanks.models import ThankYouStatus
 from gratitude.thanks.services import thank_you_mark
 
