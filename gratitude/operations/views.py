@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from gratitude.accounts.models import User
-from gratitude.core.errors import GratitudeError
+from gratitude.core.errors import GratitudeError, show_on_form
 from gratitude.operations import campaigns as campaign_services
 from gratitude.operations import exports, selectors
 from gratitude.operations.forms import (
@@ -176,7 +176,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
                 speaks_of=data["speaks_of"],
             )
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, "Draft saved. Preview it, then freeze its audience.")
             return redirect("operations:campaign", pk=campaign.pk)
@@ -220,7 +220,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 speaks_of=data.get("speaks_of"),
             )
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, "Saved. It is a draft again: freeze it and ask for approval.")
             return redirect("operations:campaign", pk=campaign.pk)
@@ -310,7 +310,7 @@ def recall_list(request: HttpRequest) -> HttpResponse:
                 reason=data["reason"],
             )
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             return redirect("operations:recall", pk=recall.pk)
     recalls = Paginator(selectors.recalls_for_staff(), PAGE).get_page(request.GET.get("page"))

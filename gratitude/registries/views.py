@@ -146,7 +146,7 @@ def item_add(request: HttpRequest, registry_id: int) -> HttpResponse:
             picture = _picture_for(request, registry, form)
             item = services.item_add(registry=registry, picture=picture, **form.item_arguments())
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, f"Added “{item.title}”.")
             return redirect("registries:detail", registry_id=registry.pk)
@@ -180,7 +180,7 @@ def item_from_link(request: HttpRequest, registry_id: int) -> HttpResponse:
             )
         product = services.product_fetch(registry=registry, url=link)
     except GratitudeError as exc:
-        link_form.add_error("link", str(exc))
+        show_on_form(link_form, exc, otherwise_on="link")
         by_hand = ItemForm(initial={"url": link, "currency": registry.currency})
         return _detail_page(request, registry, by_hand, 400, link_form)
     picture = None
@@ -300,7 +300,7 @@ def item_edit(request: HttpRequest, registry_id: int, item_id: int) -> HttpRespo
                 **form.item_arguments(),
             )
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, f"Saved “{form.cleaned_data['title'].strip()}”.")
             return redirect("registries:items", registry_id=registry_id)
@@ -461,7 +461,7 @@ def invite(request: HttpRequest, registry_id: int) -> HttpResponse:
         except PermissionDenied as exc:
             return _not_allowed(request, member.registry, exc)
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("registries:people", registry_id=registry_id)
@@ -507,7 +507,7 @@ def alerts(request: HttpRequest, registry_id: int) -> HttpResponse:
         try:
             services.registry_member_set_alerts(member=member, alerts=form.cleaned_data["alerts"])
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, f"Gift alerts: {member.get_alerts_display().lower()}.")
             return redirect("registries:detail", registry_id=registry_id)
