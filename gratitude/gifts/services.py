@@ -518,8 +518,9 @@ def reservations_release_for_step_back(*, registry: Registry) -> list[Reservatio
     registrants asked for quiet, and a giver should not keep waiting on a list they can no longer open.
 
     Givers who asked for mail about their hold are told, once, in neutral words (`reservation_released`);
-    the others simply find the hold ended. Called by registry_pause and quiet_mode_enable inside their
-    transaction; idempotent. Returns the holds it released.
+    the others simply find the hold ended. Called by registry_pause, and for quiet_mode_enable by
+    `reservations_release_for_owner_quiet`, inside their transaction; idempotent. Returns the holds it
+    released.
     """
     from gratitude.notifications.services import notification_enqueue_reservation_released
 
