@@ -57,7 +57,8 @@ class Pacing:
 class Kind:
     name: str
     category: Category
-    # The model the row's trigger lives on ("gift", "user"), or None for operator-written kinds.
+    # What the kind is about ("gift", "user", "campaign"), for the per-trigger blast-radius ceiling; each row
+    # names its exact trigger in its own columns (Notification.trigger_type / trigger_id, outbox.Trigger).
     trigger: str | None
     # Re-checked at send time: None when the recipient may get this row now, else why not.
     provenance: Callable[[Notification], Refusal | None]
@@ -68,14 +69,14 @@ class Kind:
     context: Callable[[list[Notification]], dict[str, Any]]
     # Event-backed kinds may only be created by their event's service (docs/safety.md promise 2).
     event_backed: bool
-    # The occasions the copy speaks of: "registry" = the registry's own declared occasion; "campaign" = what
-    # the row's campaign declares it speaks of (operations/campaigns.py).
     # What the signed-out "Is this email from us?" check says the message was: the kind in plain words,
     # never its subject (which names a registry and so would tell a stranger more than "yes").
     label: str
     # Writes a real sample event through the domain's own services and returns its outbox rows, for the
     # previews and the tests (samples.py runs it inside a transaction it rolls back).
     sample: Callable[[], list[Notification]]
+    # The occasions the copy speaks of: "registry" = the registry's own declared occasion; "campaign" = what
+    # the row's campaign declares it speaks of (operations/campaigns.py).
     occasions: tuple[str, ...] = ()
     pacing: Pacing = Pacing()
 
