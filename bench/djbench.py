@@ -29,9 +29,9 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from gratitude.accounts.models import User  # noqa: E402
+from gratitude.gifts.notifications import GIFT_ALERT  # noqa: E402
 from gratitude.gifts.services import gift_record  # noqa: E402
 from gratitude.notifications import batch_facts, blast_radius, delivery, guards, pacing  # noqa: E402
-from gratitude.notifications.kinds import GIFT_ALERT  # noqa: E402
 from gratitude.notifications.models import Notification, NotificationState  # noqa: E402
 from gratitude.notifications.rendering import build_email, render  # noqa: E402
 from gratitude.notifications.transport import signed_bytes  # noqa: E402

@@ -128,8 +128,8 @@ def user_signup(*, email: str) -> bool:
     write to it, or, unconfirmed, already had its share of mail (notifications/unconfirmed.py: the send-time
     guard would refuse one more). The page then says nothing was sent, never "we sent".
     """
+    from gratitude.accounts.notifications import account_mail_enqueue
     from gratitude.notifications.models import Notification
-    from gratitude.notifications.services import notification_enqueue_account_mail
     from gratitude.notifications.suppression import suppression_reason_for
     from gratitude.notifications.unconfirmed import at_cap as unconfirmed_at_cap
 
@@ -147,9 +147,9 @@ def user_signup(*, email: str) -> bool:
             return False
         if user.is_active and not user.has_usable_password():
             PendingSignup.objects.update_or_create(user=user, defaults={"created_at": timezone.now()})
-            notification_enqueue_account_mail(kind="email_verify", user=user)
+            account_mail_enqueue(kind="email_verify", user=user)
         else:
-            notification_enqueue_account_mail(kind="signup_existing", user=user)
+            account_mail_enqueue(kind="signup_existing", user=user)
     return True
 
 
@@ -246,7 +246,7 @@ def unfinished_signups_clear() -> int:
 
 def password_reset_request(*, email: str) -> None:
     """Queue a reset message if an active account has this address; say nothing either way."""
-    from gratitude.notifications.services import notification_enqueue_account_mail
+    from gratitude.accounts.notifications import account_mail_enqueue
 
     address = normalize_email_address(email)
     with transaction.atomic():
@@ -262,13 +262,13 @@ def password_reset_request(*, email: str) -> None:
         ).count()
         # Past the limit we stay silent, exactly as for an unknown address.
         if recent < PASSWORD_RESETS_PER_HOUR:
-            notification_enqueue_account_mail(kind="password_reset", user=user)
+            account_mail_enqueue(kind="password_reset", user=user)
 
 
 def verification_resend(*, user: User) -> None:
     """Queue a fresh confirmation link, at most a few an hour so the button cannot be used to spam."""
+    from gratitude.accounts.notifications import account_mail_enqueue
     from gratitude.notifications.models import Notification
-    from gratitude.notifications.services import notification_enqueue_account_mail
 
     recent = Notification.objects.filter(
         kind="email_verify",
@@ -278,7 +278,7 @@ def verification_resend(*, user: User) -> None:
     if recent >= VERIFICATION_RESENDS_PER_HOUR:
         raise GratitudeError("We already sent several links this hour; please check your inbox.")
     with transaction.atomic():
-        notification_enqueue_account_mail(kind="email_verify", user=user)
+        account_mail_enqueue(kind="email_verify", user=user)
 
 
 # --- Quiet mode and trusted delegates (issue 7, docs/quiet-mode.md) ----------------------------------
@@ -373,8 +373,8 @@ def quiet_delegate_invite(*, user: User, email: str, receives_must_go: bool = Fa
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
+    from gratitude.accounts.notifications import quiet_delegate_invitation_enqueue
     from gratitude.notifications.models import Notification
-    from gratitude.notifications.services import notification_enqueue_quiet_delegate_invitation
 
     address = normalize_email_address(email)
     try:
@@ -422,7 +422,7 @@ def quiet_delegate_invite(*, user: User, email: str, receives_must_go: bool = Fa
         delegation.revoked_at = None
         delegation.delegate = None
         delegation.save()
-        notification_enqueue_quiet_delegate_invitation(delegation=delegation, invitee=invitee)
+        quiet_delegate_invitation_enqueue(delegation=delegation, invitee=invitee)
     return delegation
 
 

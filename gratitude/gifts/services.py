@@ -125,11 +125,8 @@ def _create_gift(
     similar_note: str = "",
 ) -> Gift:
     """Write the gift, its alerts and, if the giver asked, their receipt. The caller holds the item lock."""
+    from gratitude.gifts.notifications import gift_alerts_enqueue, gift_receipt_enqueue
     from gratitude.notifications.care import suppress_queued
-    from gratitude.notifications.services import (
-        notification_enqueue_gift_alerts,
-        notification_enqueue_gift_receipt,
-    )
 
     email = giver_email.strip().lower()
     receipt_to = None
@@ -153,9 +150,9 @@ def _create_gift(
     )
     # A registrant who records a gift by hand is not alerted about what they just did; the other
     # members are, as for any gift (docs/registries.md).
-    notification_enqueue_gift_alerts(gift=gift, except_user=recorded_by)
+    gift_alerts_enqueue(gift=gift, except_user=recorded_by)
     if receipt_to is not None:
-        notification_enqueue_gift_receipt(gift=gift)
+        gift_receipt_enqueue(gift=gift)
     # A gift on a paused registry, or for someone in quiet mode, lands on the Thank You List silently: its
     # alerts are written (so the outbox says why none went) and cancelled at once (docs/quiet-mode.md).
     suppress_queued(gift=gift)
@@ -386,10 +383,7 @@ def reservation_create(
     hold's own page at once (`reservation_link`); with `remind` too, one reminder shortly before it lapses.
     Both are their own request, so transactional, and both count against the address's giver mail.
     """
-    from gratitude.notifications.services import (
-        notification_enqueue_reservation_link,
-        notification_enqueue_reservation_reminder,
-    )
+    from gratitude.gifts.notifications import reservation_link_enqueue, reservation_reminder_enqueue
 
     check_quantity(quantity)
     _check_giver(giver_name, giver_email)
@@ -419,9 +413,9 @@ def reservation_create(
         )
         link_to = _giver_account_for_mail(giver_email=email) if email else None
         if link_to is not None:
-            notification_enqueue_reservation_link(reservation=reservation, recipient=link_to)
+            reservation_link_enqueue(reservation=reservation, recipient=link_to)
         if reminder_to is not None:
-            notification_enqueue_reservation_reminder(reservation=reservation)
+            reservation_reminder_enqueue(reservation=reservation)
         return reservation
 
 
@@ -522,7 +516,7 @@ def reservations_release_for_step_back(*, registry: Registry) -> list[Reservatio
     `reservations_release_for_owner_quiet`, inside their transaction; idempotent. Returns the holds it
     released.
     """
-    from gratitude.notifications.services import notification_enqueue_reservation_released
+    from gratitude.gifts.notifications import reservation_released_enqueue
 
     if registry_stepped_back_since(registry=registry) is None:
         raise GratitudeError("Only the holds of a paused or quiet registry are released this way.")
@@ -540,5 +534,5 @@ def reservations_release_for_step_back(*, registry: Registry) -> list[Reservatio
             reservation.released_by = ReleasedBy.STEP_BACK
             reservation.save(update_fields=["state", "ended_at", "released_by"])
             if was_current and reservation.reminder_to_id is not None:
-                notification_enqueue_reservation_released(reservation=reservation)
+                reservation_released_enqueue(reservation=reservation)
     return released

@@ -1,6 +1,7 @@
 """App config for the outbox and everything that sends (docs/notifications.md)."""
 
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class NotificationsConfig(AppConfig):
@@ -10,3 +11,6 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # Provider delivery events (anymail's tracking signal) -> suppression and the delivery log.
         from gratitude.notifications import checks, webhooks  # noqa: F401
+
+        # Each domain app declares and registers its kinds in its own `notifications` module (kinds.py).
+        autodiscover_modules("notifications")

@@ -1,64 +1,33 @@
-"""Every notification kind, declared in one place: trigger, who may receive it, category, pacing.
+"""What a notification kind is (trigger, who may receive it, category, pacing), and the registry of kinds.
 
-The send-time guards (guards.py) and the renderer (rendering.py) read these declarations; a kind that is not
-declared here cannot be sent. What a kind needs from its domain (provenance, context) lives beside that
-domain, in `<app>/notifications.py` (Saleor's layout); this file is where they are bound. See
-docs/notifications.md.
+Each domain app declares its own kinds in `<app>/notifications.py`, with their provenance, context,
+recipients per trigger, label and preview sample, and registers them there; the app config imports those
+modules at start-up (NotificationsConfig.ready). The send-time guards (guards.py) and the renderer
+(rendering.py) read the registry: a kind that is not registered cannot be sent. See docs/notifications.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
-from gratitude.accounts.notifications import (
-    email_verify_context,
-    email_verify_provenance,
-    password_reset_context,
-    password_reset_provenance,
-    quiet_delegate_invitation_context,
-    quiet_delegate_invitation_provenance,
-    signup_existing_context,
-    signup_existing_provenance,
-)
-from gratitude.gifts.notifications import (
-    gift_alert_context,
-    gift_alert_provenance,
-    gift_alert_recipients_per_trigger,
-    gift_receipt_context,
-    gift_receipt_provenance,
-    reservation_link_context,
-    reservation_link_provenance,
-    reservation_released_context,
-    reservation_released_provenance,
-    reservation_reminder_context,
-    reservation_reminder_provenance,
-)
 from gratitude.notifications.models import Notification
 from gratitude.notifications.refusals import Refusal
-from gratitude.operations.notifications import (
-    campaign_context,
-    correction_context,
-    operator_message_provenance,
-    operator_message_recipients_per_trigger,
-)
-from gratitude.registries.notifications import (
-    registry_archive_notice_context,
-    registry_archive_notice_provenance,
-    registry_invitation_context,
-    registry_invitation_provenance,
-)
-from gratitude.thanks.notifications import (
-    address_request_context,
-    address_request_provenance,
-    reminder_recipients_per_trigger,
-    thank_you_reminder_context,
-    thank_you_reminder_provenance,
-)
 
-__all__ = ["KINDS", "Category", "Kind", "Pacing", "Refusal", "kind_named"]
+__all__ = [
+    "KINDS",
+    "Category",
+    "Kind",
+    "Pacing",
+    "Refusal",
+    "all_kinds",
+    "kind_named",
+    "one_recipient",
+    "register",
+]
 
 
 class Category(StrEnum):
@@ -88,7 +57,8 @@ class Pacing:
 class Kind:
     name: str
     category: Category
-    # The model the row's trigger lives on ("gift", "user"), or None for operator-written kinds.
+    # What the kind is about ("gift", "user", "campaign"), for the per-trigger blast-radius ceiling; each row
+    # names its exact trigger in its own columns (Notification.trigger_type / trigger_id, outbox.Trigger).
     trigger: str | None
     # Re-checked at send time: None when the recipient may get this row now, else why not.
     provenance: Callable[[Notification], Refusal | None]
@@ -97,8 +67,14 @@ class Kind:
     # The template triplet's folder, and the context it is rendered with (one row, or a digest's rows).
     template: str
     context: Callable[[list[Notification]], dict[str, Any]]
-    # Event-backed kinds may only be created by their event's service (SAFETY.md promise 2).
+    # Event-backed kinds may only be created by their event's service (docs/safety.md promise 2).
     event_backed: bool
+    # What the signed-out "Is this email from us?" check says the message was: the kind in plain words,
+    # never its subject (which names a registry and so would tell a stranger more than "yes").
+    label: str
+    # Writes a real sample event through the domain's own services and returns its outbox rows, for the
+    # previews and the tests (samples.py runs it inside a transaction it rolls back).
+    sample: Callable[[], list[Notification]]
     # The occasions the copy speaks of: "registry" = the registry's own declared occasion; "campaign" = what
     # the row's campaign declares it speaks of (operations/campaigns.py).
     occasions: tuple[str, ...] = ()
@@ -116,231 +92,28 @@ class Kind:
         return f"row:{row.pk}"
 
 
-def _one_recipient(row: Notification) -> int:
+def one_recipient(row: Notification) -> int:
+    """Recipients per trigger for a kind whose trigger names one person."""
     return 1
 
 
-GIFT_ALERT = Kind(
-    name="gift_alert",
-    category=Category.EVENT,
-    trigger="gift",
-    provenance=gift_alert_provenance,
-    recipients_per_trigger=gift_alert_recipients_per_trigger,
-    template="gift_alert",
-    context=gift_alert_context,
-    event_backed=True,
-    occasions=("registry",),
-    pacing=Pacing(settles=True, coalesces=True, follows_alert_preference=True, respects_quiet_hours=True),
-)
-EMAIL_VERIFY = Kind(
-    name="email_verify",
-    category=Category.TRANSACTIONAL,
-    trigger="user",
-    provenance=email_verify_provenance,
-    recipients_per_trigger=_one_recipient,
-    template="email_verify",
-    context=email_verify_context,
-    event_backed=True,
-)
-PASSWORD_RESET = Kind(
-    name="password_reset",
-    category=Category.TRANSACTIONAL,
-    trigger="user",
-    provenance=password_reset_provenance,
-    recipients_per_trigger=_one_recipient,
-    template="password_reset",
-    context=password_reset_context,
-    event_backed=True,
-)
-# A sign-up with an address that already has an account: instead of saying "taken" on the page (which tells
-# whoever typed the address that it is known here), the address is told, and shown the ways back in. Written
-# only by accounts.services.user_signup.
-SIGNUP_EXISTING = Kind(
-    name="signup_existing",
-    category=Category.TRANSACTIONAL,
-    trigger="user",
-    provenance=signup_existing_provenance,
-    recipients_per_trigger=_one_recipient,
-    template="signup_existing",
-    context=signup_existing_context,
-    event_backed=True,
-)
+_REGISTRY: dict[str, Kind] = {}
+# The registry itself, read-only: name -> kind, filled as the domain apps register their kinds.
+KINDS: Mapping[str, Kind] = MappingProxyType(_REGISTRY)
 
-# A registrant asks a giver (usually without an account) for a mailing address: one message per giver per
-# registry, written by thanks.services.address_request_create (docs/thank-you-list.md).
-ADDRESS_REQUEST = Kind(
-    name="address_request",
-    category=Category.EVENT,
-    trigger="gift",
-    provenance=address_request_provenance,
-    recipients_per_trigger=_one_recipient,
-    template="address_request",
-    context=address_request_context,
-    event_backed=True,
-    occasions=("registry",),
-    pacing=Pacing(respects_quiet_hours=True),
-)
-# At most weekly, to registrants with gifts waiting for thanks; written by the periodic
-# thanks.services.thank_you_reminders_enqueue. Its trigger is the registry's week, not one gift.
-THANK_YOU_REMINDER = Kind(
-    name="thank_you_reminder",
-    category=Category.REMINDER,
-    trigger="registry",
-    provenance=thank_you_reminder_provenance,
-    recipients_per_trigger=reminder_recipients_per_trigger,
-    template="thank_you_reminder",
-    context=thank_you_reminder_context,
-    event_backed=True,
-    occasions=("registry",),
-    pacing=Pacing(respects_quiet_hours=True),
-)
 
-# An invitation to help run a registry, to an address that may have no account yet; written only by
-# registries.services.registry_invitation_create (docs/registries.md).
-REGISTRY_INVITATION = Kind(
-    name="registry_invitation",
-    category=Category.EVENT,
-    trigger="invitation",
-    provenance=registry_invitation_provenance,
-    recipients_per_trigger=_one_recipient,
-    template="registry_invitation",
-    context=registry_invitation_context,
-    event_backed=True,
-    occasions=("registry",),
-)
-# A giver asked to be reminded before their hold lapses: their own request, so never paced (a deferred
-# reminder could arrive after the lapse). Written only by gifts.services.reservation_create.
-RESERVATION_REMINDER = Kind(
-    name="reservation_reminder",
-    category=Category.TRANSACTIONAL,
-    trigger="reservation",
-    provenance=reservation_reminder_provenance,
-    recipients_per_trigger=_one_recipient,
-    template="reservation_reminder",
-    context=reservation_reminder_context,
-    event_backed=True,
-    occasions=("registry",),
-)
-# A giver left an address with a hold: the hold's own page, so they can come back to it. Their own action,
-# sent at once; to an address nobody confirmed it says nothing anyone typed (docs/deliverability.md).
-# Written only by gifts.services.reservation_create.
-RESERVATION_LINK = Kind(
-    name="reservation_link",
-    category=Category.TRANSACTIONAL,
-    trigger="reservation",
-    provenance=reservation_link_provenance,
-    recipients_per_trigger=_one_recipient,
-    template="reservation_link",
-    context=reservation_link_context,
-    event_backed=True,
-    occasions=("registry",),
-)
-# A giver asked for a receipt of the gift they recorded. Written only by gifts.services.
-GIFT_RECEIPT = Kind(
-    name="gift_receipt",
-    category=Category.TRANSACTIONAL,
-    trigger="gift",
-    provenance=gift_receipt_provenance,
-    recipients_per_trigger=_one_recipient,
-    template="gift_receipt",
-    context=gift_receipt_context,
-    event_backed=True,
-    occasions=("registry",),
-)
-# Fourteen days before a registry archives itself after its event, to its owner. Written only by
-# registries.services.registry_lifecycle_step.
-REGISTRY_ARCHIVE_NOTICE = Kind(
-    name="registry_archive_notice",
-    category=Category.REMINDER,
-    trigger="registry",
-    provenance=registry_archive_notice_provenance,
-    recipients_per_trigger=_one_recipient,
-    template="registry_archive_notice",
-    context=registry_archive_notice_context,
-    event_backed=True,
-    occasions=("registry",),
-    pacing=Pacing(respects_quiet_hours=True),
-)
-
-# Quiet mode (docs/quiet-mode.md). A giver who asked for mail about their hold is told, once and in neutral
-# words, that it was released because the registry stepped back. Written only by
-# gifts.services.reservations_release_for_step_back; like the reminder, the giver's own request.
-RESERVATION_RELEASED = Kind(
-    name="reservation_released",
-    category=Category.TRANSACTIONAL,
-    trigger="reservation",
-    provenance=reservation_released_provenance,
-    recipients_per_trigger=_one_recipient,
-    template="reservation_released",
-    context=reservation_released_context,
-    event_backed=True,
-    occasions=("registry",),
-)
-# An invitation to be someone's trusted delegate for quiet mode, caused by that person's own action and
-# speaking of no registry or occasion. Written only by accounts.services.quiet_delegate_invite.
-QUIET_DELEGATE_INVITATION = Kind(
-    name="quiet_delegate_invitation",
-    category=Category.TRANSACTIONAL,
-    trigger="quiet_delegate",
-    provenance=quiet_delegate_invitation_provenance,
-    recipients_per_trigger=_one_recipient,
-    template="quiet_delegate_invitation",
-    context=quiet_delegate_invitation_context,
-    event_backed=True,
-)
-
-# Operator-written kinds (docs/operations.md, "Campaigns"): written only by operations/campaigns.py through
-# notifications.services.notification_enqueue_operator_messages, after a second operator's approval and a
-# canary. Never event-backed, and no event-backed kind's template can be used by them.
-CAMPAIGN = Kind(
-    name="campaign",
-    category=Category.MARKETING,
-    trigger="campaign",
-    provenance=operator_message_provenance,
-    recipients_per_trigger=operator_message_recipients_per_trigger,
-    template="campaign",
-    context=campaign_context,
-    event_backed=False,
-    # What its campaign speaks of: the author's declaration and its audience's occasions (occasions.py).
-    occasions=("campaign",),
-    pacing=Pacing(respects_quiet_hours=True),
-)
-# A correction to exactly the recipients of a recalled send. Not held for quiet hours: the sooner it lands,
-# the fewer people act on the message it corrects.
-CORRECTION = Kind(
-    name="correction",
-    category=Category.EVENT,
-    trigger="campaign",
-    provenance=operator_message_provenance,
-    recipients_per_trigger=operator_message_recipients_per_trigger,
-    template="correction",
-    context=correction_context,
-    event_backed=False,
-    # What the messages it corrects spoke of, inherited by its campaign (occasions.py).
-    occasions=("campaign",),
-)
-
-KINDS: dict[str, Kind] = {
-    kind.name: kind
-    for kind in (
-        GIFT_ALERT,
-        EMAIL_VERIFY,
-        PASSWORD_RESET,
-        SIGNUP_EXISTING,
-        ADDRESS_REQUEST,
-        THANK_YOU_REMINDER,
-        REGISTRY_INVITATION,
-        RESERVATION_REMINDER,
-        RESERVATION_LINK,
-        GIFT_RECEIPT,
-        REGISTRY_ARCHIVE_NOTICE,
-        RESERVATION_RELEASED,
-        QUIET_DELEGATE_INVITATION,
-        CAMPAIGN,
-        CORRECTION,
-    )
-}
+def register(kind: Kind) -> Kind:
+    """Add a kind; registering the same declaration again is harmless, a second one under its name is not."""
+    existing = _REGISTRY.get(kind.name)
+    if existing is not None and existing is not kind:
+        raise ValueError(f"kind {kind.name!r} is registered twice")
+    _REGISTRY[kind.name] = kind
+    return kind
 
 
 def kind_named(name: str) -> Kind | None:
-    return KINDS.get(name)
+    return _REGISTRY.get(name)
+
+
+def all_kinds() -> tuple[Kind, ...]:
+    return tuple(_REGISTRY.values())

@@ -50,7 +50,14 @@ class Notification(models.Model):
         on_delete=models.PROTECT,
         related_name="notifications",
     )
-    # One row per (kind, trigger, recipient): enqueuing twice writes one row.
+    # What caused the row (outbox.Trigger): the model it lives on and its id, written by the one outbox
+    # write. Provenance and recall read these; nothing reads the idempotency key back.
+    trigger_type = models.CharField(max_length=20, blank=True)
+    trigger_id = models.BigIntegerField(null=True, blank=True)
+    # Which moment of the trigger the row speaks of, when the trigger alone does not say: the sending of a
+    # re-sendable invitation, the archive date a notice is for.
+    trigger_at = models.DateTimeField(null=True, blank=True)
+    # Opaque: one row per (kind, trigger, recipient), so enqueuing twice writes one row.
     idempotency_key = models.CharField(max_length=200, unique=True)
     state = models.CharField(
         max_length=12, choices=NotificationState.choices, default=NotificationState.PENDING
@@ -78,6 +85,8 @@ class Notification(models.Model):
             models.Index(fields=["kind", "state", "sent_at"], name="outbox_kind_sent"),
             # A batch's companions (delivery._claim_companions): the waiting rows of its recipients.
             models.Index(fields=["recipient", "state"], name="outbox_recipient_state"),
+            # Provenance finds a row's trigger, recall a campaign's rows.
+            models.Index(fields=["trigger_type", "trigger_id"], name="outbox_trigger"),
         ]
 
     def __str__(self) -> str:

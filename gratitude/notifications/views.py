@@ -12,6 +12,7 @@ from pathlib import Path
 
 from csp.decorators import csp_update
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,9 +20,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from gratitude.accounts.models import User
-from gratitude.notifications.kinds import KINDS
-from gratitude.notifications.samples import SAMPLES, NoSample, preview
+from gratitude.notifications.kinds import all_kinds, kind_named
+from gratitude.notifications.samples import NoSample, preview
 from gratitude.notifications.selectors import (
     sent_message_for,
     sent_message_to_address,
@@ -36,6 +36,8 @@ from gratitude.notifications.suppression import (
 from gratitude.notifications.throttle import address_over_limit, over_limit
 from gratitude.notifications.unconfirmed import read_never_email_token
 from gratitude.notifications.unsubscribe import choice_for, read_token
+
+User = get_user_model()
 
 
 def _mailbox() -> Path:
@@ -143,25 +145,11 @@ def centre_message(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "notifications/mail/centre_message.html", {"message": message})
 
 
-# What the signed-out check says a message was: the kind in plain words, never its subject (which names a
-# registry and so would tell a stranger more than "yes").
-KIND_WORDS = {
-    "gift_alert": "a gift alert",
-    "email_verify": "a link to confirm an email address",
-    "password_reset": "a password reset link",
-    "signup_existing": "a note that this address already has an account",
-    "address_request": "a request for a mailing address for a thank-you note",
-    "thank_you_reminder": "a thank-you reminder",
-    "registry_invitation": "an invitation to help run a registry",
-    "reservation_reminder": "a reminder about a gift you are holding",
-    "reservation_link": "the link to a gift you are holding",
-    "gift_receipt": "a receipt for a gift",
-    "registry_archive_notice": "a notice that a registry will be archived",
-    "reservation_released": "a note that a held gift was released",
-    "quiet_delegate_invitation": "an invitation to be someone's trusted person",
-    "campaign": "news from this site",
-    "correction": "a correction to an earlier message",
-}
+def _kind_words(kind_name: str) -> str:
+    """The kind in plain words (Kind.label), never the message's subject: it names a registry, and so would
+    tell a stranger more than "yes"."""
+    kind = kind_named(kind_name)
+    return kind.label if kind is not None else "a message"
 
 
 def check(request: HttpRequest) -> HttpResponse:
@@ -198,7 +186,7 @@ def check(request: HttpRequest) -> HttpResponse:
         "result": result,
         "message": message,
         "own": own,
-        "kind_words": KIND_WORDS.get(message.kind, "a message") if message is not None else "",
+        "kind_words": _kind_words(message.kind) if message is not None else "",
     }
     return render(request, "notifications/mail/check.html", context)
 
@@ -262,8 +250,7 @@ def _previews_enabled() -> None:
 
 def mail_previews(request: HttpRequest) -> HttpResponse:
     _previews_enabled()
-    kinds = [{"kind": kind, "has_sample": kind.name in SAMPLES} for kind in KINDS.values()]
-    return render(request, "notifications/mail/previews.html", {"kinds": kinds})
+    return render(request, "notifications/mail/previews.html", {"kinds": all_kinds()})
 
 
 @_shows_mail_as_sent

@@ -529,13 +529,13 @@ def campaign_start(*, campaign: Campaign, by: User) -> Campaign:
 def _write_slice(
     campaign: Campaign, recipients: QuerySet[CampaignRecipient], *, first_due_at: datetime, spacing: float
 ) -> int:
-    from gratitude.notifications.services import notification_enqueue_operator_messages
+    from gratitude.operations.notifications import operator_messages_enqueue
 
     written = 0
     pending = list(recipients.filter(notification__isnull=True).order_by("pk"))
     for start in range(0, len(pending), WRITE_BATCH):
         chunk = pending[start : start + WRITE_BATCH]
-        rows = notification_enqueue_operator_messages(
+        rows = operator_messages_enqueue(
             campaign=campaign,
             recipients=chunk,
             first_due_at=first_due_at + timedelta(seconds=(written * spacing)),
@@ -752,7 +752,7 @@ def campaign_preview(*, campaign: Campaign) -> Preview:
     sample message is written through the real outbox writer and rendered inside a transaction that is
     rolled back, so nothing of it stays."""
     from gratitude.notifications.rendering import render
-    from gratitude.notifications.services import notification_enqueue_operator_messages
+    from gratitude.operations.notifications import operator_messages_enqueue
 
     definition = campaign_audience(campaign)
     category = _kind_category(campaign.kind)
@@ -780,7 +780,7 @@ def campaign_preview(*, campaign: Campaign) -> Preview:
                     recipient = CampaignRecipient.objects.create(
                         campaign=sample, user_id=user_id, email=sample_to
                     )
-                rows = notification_enqueue_operator_messages(
+                rows = operator_messages_enqueue(
                     campaign=sample, recipients=[recipient], first_due_at=timezone.now()
                 )
                 rendered = render(rows, declared)

@@ -98,7 +98,7 @@ class AuditEntry(models.Model):
 
 
 class CampaignKind(models.TextChoices):
-    """The operator-written kinds (declared in notifications/kinds.py); never an event-backed one."""
+    """The operator-written kinds (declared in operations/notifications.py); never an event-backed one."""
 
     CAMPAIGN = "campaign", "Campaign"
     CORRECTION = "correction", "Correction"

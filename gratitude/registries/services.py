@@ -297,7 +297,7 @@ def registry_lifecycle_step(*, registry_id: int) -> str:
 
     Safe to run any number of times, at any time: it only acts when the registry's own dates say so.
     """
-    from gratitude.notifications.services import notification_enqueue_archive_notice
+    from gratitude.registries.notifications import archive_notice_enqueue
     from gratitude.registries.tasks import registry_lifecycle_step_task
 
     today = timezone.now().date()
@@ -314,7 +314,7 @@ def registry_lifecycle_step(*, registry_id: int) -> str:
             registry.archive_on = max(registry.archive_on, today + timedelta(days=ARCHIVE_NOTICE_DAYS))
             registry.archive_notice_for = registry.archive_on
             registry.save(update_fields=["archive_on", "archive_notice_for"])
-            notification_enqueue_archive_notice(registry=registry)
+            archive_notice_enqueue(registry=registry)
             registry_lifecycle_step_task.using(run_after=_midnight_utc(registry.archive_on)).enqueue(
                 registry_id=registry.pk
             )
@@ -385,7 +385,7 @@ def registry_invitation_create(
     role: str = MemberRole.CO_REGISTRANT,
 ) -> RegistryInvitation:
     """Invite someone by email to help run the registry; the mail goes out through the outbox."""
-    from gratitude.notifications.services import notification_enqueue_registry_invitation
+    from gratitude.registries.notifications import registry_invitation_enqueue
 
     address = _check_address(email)
     if not name.strip():
@@ -432,7 +432,7 @@ def registry_invitation_create(
             role=role,
             expires_at=now + timedelta(days=invitation_days()),
         )
-        notification_enqueue_registry_invitation(invitation=invitation)
+        registry_invitation_enqueue(invitation=invitation)
     return invitation
 
 

@@ -138,6 +138,8 @@ def test_a_receipt_row_for_a_gift_whose_giver_did_not_ask_is_a_breach():
         gift=gift,
         registry=gift.registry,
         idempotency_key=f"gift_receipt:gift:{gift.pk}",
+        trigger_type="gift",
+        trigger_id=gift.pk,
     )
     other_gift, real = _receipt()
     stolen = _forge(
@@ -146,6 +148,8 @@ def test_a_receipt_row_for_a_gift_whose_giver_did_not_ask_is_a_breach():
         gift=other_gift,
         registry=other_gift.registry,
         idempotency_key=f"gift_receipt:gift:{other_gift.pk}:again",
+        trigger_type="gift",
+        trigger_id=other_gift.pk,
     )
 
     assert _refusal(RECEIPT, forged).breach is True
@@ -233,12 +237,16 @@ def test_a_reminder_row_nobody_asked_for_is_a_breach():
         recipient=make_user(),
         registry=silent.item.registry,
         idempotency_key=f"reservation_reminder:reservation:{silent.pk}",
+        trigger_type="reservation",
+        trigger_id=silent.pk,
     )
     made_up = _forge(
         kind="reservation_reminder",
         recipient=make_user(),
         registry=silent.item.registry,
         idempotency_key="reservation_reminder:reservation:999999",
+        trigger_type="reservation",
+        trigger_id=999999,
     )
 
     assert _refusal(REMINDER, forged).breach is True

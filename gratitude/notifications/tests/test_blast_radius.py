@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from gratitude.gifts.notifications import GIFT_ALERT
 from gratitude.notifications import batch_facts, blast_radius
-from gratitude.notifications.kinds import GIFT_ALERT
 from gratitude.notifications.models import Notification, NotificationState, new_reference
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from gratitude.core.errors import GratitudeError, PermissionDenied
 from gratitude.notifications.models import Notification, NotificationState, SuppressedAddress
-from gratitude.notifications.services import notification_enqueue_operator_messages
 from gratitude.notifications.suppression import category_unsubscribe, suppression_add
 from gratitude.operations.campaigns import (
     audience_drift,
@@ -33,6 +32,7 @@ from gratitude.operations.models import (
     CampaignState,
     OperatorAlert,
 )
+from gratitude.operations.notifications import operator_messages_enqueue
 from gratitude.operations.tests.support import (
     BODY,
     SUBJECT,
@@ -220,9 +220,7 @@ def test_the_bulk_writer_refuses_event_backed_kinds_loudly(operators):
     # As if someone altered the row to borrow the gift-alert template.
     campaign.kind = "gift_alert"
     with pytest.raises(ValueError, match="event mail has no bulk path"), transaction.atomic():
-        notification_enqueue_operator_messages(
-            campaign=campaign, recipients=[recipient], first_due_at=timezone.now()
-        )
+        operator_messages_enqueue(campaign=campaign, recipients=[recipient], first_due_at=timezone.now())
     assert not Notification.objects.exists()
 
 
@@ -354,9 +352,7 @@ def test_a_forged_campaign_row_trips_the_breaker_and_is_never_sent(operators):
     with transaction.atomic():
         # Written through the writer, but for someone outside the frozen audience.
         stray = CampaignRecipient(campaign=campaign, user=outsider, email=outsider.email)
-        notification_enqueue_operator_messages(
-            campaign=campaign, recipients=[stray], first_due_at=timezone.now()
-        )
+        operator_messages_enqueue(campaign=campaign, recipients=[stray], first_due_at=timezone.now())
 
     drain()
 

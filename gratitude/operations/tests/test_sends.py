@@ -54,10 +54,10 @@ def test_halting_one_kind_leaves_the_others_running():
     sends_halt(kind="gift_alert", reason="template bug", by="test")
     from django.db import transaction
 
-    from gratitude.notifications.services import notification_enqueue_account_mail
+    from gratitude.accounts.notifications import account_mail_enqueue
 
     with transaction.atomic():
-        notification_enqueue_account_mail(kind="email_verify", user=owner)
+        account_mail_enqueue(kind="email_verify", user=owner)
 
     drain()
 
