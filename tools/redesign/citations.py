@@ -168,10 +168,10 @@ def docstring_lines(source: str) -> set[int]:
 
 def split_at(text: str, limit: int) -> int:
     """Where to break `text` so that its head fits in `limit` characters: the last space before it, or
-    before a parenthesis opened near the end, so that a citation is not cut in two."""
+    before the parenthesis of a docs/safety.md citation it would cut in two."""
     cut = text.rfind(" ", 0, limit + 1)
-    paren = text.rfind(" (", 0, limit + 1)
-    return paren if paren > limit - 40 else cut
+    paren = text.rfind(" (docs/safety.md", 0, limit + 1)
+    return paren if paren > limit - 40 and text.find(")", paren) > cut else cut
 
 
 def wrap_python(source: str, changed: set[int], path: Path, too_long: list[str], before: str) -> str:
