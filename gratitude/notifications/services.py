@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from gratitude.accounts.models import User
 from gratitude.gifts.models import Gift, Reservation
+from gratitude.notifications import conf
 from gratitude.notifications.kinds import (
     ADDRESS_REQUEST,
     EMAIL_VERIFY,
@@ -105,7 +105,7 @@ def notification_enqueue_gift_alerts(*, gift: Gift, except_user: User | None = N
     """One gift-alert intent per alert-enabled member of the gift's registry. The recipients come from
     the registry, never from the caller; the caller may only leave one out: `except_user`, the member who
     recorded the gift by hand, is not told about their own act (the others still are)."""
-    due_at = timezone.now() + timedelta(seconds=settings.GRATITUDE_ALERT_SETTLE_SECONDS)
+    due_at = timezone.now() + timedelta(seconds=conf.alert_settle_seconds())
     members = RegistryMember.objects.filter(registry_id=gift.registry_id).exclude(alerts=AlertPreference.OFF)
     if except_user is not None:
         members = members.exclude(user_id=except_user.pk)

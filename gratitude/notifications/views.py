@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from gratitude.accounts.models import User
+from gratitude.notifications import conf
 from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.samples import SAMPLES, NoSample, preview
 from gratitude.notifications.selectors import (
@@ -39,7 +40,7 @@ from gratitude.notifications.unsubscribe import choice_for, read_token
 
 
 def _mailbox() -> Path:
-    if not settings.GRATITUDE_DEV_MAILBOX:
+    if not conf.dev_mailbox():
         raise Http404("The dev mailbox is only available in development.")
     return Path(settings.DEV_MAILBOX_DIR)
 
@@ -177,13 +178,11 @@ def check(request: HttpRequest) -> HttpResponse:
         code = request.POST.get("code", "")
         address = request.POST.get("address", "").strip()[:254]
         user = request.user
-        client_over = over_limit(
-            request, scope="reference-check", per_hour=settings.GRATITUDE_REFERENCE_CHECKS_PER_HOUR
-        )
+        client_over = over_limit(request, scope="reference-check", per_hour=conf.reference_checks_per_hour())
         address_over = bool(address) and address_over_limit(
             scope="reference-check",
             address=address,
-            per_hour=settings.GRATITUDE_REFERENCE_CHECKS_PER_ADDRESS_PER_HOUR,
+            per_hour=conf.reference_checks_per_address_per_hour(),
         )
         if client_over or address_over:
             return render(request, "notifications/mail/check.html", {"throttled": True}, status=429)
@@ -256,7 +255,7 @@ def masked_address(address: str) -> str:
 
 
 def _previews_enabled() -> None:
-    if not settings.GRATITUDE_DEV_MAILBOX:
+    if not conf.dev_mailbox():
         raise Http404("Mail previews are only available in development.")
 
 
