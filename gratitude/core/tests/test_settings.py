@@ -1,4 +1,4 @@
-"""Settings live in one place: every GRATITUDE_ setting the code reads is declared in config/settings.py with
+"""Settings live in one place: every GRATITUDE_ setting the code reads is declared in config/settings/ with
 its default, and the environment overrides it there; the campaign settings are interpreted by
 operations/conf.py at call time."""
 
@@ -53,7 +53,7 @@ DEFAULTS = {
 
 
 def _settings_under(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Import config/settings.py afresh in a process with `environment` added."""
+    """Import config.settings afresh in a process with `environment` added."""
     names = ", ".join(repr(name) for name in DEFAULTS)
     code = f"import config.settings as s; print({{n: getattr(s, n) for n in ({names},)}})"
     env = {key: value for key, value in os.environ.items() if key not in DEFAULTS}
