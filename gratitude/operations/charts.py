@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypedDict
 
-from django.template import engines
 from django.utils.safestring import SafeString
+
+from gratitude.core import fragments
 
 TEMPLATE = "operations/minute_chart.svg"
 MINUTES = 24 * 60
@@ -79,7 +80,7 @@ def minute_chart(counts: MinuteCounts) -> SafeString:
         "paths": paths,
     }
     # Rendered by the "fragments" engine (gratitude/core/fragments.py), which escapes every value.
-    return SafeString(engines["fragments"].get_template(TEMPLATE).render(context))
+    return fragments.render(TEMPLATE, context)
 
 
 def _bar_paths(counts: MinuteCounts, *, scale: float, plot_h: int) -> list[tuple[str, str]]:

@@ -140,7 +140,7 @@ def registrant_table_rows(rows: list[ItemRow], *, hide_details: bool) -> list[Sa
     """<tr>s for the registrant's page: Item, Wanted, [Reserved, Given,] Price. "Covered only" drops the
     two status columns, so nothing on the page says which item was given."""
     row_html = macro(ROWS_TEMPLATE, "registrant_row")
-    return [SafeString(row_html(row, hide_details)) for row in rows]
+    return [row_html(row, hide_details) for row in rows]
 
 
 def guest_table_rows(
@@ -155,17 +155,15 @@ def guest_table_rows(
     row_html = macro(ROWS_TEMPLATE, "guest_row")
     yours = held_here or {}
     return [
-        SafeString(
-            row_html(
-                row,
-                # A giver's "buy" link carries the item's signed reference, which a store sends back with
-                # the order.
-                buy_link(row["url"], item_id=row["pk"]) if row["url"] else "",
-                _lines(row["notes"]),
-                yours.get(row["pk"]),
-                show_status,
-                actions,
-            )
+        row_html(
+            row,
+            # A giver's "buy" link carries the item's signed reference, which a store sends back with the
+            # order.
+            buy_link(row["url"], item_id=row["pk"]) if row["url"] else "",
+            _lines(row["notes"]),
+            yours.get(row["pk"]),
+            show_status,
+            actions,
         )
         for row in rows
     ]
