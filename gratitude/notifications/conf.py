@@ -57,7 +57,7 @@ def digest_hour() -> int:
 
 
 def quiet_hours() -> str:
-    """ "21-8" or "off", as written: pacing.py interprets it."""
+    """The quiet hours as written ("21-8" or "off"); pacing.py interprets them."""
     return str(settings.GRATITUDE_QUIET_HOURS)
 
 
