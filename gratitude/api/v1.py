@@ -24,7 +24,9 @@ from gratitude.api.services import EventRefused, store_event_ingest
 from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied
 from gratitude.gifts import selectors as gift_selectors
 from gratitude.gifts import services as gift_services
+from gratitude.gifts.conf import guest_actions_per_hour
 from gratitude.gifts.models import Gift, GiftSource
+from gratitude.notifications.conf import reference_checks_per_hour
 from gratitude.notifications.models import Notification
 from gratitude.notifications.selectors import sent_message_for, sent_messages_for
 from gratitude.notifications.throttle import over_limit
@@ -138,7 +140,7 @@ def _giver_action(request: HttpRequest) -> None:
     """A hold or a gift through a share key: the same hourly budget as the share pages' forms (one scope,
     so the page and the API together give no more), against scripted fake gifts (docs/registries.md)."""
     _writer(request)
-    if over_limit(request, scope="guest-actions", per_hour=settings.GRATITUDE_GUEST_ACTIONS_PER_HOUR):
+    if over_limit(request, scope="guest-actions", per_hour=guest_actions_per_hour()):
         raise Throttled(wait=3600)
 
 
@@ -458,7 +460,7 @@ def notification_centre(
 
 @notifications.post("/check", response={200: s.CheckOut, **_COMMON})
 def notification_check(request: HttpRequest, payload: s.CheckIn) -> s.CheckOut:
-    if over_limit(request, scope="reference-check", per_hour=settings.GRATITUDE_REFERENCE_CHECKS_PER_HOUR):
+    if over_limit(request, scope="reference-check", per_hour=reference_checks_per_hour()):
         raise Throttled(wait=3600)
     found = sent_message_for(user=_user(request), code=payload.code)
     return s.CheckOut(found=found is not None, message=_message_out(found) if found else None)

@@ -11,13 +11,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
 
 from gratitude.accounts.notifications import sample_address, sample_person
 from gratitude.core.links import site_url
+from gratitude.gifts import conf as gifts_conf
+from gratitude.notifications import conf as notifications_conf
 from gratitude.notifications.kinds import Category, Kind, Pacing, one_recipient, register
 from gratitude.notifications.models import Notification
 from gratitude.notifications.outbox import Trigger, outbox_write
@@ -170,7 +171,7 @@ def gift_receipt_context(rows: list[Notification]) -> dict[str, Any]:
 
 def reservation_reminder_due_at(reservation: Reservation) -> datetime:
     """Shortly before the hold lapses (GRATITUDE_RESERVATION_REMINDER_HOURS, 12), or now if that is past."""
-    lead = timedelta(hours=settings.GRATITUDE_RESERVATION_REMINDER_HOURS)
+    lead = timedelta(hours=gifts_conf.reservation_reminder_hours())
     return max(reservation.expires_at - lead, timezone.now())
 
 
@@ -324,7 +325,7 @@ def gift_alerts_enqueue(*, gift: Gift, except_user: User | None = None) -> list[
         trigger=Trigger(type="gift", id=gift.pk),
         recipients=list(members.order_by("pk").values_list("user_id", flat=True)),
         key=lambda user_id: f"gift_alert:gift:{gift.pk}:user:{user_id}",
-        due_at=timezone.now() + timedelta(seconds=settings.GRATITUDE_ALERT_SETTLE_SECONDS),
+        due_at=timezone.now() + timedelta(seconds=notifications_conf.alert_settle_seconds()),
         gift_id=gift.pk,
         registry_id=gift.registry_id,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -18,6 +17,7 @@ from django.utils import timezone
 from gratitude.accounts.models import User
 from gratitude.accounts.services import account_for_address
 from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied, refuse_links
+from gratitude.gifts import conf
 from gratitude.gifts.models import (
     Gift,
     GiftBought,
@@ -401,7 +401,7 @@ def reservation_create(
         if quantity > wanted:
             raise _not_enough(item, wanted, quantity)
         email = giver_email.strip().lower()
-        expires_at = timezone.now() + timedelta(hours=settings.GRATITUDE_RESERVATION_HOURS)
+        expires_at = timezone.now() + timedelta(hours=conf.reservation_hours())
         reminder_to = _giver_account_for_mail(giver_email=email) if remind else None
         reservation = Reservation.objects.create(
             item=item,

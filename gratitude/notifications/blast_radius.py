@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
-from django.conf import settings
-
+from gratitude.notifications import conf
 from gratitude.notifications.kinds import Kind
 from gratitude.notifications.models import Notification, NotificationState
 
@@ -34,15 +33,15 @@ def excess_in(*, kind: Kind, rows: list[Notification], now: datetime) -> str | N
         return reason
     sent = Notification.objects.filter(kind=kind.name, state=NotificationState.SENT)
     in_window = sent.filter(sent_at__gte=now - WINDOW).count() + len(rows)
-    cap = settings.GRATITUDE_BLAST_CAP_PER_HOUR
+    cap = conf.blast_cap_per_hour()
     if in_window > cap:
         return f"{in_window} {kind.name} sends in an hour would pass the cap of {cap}"
     earlier = sent.filter(sent_at__gte=now - WINDOW - BASELINE_SPAN, sent_at__lt=now - WINDOW).count()
     baseline_per_hour = earlier / (BASELINE_SPAN / WINDOW)
-    ceiling = max(settings.GRATITUDE_BLAST_M * baseline_per_hour, settings.GRATITUDE_BLAST_FLOOR_PER_HOUR)
+    ceiling = max(conf.blast_m() * baseline_per_hour, conf.blast_floor_per_hour())
     if in_window > ceiling:
         return (
-            f"{in_window} {kind.name} sends in an hour would pass {settings.GRATITUDE_BLAST_M} x the "
+            f"{in_window} {kind.name} sends in an hour would pass {conf.blast_m()} x the "
             f"trailing baseline ({baseline_per_hour:.1f}/h; ceiling {ceiling:.0f})"
         )
     return None
@@ -59,7 +58,7 @@ def _per_trigger_excess(kind: Kind, rows: list[Notification]) -> str | None:
             live = live_per_gift.get(sample.gift_id, 0)
         else:
             live = len(trigger_rows)
-        allowed = settings.GRATITUDE_BLAST_K * max(1, kind.recipients_per_trigger(sample))
+        allowed = conf.blast_k() * max(1, kind.recipients_per_trigger(sample))
         if live > allowed:
             return f"{live} {kind.name} rows for one trigger ({key}); at most {allowed} may exist"
     return None

@@ -19,14 +19,13 @@ from datetime import datetime, timedelta
 from functools import cache, lru_cache, partial
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import Field, Q, QuerySet
 from django.utils import timezone
 from django_tasks_db.utils import exclusive_transaction
 
-from gratitude.notifications import batch_facts, blast_radius, guards, pacing
+from gratitude.notifications import batch_facts, blast_radius, conf, guards, pacing
 from gratitude.notifications.faults import fault_point
 from gratitude.notifications.kinds import Kind, kind_named
 from gratitude.notifications.models import Notification, NotificationState
@@ -91,7 +90,7 @@ def claim_due(
             Notification.objects.filter(pk__in=ids).update(
                 state=NotificationState.SENDING,
                 lease_owner=worker_id,
-                lease_expires_at=now + timedelta(seconds=settings.GRATITUDE_LEASE_SECONDS),
+                lease_expires_at=now + timedelta(seconds=conf.lease_seconds()),
             )
     return ids
 
@@ -420,7 +419,7 @@ def _still_ours(rows: list[Notification], batch: _Batch) -> list[Notification]:
     on every row we still hold and drop any another worker has re-claimed (a slow batch), so two workers
     never both send one row."""
     now = timezone.now()
-    lease = timedelta(seconds=settings.GRATITUDE_LEASE_SECONDS)
+    lease = timedelta(seconds=conf.lease_seconds())
     if now < batch.lease_until - lease / 2:
         return rows
     ids = [row.pk for row in rows]
@@ -460,7 +459,7 @@ def _record_failure(
         stats.note(row.pk, "failed")
         logger.warning("permanent failure for %s (%s): %s", row.reference, code, exc)
         return
-    if attempts >= settings.GRATITUDE_SEND_RETRY_BUDGET:
+    if attempts >= conf.send_retry_budget():
         _settle(row.pk, worker_id, state=NotificationState.FAILED, reason="retry_budget_spent")
         stats.note(row.pk, "failed")
         logger.error("gave up on %s after %d attempts: %s", row.reference, attempts, exc)

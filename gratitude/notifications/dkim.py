@@ -24,8 +24,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from gratitude.notifications import conf
 
 # Signed when present, in this order. Lower case, as they appear in h=.
 SIGNED_HEADERS = (
@@ -250,13 +251,11 @@ def _signers_for(key_files: tuple[tuple[str, str], ...], domain: str) -> tuple[D
 def configured_signers() -> tuple[DkimSigner, ...]:
     """The signers the settings ask for (RSA, and optionally a second Ed25519 key), loaded once."""
     key_files = []
-    if settings.GRATITUDE_DKIM_KEY_FILE:
-        key_files.append((str(settings.GRATITUDE_DKIM_KEY_FILE), settings.GRATITUDE_DKIM_SELECTOR))
-    if settings.GRATITUDE_DKIM_ED25519_KEY_FILE:
-        key_files.append(
-            (str(settings.GRATITUDE_DKIM_ED25519_KEY_FILE), settings.GRATITUDE_DKIM_ED25519_SELECTOR)
-        )
-    return _signers_for(tuple(key_files), settings.GRATITUDE_DKIM_DOMAIN)
+    if conf.dkim_key_file():
+        key_files.append((conf.dkim_key_file(), conf.dkim_selector()))
+    if conf.dkim_ed25519_key_file():
+        key_files.append((conf.dkim_ed25519_key_file(), conf.dkim_ed25519_selector()))
+    return _signers_for(tuple(key_files), conf.dkim_domain())
 
 
 def sign_message(raw: bytes) -> bytes:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import signal
 
-from django.conf import settings
+from gratitude.notifications import conf
 
 POINTS = ("after_claim", "after_accept", "after_record")
 
 
 def fault_point(name: str) -> None:
     assert name in POINTS
-    if settings.GRATITUDE_ENV == "test" and os.environ.get("GRATITUDE_FAULT_POINT") == name:
+    if conf.env() == "test" and os.environ.get("GRATITUDE_FAULT_POINT") == name:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from django.conf import settings
-
-from gratitude.notifications import batch_facts, care, occasions, unconfirmed
+from gratitude.notifications import batch_facts, care, conf, occasions, unconfirmed
 from gratitude.notifications.kinds import kind_named
 from gratitude.notifications.models import Notification
 from gratitude.notifications.suppression import is_unsubscribed, suppression_reason_for
@@ -128,6 +126,6 @@ def _halts_now(rows: list[Notification]) -> dict[str, SendControl]:
 
 def allowlisted(address: str) -> bool:
     """Outside prod, only addresses matching GRATITUDE_MAIL_ALLOWLIST get mail (SAFETY.md promise 5)."""
-    if settings.GRATITUDE_ENV == "prod":
+    if conf.env() == "prod":
         return True
-    return any(fnmatch.fnmatch(address.lower(), p.lower()) for p in settings.GRATITUDE_MAIL_ALLOWLIST)
+    return any(fnmatch.fnmatch(address.lower(), p.lower()) for p in conf.mail_allowlist())

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from gratitude.notifications import conf
+
 # Tags that ask for input, run code, pull content from elsewhere, or could pass for a sign-in box.
 FORBIDDEN_TAGS = frozenset(
     {"form", "input", "button", "select", "textarea", "script", "iframe", "frame", "object", "embed", "img"}
@@ -83,7 +85,7 @@ def link_allowed(url: str) -> bool:
         return False
     if parts.scheme == "https":
         return True
-    return parts.scheme == "http" and settings.GRATITUDE_ENV != "prod" and parts.hostname in LOCAL_HOSTS
+    return parts.scheme == "http" and conf.env() != "prod" and parts.hostname in LOCAL_HOSTS
 
 
 @cache

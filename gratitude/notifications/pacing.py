@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Max
 
-from gratitude.notifications import batch_facts
+from gratitude.notifications import batch_facts, conf
 from gratitude.notifications.kinds import Kind
 from gratitude.notifications.models import Notification, NotificationState
 
@@ -30,7 +29,7 @@ class Deferral:
 
 def quiet_hours() -> tuple[int, int] | None:
     """(start, end) hours from GRATITUDE_QUIET_HOURS ("21-8"), or None for "off"."""
-    value = str(settings.GRATITUDE_QUIET_HOURS).strip().lower()
+    value = conf.quiet_hours().strip().lower()
     if value in {"off", ""}:
         return None
     try:
@@ -67,7 +66,7 @@ def quiet_until(*, now: datetime, tz_name: str) -> datetime | None:
 
 def next_digest_slot(*, after: datetime, tz_name: str) -> datetime:
     local = after.astimezone(_zone(tz_name))
-    slot = local.replace(hour=settings.GRATITUDE_DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    slot = local.replace(hour=conf.digest_hour(), minute=0, second=0, microsecond=0)
     return slot if slot >= local else slot + timedelta(days=1)
 
 
@@ -99,7 +98,7 @@ def _prefers_digest(row: Notification) -> bool:
 
 
 def _coalesce(*, kind: Kind, rows: list[Notification], now: datetime) -> Deferral | None:
-    window = timedelta(seconds=settings.GRATITUDE_DIGEST_WINDOW_SECONDS)
+    window = timedelta(seconds=conf.digest_window_seconds())
     if not window:
         return None
     lead = rows[0]

@@ -24,6 +24,8 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from gratitude.notifications import conf
+
 logger = logging.getLogger("gratitude.notifications")
 
 
@@ -57,7 +59,7 @@ def _credentials_ok(request: HttpRequest) -> bool:
 @require_http_methods(["POST", "HEAD"])
 def tracking(request: HttpRequest, provider: str) -> HttpResponse:
     view_class = TRACKING_VIEWS.get(provider)
-    if view_class is None or provider != settings.GRATITUDE_MAIL_PROVIDER:
+    if view_class is None or provider != conf.mail_provider():
         raise Http404("No such webhook")
     if request.method == "HEAD":
         return HttpResponse()

@@ -17,14 +17,13 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from gratitude.accounts.models import User, normalize_email_address
 from gratitude.core.links import site_url
-from gratitude.notifications import batch_facts
+from gratitude.notifications import batch_facts, conf
 from gratitude.notifications.models import Notification, NotificationState
 
 NEVER_EMAIL_REASON = "never_email"
@@ -49,10 +48,10 @@ def cap_reason(row: Notification) -> str | None:
     now = timezone.now()
     sent = _sent_times(row.recipient_id, now)
     day = sum(1 for at in sent if at > now - timedelta(days=1))
-    if day >= settings.GRATITUDE_UNCONFIRMED_MAILS_PER_DAY:
-        return f"unconfirmed_cap: {settings.GRATITUDE_UNCONFIRMED_MAILS_PER_DAY} a day"
-    if len(sent) >= settings.GRATITUDE_UNCONFIRMED_MAILS_PER_MONTH:
-        return f"unconfirmed_cap: {settings.GRATITUDE_UNCONFIRMED_MAILS_PER_MONTH} a month"
+    if day >= conf.unconfirmed_mails_per_day():
+        return f"unconfirmed_cap: {conf.unconfirmed_mails_per_day()} a day"
+    if len(sent) >= conf.unconfirmed_mails_per_month():
+        return f"unconfirmed_cap: {conf.unconfirmed_mails_per_month()} a month"
     return None
 
 
@@ -67,8 +66,7 @@ def at_cap(user: User) -> bool:
     queued = Notification.objects.filter(recipient_id=user.pk, state__in=waiting).count()
     day = sent.filter(sent_at__gt=now - timedelta(days=1)).count() + queued
     return (
-        day >= settings.GRATITUDE_UNCONFIRMED_MAILS_PER_DAY
-        or sent.count() + queued >= settings.GRATITUDE_UNCONFIRMED_MAILS_PER_MONTH
+        day >= conf.unconfirmed_mails_per_day() or sent.count() + queued >= conf.unconfirmed_mails_per_month()
     )
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from gratitude.notifications import conf
 from gratitude.notifications.kinds import all_kinds, kind_named
 from gratitude.notifications.samples import NoSample, preview
 from gratitude.notifications.selectors import (
@@ -41,7 +42,7 @@ User = get_user_model()
 
 
 def _mailbox() -> Path:
-    if not settings.GRATITUDE_DEV_MAILBOX:
+    if not conf.dev_mailbox():
         raise Http404("The dev mailbox is only available in development.")
     return Path(settings.DEV_MAILBOX_DIR)
 
@@ -165,13 +166,11 @@ def check(request: HttpRequest) -> HttpResponse:
         code = request.POST.get("code", "")
         address = request.POST.get("address", "").strip()[:254]
         user = request.user
-        client_over = over_limit(
-            request, scope="reference-check", per_hour=settings.GRATITUDE_REFERENCE_CHECKS_PER_HOUR
-        )
+        client_over = over_limit(request, scope="reference-check", per_hour=conf.reference_checks_per_hour())
         address_over = bool(address) and address_over_limit(
             scope="reference-check",
             address=address,
-            per_hour=settings.GRATITUDE_REFERENCE_CHECKS_PER_ADDRESS_PER_HOUR,
+            per_hour=conf.reference_checks_per_address_per_hour(),
         )
         if client_over or address_over:
             return render(request, "notifications/mail/check.html", {"throttled": True}, status=429)
@@ -244,7 +243,7 @@ def masked_address(address: str) -> str:
 
 
 def _previews_enabled() -> None:
-    if not settings.GRATITUDE_DEV_MAILBOX:
+    if not conf.dev_mailbox():
         raise Http404("Mail previews are only available in development.")
 
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from gratitude.accounts.models import User
+from gratitude.registries import conf as registries_conf
 from gratitude.registries.models import (
     InvitationState,
     Item,
@@ -22,7 +23,7 @@ from gratitude.registries.models import (
     RegistrySearchName,
     Visibility,
 )
-from gratitude.registries.services import SEARCHABLE_ROLES, invitation_days, search_terms
+from gratitude.registries.services import SEARCHABLE_ROLES, search_terms
 from gratitude.registries.tokens import digest_matches, read_invitation_token
 
 SEARCH_RESULTS_LIMIT = 50
@@ -93,7 +94,7 @@ def invitation_for_member(*, registry: Registry, invitation_id: int) -> Registry
 
 def invitation_for_token(*, token: str) -> RegistryInvitation | None:
     """The invitation a mailed link opens, or None for a tampered, expired or mismatched link."""
-    parsed = read_invitation_token(token, max_age_seconds=invitation_days() * 24 * 3600)
+    parsed = read_invitation_token(token, max_age_seconds=registries_conf.invitation_days() * 24 * 3600)
     if parsed is None:
         return None
     invitation_id, digest = parsed

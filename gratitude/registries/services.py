@@ -7,7 +7,6 @@ import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -18,6 +17,7 @@ from gratitude.accounts.models import User, normalize_email_address
 from gratitude.accounts.services import account_claim_for_invitation, account_for_address
 from gratitude.core.bounds import DATE_RANGE_MESSAGE, date_in_range
 from gratitude.core.errors import GratitudeError, PermissionDenied, refuse_links
+from gratitude.registries import conf as registries_conf
 from gratitude.registries import pictures
 from gratitude.registries.fetch import ProductDetails, Resolver, clean_text, fetch_product
 from gratitude.registries.locks import lock_items, lock_registry
@@ -56,14 +56,6 @@ INVITATIONS_PER_ADDRESS_PER_REGISTRY = 2
 INVITATION_WINDOW = timedelta(days=30)
 INVITATIONS_PER_INVITER_PER_DAY = 10
 ARCHIVE_NOTICE_DAYS = 14
-
-
-def invitation_days() -> int:
-    return int(settings.GRATITUDE_INVITATION_DAYS)
-
-
-def archive_after_days() -> int:
-    return int(settings.GRATITUDE_ARCHIVE_AFTER_DAYS)
 
 
 def _clean_and_save(obj: Registry | Item | RegistryMember) -> None:
@@ -280,7 +272,7 @@ def _plan_archive(registry: Registry) -> None:
 
     planned = None
     if registry.auto_archive and registry.event_date and registry.archived_at is None:
-        planned = registry.event_date + timedelta(days=archive_after_days())
+        planned = registry.event_date + timedelta(days=registries_conf.archive_after_days())
     if planned == registry.archive_on:
         return
     registry.archive_on = planned
@@ -430,7 +422,7 @@ def registry_invitation_create(
             invitee=account_for_address(email=address),
             invited_by=invited_by,
             role=role,
-            expires_at=now + timedelta(days=invitation_days()),
+            expires_at=now + timedelta(days=registries_conf.invitation_days()),
         )
         registry_invitation_enqueue(invitation=invitation)
     return invitation

@@ -11,7 +11,6 @@ import re
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +24,7 @@ from gratitude.accounts.invitation_views import invitation_answer
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
 from gratitude.notifications.throttle import over_limit
-from gratitude.registries import pictures, selectors, services
+from gratitude.registries import conf, pictures, selectors, services
 from gratitude.registries.currency import currency_from_accept_language
 from gratitude.registries.fetch import ProductDetails
 from gratitude.registries.forms import (
@@ -174,7 +173,7 @@ def item_from_link(request: HttpRequest, registry_id: int) -> HttpResponse:
     link = link_form.cleaned_data["link"]
     try:
         # Each fetch costs the server a connection and up to 5 s; and a kept picture, until cleared.
-        if over_limit(request, scope="store_fetch", per_hour=settings.GRATITUDE_STORE_FETCHES_PER_HOUR):
+        if over_limit(request, scope="store_fetch", per_hour=conf.store_fetches_per_hour()):
             raise GratitudeError(
                 "You have fetched many store links this hour: add this item by hand for now."
             )
