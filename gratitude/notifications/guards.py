@@ -19,12 +19,11 @@ from enum import Enum
 from django.conf import settings
 
 from gratitude.notifications import batch_facts, care, occasions, unconfirmed
+from gratitude.notifications.breakers import breaker_trip, halt_for
+from gratitude.notifications.controls import ALL_KINDS, SendControl
 from gratitude.notifications.kinds import kind_named
 from gratitude.notifications.models import Notification
 from gratitude.notifications.suppression import is_unsubscribed, suppression_reason_for
-from gratitude.operations.models import ALL_KINDS, SendControl
-from gratitude.operations.selectors import halt_for
-from gratitude.operations.services import breaker_trip
 
 logger = logging.getLogger("gratitude.notifications")
 
