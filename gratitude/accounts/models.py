@@ -8,10 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone as django_timezone
 
-
-def normalize_email_address(email: str) -> str:
-    """Addresses are compared case-insensitively everywhere, so store one canonical form."""
-    return email.strip().lower()
+# Re-exported: the one canonical form lives in core, where the sending path can use it too.
+from gratitude.core.email_addresses import normalize_email_address as normalize_email_address
 
 
 class UserManager(BaseUserManager["User"]):

@@ -28,12 +28,10 @@ from django.utils import timezone
 from gratitude.notifications import batch_facts
 from gratitude.notifications.kinds import Kind, kind_named
 from gratitude.notifications.models import Notification, NotificationState
+from gratitude.notifications.ports import Identified, Person, people_facts, registry_facts
 
 if TYPE_CHECKING:
-    from gratitude.accounts.models import User
-    from gratitude.gifts.models import Gift
     from gratitude.notifications.guards import Verdict
-    from gratitude.registries.models import Registry
 
 QUIET_MODE = "quiet_mode"
 REGISTRY_PAUSED = "registry_paused"
@@ -83,72 +81,44 @@ def _goes_while_quiet(kind_name: str) -> bool:
 
 
 def _about_a_paused_registry(row: Notification, kind: Kind) -> bool:
-    from gratitude.registries.models import Registry, RegistryMember
-
+    # Registries own "paused" (registries/send_facts.py, through notifications/ports.py): one query per
+    # batch inside a worker batch, one per row outside it.
     facts = batch_facts.current()
     if row.registry_id is not None:
         if facts is not None:
             among, paused = facts.get("paused_registries", _paused_registries_of_batch)
             if row.registry_id in among:
                 return row.registry_id in paused
-        return Registry.objects.filter(pk=row.registry_id, paused_at__isnull=False).exists()
+        return row.registry_id in registry_facts().paused_among([row.registry_id])
     if kind.name in OPERATOR_KINDS:
         if facts is not None:
             among, with_paused = facts.get("members_of_paused", _members_of_paused_of_batch)
             if row.recipient_id in among:
                 return row.recipient_id in with_paused
-        return RegistryMember.objects.filter(
-            user_id=row.recipient_id, registry__paused_at__isnull=False
-        ).exists()
+        return row.recipient_id in registry_facts().members_of_paused([row.recipient_id])
     return False
 
 
 def _paused_registries_of_batch(rows: list[Notification]) -> tuple[set[int], set[int]]:
     """(the registries the batch's rows are about, those of them paused now): one query per batch."""
-    from gratitude.registries.models import Registry
-
     among = {row.registry_id for row in rows if row.registry_id is not None}
-    paused = set(Registry.objects.filter(pk__in=among, paused_at__isnull=False).values_list("pk", flat=True))
-    return among, paused
+    return among, registry_facts().paused_among(among)
 
 
 def _members_of_paused_of_batch(rows: list[Notification]) -> tuple[set[int], set[int]]:
     """(the batch's recipients of operator messages, those of them on a paused registry now)."""
-    from gratitude.registries.models import RegistryMember
-
     among = {row.recipient_id for row in rows if row.kind in OPERATOR_KINDS}
-    with_paused = set(
-        RegistryMember.objects.filter(user_id__in=among, registry__paused_at__isnull=False).values_list(
-            "user_id", flat=True
-        )
-    )
-    return among, with_paused
+    return among, registry_facts().members_of_paused(among)
 
 
-def must_go_address(*, user: User) -> str:
-    """Where a must-go message to a quiet person goes: the delegate they trusted with it, else themselves."""
-    from gratitude.accounts.models import QuietDelegate
-
-    delegation = (
-        QuietDelegate.objects.filter(
-            user_id=user.pk,
-            receives_must_go=True,
-            accepted_at__isnull=False,
-            revoked_at__isnull=True,
-            delegate__isnull=False,
-            delegate__is_active=True,
-        )
-        .select_related("delegate")
-        .order_by("accepted_at", "pk")
-        .first()
-    )
-    if delegation is None or delegation.delegate is None:
-        return user.email
-    return delegation.delegate.email
+def must_go_address(*, user: Person) -> str:
+    """Where a must-go message to a quiet person goes: the delegate they trusted with it, else themselves.
+    Accounts own the delegations (accounts/send_facts.py, through notifications/ports.py)."""
+    return people_facts().must_go_delegates([user.pk]).get(user.pk, user.email)
 
 
 def suppress_queued(
-    *, user: User | None = None, registry: Registry | None = None, gift: Gift | None = None
+    *, user: Identified | None = None, registry: Identified | None = None, gift: Identified | None = None
 ) -> int:
     """Cancel, now, the waiting rows that care would refuse at send time: those to `user` (in quiet mode),
     about `registry` (paused), or for a `gift` just recorded on a paused registry or for a quiet person (so

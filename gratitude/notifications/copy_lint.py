@@ -34,7 +34,7 @@ from pathlib import Path
 from django.conf import settings
 from django.template.base import Lexer, TokenType
 
-from gratitude.registries.models import Occasion
+from gratitude.core.occasions import Occasion
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,11 @@ from datetime import datetime
 from enum import Enum
 
 from gratitude.notifications import batch_facts, care, conf, occasions, unconfirmed
+from gratitude.notifications.breakers import breaker_trip, halt_for
+from gratitude.notifications.controls import ALL_KINDS, SendControl
 from gratitude.notifications.kinds import kind_named
 from gratitude.notifications.models import Notification
 from gratitude.notifications.suppression import is_unsubscribed, suppression_reason_for
-from gratitude.operations.models import ALL_KINDS, SendControl
-from gratitude.operations.selectors import halt_for
-from gratitude.operations.services import breaker_trip
 
 logger = logging.getLogger("gratitude.notifications")
 

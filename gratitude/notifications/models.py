@@ -7,6 +7,10 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+# The send switches live in their own module; imported here so Django registers them with this app.
+from gratitude.notifications.controls import OperatorAlert as OperatorAlert
+from gratitude.notifications.controls import SendControl as SendControl
+
 # No 0/O/1/I/L: reference codes are read aloud to support and typed from a phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 10

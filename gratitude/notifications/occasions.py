@@ -18,13 +18,20 @@ members of that registry (a giver): see pause_link.py and docs/deliverability.md
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError
+from gratitude.core.occasions import Occasion
 from gratitude.notifications.kinds import Category, Kind
 from gratitude.notifications.models import Notification
-from gratitude.registries.models import Occasion
+from gratitude.notifications.ports import Person, campaign_facts
+
+
+class _SavedPerson(Person, Protocol):
+    def save(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+_P = TypeVar("_P", bound=_SavedPerson)
 
 # What a kind declares when its copy speaks of the registry's own occasion (kinds.py).
 REGISTRY = "registry"
@@ -48,7 +55,7 @@ OPT_OUT_OCCASIONS: dict[str, str] = {
 }
 
 
-def opt_outs_of(user: User) -> set[str]:
+def opt_outs_of(user: Person) -> set[str]:
     """The occasions this person opted out of (anything stored that is not a declared slug is ignored)."""
     stored: Any = user.occasion_opt_outs
     if not isinstance(stored, list):
@@ -56,7 +63,7 @@ def opt_outs_of(user: User) -> set[str]:
     return {slug for slug in stored if isinstance(slug, str) and slug in OPT_OUT_OCCASIONS}
 
 
-def occasion_opt_outs_set(*, user: User, occasions: Iterable[str]) -> User:
+def occasion_opt_outs_set(*, user: _P, occasions: Iterable[str]) -> _P:
     """Record exactly these opt-outs (the preferences page sends the whole set each time)."""
     chosen = sorted(set(occasions))
     unknown = [slug for slug in chosen if slug not in OPT_OUT_OCCASIONS]
@@ -72,10 +79,11 @@ def _campaign_occasions(row: Notification) -> set[str]:
     `campaign_occasions`), read at send time, so an opt-out chosen after the audience was frozen still
     counts. Inside a worker's batch, read once for all its rows (batch_facts.py).
 
-    A row written for no campaign speaks of nothing here; its kind's provenance refuses it as a breach."""
+    A row written for no campaign speaks of nothing here; its kind's provenance refuses it as a breach.
+    Operations owns campaigns and answers through notifications/ports.py (two queries for the lot)."""
     from gratitude.notifications import batch_facts
-    from gratitude.operations.campaigns import occasions_by_message
 
+    occasions_by_message = campaign_facts().occasions_by_message
     facts = batch_facts.current()
     if facts is not None:
         among, spoken = facts.get(

@@ -19,6 +19,7 @@ from django.db.models import Max
 from gratitude.notifications import batch_facts, conf
 from gratitude.notifications.kinds import Kind
 from gratitude.notifications.models import Notification, NotificationState
+from gratitude.notifications.ports import registry_facts
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,10 @@ def defer_group(*, kind: Kind, rows: list[Notification], now: datetime) -> Defer
 
 
 def _prefers_digest(row: Notification) -> bool:
-    from gratitude.registries.membership import member_for
-    from gratitude.registries.models import AlertPreference
-
     if row.registry_id is None:
         return False
-    member = member_for(registry_id=row.registry_id, user_id=row.recipient_id)
-    return member is not None and member.alerts == AlertPreference.DIGEST
+    # Registries own the member's alert choice (registries/send_facts.py, through notifications/ports.py).
+    return registry_facts().prefers_digest(row.registry_id, row.recipient_id)
 
 
 def _coalesce(*, kind: Kind, rows: list[Notification], now: datetime) -> Deferral | None:

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from gratitude.accounts.models import User, normalize_email_address
+from gratitude.core.email_addresses import normalize_email_address
 from gratitude.notifications.models import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
     Notification,
     NotificationState,
 )
+from gratitude.notifications.ports import Person
 
 
-def sent_messages_for(*, user: User) -> QuerySet[Notification]:
+def sent_messages_for(*, user: Person) -> QuerySet[Notification]:
     """Every message sent to this person, newest first. One entry per message: a digest's content is
     kept on its lead row, whose reference is the one the message shows."""
     return (
-        Notification.objects.filter(recipient=user, state=NotificationState.SENT)
+        Notification.objects.filter(recipient_id=user.pk, state=NotificationState.SENT)
         .exclude(body_text="")
         .order_by("-sent_at", "-pk")
     )
@@ -35,7 +36,7 @@ def normalized_reference(code: str) -> str | None:
     return cleaned
 
 
-def sent_message_for(*, user: User, code: str) -> Notification | None:
+def sent_message_for(*, user: Person, code: str) -> Notification | None:
     reference = normalized_reference(code)
     if reference is None:
         return None

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from gratitude.accounts.models import User, normalize_email_address
+from gratitude.core.email_addresses import normalize_email_address
 from gratitude.notifications import batch_facts
 from gratitude.notifications.models import Notification, SuppressedAddress, Unsubscribe
+from gratitude.notifications.ports import Person
 
 
 def suppression_add(*, address: str, reason: str, detail: str = "") -> SuppressedAddress:
@@ -17,7 +18,7 @@ def suppression_add(*, address: str, reason: str, detail: str = "") -> Suppresse
     return entry
 
 
-def never_email_record(*, user: User, source: str) -> bool:
+def never_email_record(*, user: Person, source: str) -> bool:
     """The owner of an address nobody confirmed asked for no more mail of any kind (the "never email me
     again" link, unconfirmed.py). Recorded once, for good, with its reason; True only the first time. An
     address already suppressed for another reason (a bounce) keeps that row: it gets no mail either way."""
@@ -56,7 +57,7 @@ def _suppressions_of_batch(rows: list[Notification]) -> dict[str, str | None]:
     return known
 
 
-def category_unsubscribe(*, user: User, category: str, source: str) -> bool:
+def category_unsubscribe(*, user: Person, category: str, source: str) -> bool:
     """Stop one category of mail for this person. Idempotent: True only the first time."""
     try:
         with transaction.atomic():
@@ -69,13 +70,13 @@ def category_unsubscribe(*, user: User, category: str, source: str) -> bool:
     return created
 
 
-def category_resubscribe(*, user: User, category: str) -> bool:
-    deleted, _ = Unsubscribe.objects.filter(user=user, category=category).delete()
+def category_resubscribe(*, user: Person, category: str) -> bool:
+    deleted, _ = Unsubscribe.objects.filter(user_id=user.pk, category=category).delete()
     return deleted > 0
 
 
-def unsubscribed_categories(*, user: User) -> set[str]:
-    return set(Unsubscribe.objects.filter(user=user).values_list("category", flat=True))
+def unsubscribed_categories(*, user: Person) -> set[str]:
+    return set(Unsubscribe.objects.filter(user_id=user.pk).values_list("category", flat=True))
 
 
 def is_unsubscribed(*, user_id: int, category: str) -> bool:

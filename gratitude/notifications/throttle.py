@@ -8,8 +8,8 @@ import hashlib
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from gratitude.accounts.models import normalize_email_address
 from gratitude.core.client_ip import client_ip
+from gratitude.core.email_addresses import normalize_email_address
 
 
 def _who(request: HttpRequest) -> str:

@@ -17,20 +17,22 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from gratitude.accounts.models import User, normalize_email_address
+from gratitude.core.email_addresses import normalize_email_address
 from gratitude.core.links import site_url
 from gratitude.notifications import batch_facts, conf
 from gratitude.notifications.models import Notification, NotificationState
+from gratitude.notifications.ports import Person
 
 NEVER_EMAIL_REASON = "never_email"
 _SALT = "gratitude.notifications.never-email"
 
 
-def is_unconfirmed(user: User) -> bool:
+def is_unconfirmed(user: Person) -> bool:
     """Nobody proved they read this address's mail: an account made for a giver or an invitee, or a sign-up
     not yet finished."""
     return user.email_verified_at is None
@@ -55,7 +57,7 @@ def cap_reason(row: Notification) -> str | None:
     return None
 
 
-def at_cap(user: User) -> bool:
+def at_cap(user: Person) -> bool:
     """Would one more message to this unconfirmed address be over its cap, counting what was sent and what is
     already waiting to go? For a page that must not say "we sent" when the send-time guard would refuse."""
     if not is_unconfirmed(user):
@@ -117,13 +119,13 @@ def _digest(address: str) -> str:
     return hashlib.sha256(normalize_email_address(address).encode()).hexdigest()[:20]
 
 
-def make_never_email_token(*, user: User) -> str:
+def make_never_email_token(*, user: Person) -> str:
     """Bound to the account and a digest of its address (never the address itself, which a link would leave
     in browser histories and logs); it never expires, like an unsubscribe link."""
     return signing.Signer(salt=_SALT).sign_object({"u": user.pk, "a": _digest(user.email)})
 
 
-def read_never_email_token(token: str) -> User | None:
+def read_never_email_token(token: str) -> Person | None:
     """The account a token was made for, if it still has the address it was made for; else None."""
     try:
         payload = signing.Signer(salt=_SALT).unsign_object(token)
@@ -134,11 +136,11 @@ def read_never_email_token(token: str) -> User | None:
     user_id, digest = payload.get("u"), payload.get("a")
     if not isinstance(user_id, int) or isinstance(user_id, bool) or not isinstance(digest, str):
         return None
-    user = User.objects.filter(pk=user_id).first()
+    user = get_user_model().objects.filter(pk=user_id).first()
     if user is None or not hmac.compare_digest(_digest(user.email), digest):
         return None
     return user
 
 
-def never_email_url(*, user: User) -> str:
+def never_email_url(*, user: Person) -> str:
     return site_url("notifications:never_email", make_never_email_token(user=user))

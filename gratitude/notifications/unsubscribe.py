@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from django.core import signing
 
-from gratitude.accounts.models import User
 from gratitude.core.links import site_url
 from gratitude.notifications.kinds import Category
+from gratitude.notifications.ports import Person
 
 _SALT = "gratitude.notifications.unsubscribe"
 
@@ -51,7 +51,7 @@ def choice_for(category: str) -> CategoryChoice | None:
     return _BY_CATEGORY.get(category)
 
 
-def make_token(*, user: User, category: str) -> str:
+def make_token(*, user: Person, category: str) -> str:
     if category not in _BY_CATEGORY:
         raise ValueError(f"{category!r} mail cannot be unsubscribed from")
     return signing.Signer(salt=_SALT).sign_object({"u": user.pk, "c": category})
@@ -77,7 +77,7 @@ def read_token(token: str) -> TokenClaim | None:
     return TokenClaim(user_id=user_id, category=category)
 
 
-def unsubscribe_url(*, user: User, category: str) -> str:
+def unsubscribe_url(*, user: Person, category: str) -> str:
     return site_url("notifications:unsubscribe", make_token(user=user, category=category))
 
 

@@ -119,7 +119,7 @@ def dev_mailbox_message_html(request: HttpRequest, name: str) -> HttpResponse:
 @login_required
 def centre(request: HttpRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
+    assert isinstance(user, get_user_model())
     sent = sent_messages_for(user=user).only("reference", "kind", "subject", "sent_at")[:200]
     # Not "messages": base.html shows that name as the flash banners of django.contrib.messages.
     return render(request, "notifications/mail/centre.html", {"sent_messages": sent})
@@ -139,7 +139,7 @@ def _shows_mail_as_sent(view: Callable[..., HttpResponse]) -> Callable[..., Http
 @_shows_mail_as_sent
 def centre_message(request: HttpRequest, reference: str) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
+    assert isinstance(user, get_user_model())
     message = sent_message_for(user=user, code=reference)
     if message is None:
         raise Http404("No such message")
@@ -174,12 +174,14 @@ def check(request: HttpRequest) -> HttpResponse:
         )
         if client_over or address_over:
             return render(request, "notifications/mail/check.html", {"throttled": True}, status=429)
-        if isinstance(user, User) and not address:
+        if isinstance(user, get_user_model()) and not address:
             message = sent_message_for(user=user, code=code)
             own = True
         else:
             message = sent_message_to_address(address=address, code=code)
-            own = isinstance(user, User) and message is not None and message.recipient_id == user.pk
+            own = (
+                isinstance(user, get_user_model()) and message is not None and message.recipient_id == user.pk
+            )
         result = "found" if message is not None else "not_found"
     context = {
         "result": result,
@@ -199,7 +201,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET (which link scanners and previews do) only shows what a POST would do. POST unsubscribes, the
     same way twice, and answers 200 with a page: never a redirect, which RFC 8058 clients do not follow."""
     claim = read_token(token)
-    person = User.objects.filter(pk=claim.user_id).first() if claim is not None else None
+    person = get_user_model().objects.filter(pk=claim.user_id).first() if claim is not None else None
     if claim is None or person is None:
         return render(request, "notifications/mail/unsubscribe_invalid.html", status=400)
     choice = choice_for(claim.category)

@@ -12,10 +12,11 @@ import logging
 from typing import Any
 
 from anymail.signals import AnymailTrackingEvent, EventType, RejectReason, tracking
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 
-from gratitude.accounts.models import User, normalize_email_address
+from gratitude.core.email_addresses import normalize_email_address
 from gratitude.notifications.kinds import kind_named
 from gratitude.notifications.models import DeliveryEvent, Notification
 from gratitude.notifications.suppression import category_unsubscribe, suppression_add
@@ -81,7 +82,7 @@ def _apply(*, event: AnymailTrackingEvent, row: Notification | None, recipient: 
 def _unsubscribe(*, row: Notification | None, recipient: str) -> None:
     """The provider's own unsubscribe: the category of that message when we know it, else every category
     that can be stopped (never transactional mail, which the person asks for)."""
-    person = row.recipient if row is not None else User.objects.filter(email=recipient).first()
+    person = row.recipient if row is not None else get_user_model().objects.filter(email=recipient).first()
     if person is None:
         return
     kind = kind_named(row.kind) if row is not None else None

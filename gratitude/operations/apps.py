@@ -6,3 +6,10 @@ from django.apps import AppConfig
 class OperationsConfig(AppConfig):
     name = "gratitude.operations"
     label = "operations"
+
+    def ready(self) -> None:
+        from gratitude.notifications.ports import CampaignFacts, register_campaign_facts
+        from gratitude.operations.campaigns import occasions_by_message
+
+        # The send-time occasion opt-out asks what a campaign row speaks of (notifications/occasions.py).
+        register_campaign_facts(CampaignFacts(occasions_by_message=occasions_by_message))

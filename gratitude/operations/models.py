@@ -8,45 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-ALL_KINDS = "*"
-
-
-class SendControl(models.Model):
-    """A halt switch for one kind, or for every kind (`kind="*"`). Absent or not halted: sending runs.
-
-    A breaker trip is a halt whose `source` is "breaker"; only an operator's resume clears it.
-    """
-
-    class Source(models.TextChoices):
-        OPERATOR = "operator", "An operator"
-        BREAKER = "breaker", "A tripped breaker"
-
-    kind = models.CharField(max_length=40, unique=True)
-    halted = models.BooleanField(default=False)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.OPERATOR)
-    reason = models.CharField(max_length=500, blank=True)
-    changed_at = models.DateTimeField()
-    changed_by = models.CharField(max_length=200, blank=True)
-
-    def __str__(self) -> str:
-        state = f"halted by {self.source}: {self.reason}" if self.halted else "running"
-        return f"{self.kind}: {state}"
-
-
-class OperatorAlert(models.Model):
-    """Something an operator must look at (a breaker tripped). Recorded and logged, never only logged."""
-
-    kind = models.CharField(max_length=40)
-    message = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.message
+# The send switches and the alerts a breaker raises are the sending path's own (notifications/controls.py);
+# re-exported here, where the console, the commands and the admin use them.
+from gratitude.notifications.controls import ALL_KINDS as ALL_KINDS
+from gratitude.notifications.controls import OperatorAlert as OperatorAlert
+from gratitude.notifications.controls import SendControl as SendControl
 
 
 class AppendOnlyError(Exception):

@@ -12,6 +12,8 @@ from django.db.models import Count, Min, QuerySet
 from django.db.models.functions import TruncMinute
 from django.utils.safestring import SafeString
 
+# The worker reads the halts itself (notifications/breakers.py); re-exported for operators' reads.
+from gratitude.notifications.breakers import halt_for as halt_for
 from gratitude.notifications.models import Notification, NotificationState, SuppressedAddress
 from gratitude.operations.charts import MINUTES, MinuteCounts, minute_chart
 from gratitude.operations.models import (
@@ -27,12 +29,6 @@ from gratitude.operations.models import (
 
 WINDOW = timedelta(hours=24)
 QUEUED = (NotificationState.PENDING, NotificationState.HELD, NotificationState.SENDING)
-
-
-def halt_for(*, kind: str) -> SendControl | None:
-    """The switch that stops `kind` right now (the global one first), or None if it may send."""
-    controls = {c.kind: c for c in SendControl.objects.filter(kind__in=[ALL_KINDS, kind], halted=True)}
-    return controls.get(ALL_KINDS) or controls.get(kind)
 
 
 @dataclass

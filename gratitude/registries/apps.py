@@ -17,6 +17,10 @@ class RegistriesConfig(AppConfig):
 
     def ready(self) -> None:
         from gratitude.accounts.signals import display_name_changed
+        from gratitude.notifications.ports import register_registry_facts
+        from gratitude.registries.send_facts import REGISTRY_FACTS
 
         # A person who changes their name is found by the new one (docs/registries.md, "Search").
         display_name_changed.connect(_reindex_names, dispatch_uid="registries.reindex_names")
+        # The send-time guards ask about paused registries and digest choices (notifications/ports.py).
+        register_registry_facts(REGISTRY_FACTS)

@@ -15,6 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# Defined in core so the sending path can name occasions too; registries use it as their own.
+from gratitude.core.occasions import Occasion as Occasion
+
 
 def new_share_key() -> str:
     # 128 bits: a share link cannot be guessed, and resetting it revokes every older link at once.
@@ -35,15 +38,6 @@ def time_zone_names() -> tuple[str, ...]:
 def known_time_zone(value: str) -> None:
     if value not in time_zone_names():
         raise ValidationError("Choose a time zone from the list, like Europe/Paris or America/Chicago.")
-
-
-class Occasion(models.TextChoices):
-    BABY = "baby", "Baby"
-    WEDDING = "wedding", "Wedding"
-    BIRTHDAY = "birthday", "Birthday"
-    HOUSEWARMING = "housewarming", "Housewarming"
-    GRADUATION = "graduation", "Graduation"
-    OTHER = "other", "Other"
 
 
 class Visibility(models.TextChoices):

@@ -25,14 +25,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gratitude.accounts.forms import QuietModeForm
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError
-from gratitude.notifications.pause_link import (
-    ExpiredLink,
-    pause_from_link,
-    pause_target_for,
-    resume_from_link,
-)
+from gratitude.notifications.pause_link import ExpiredLink
 from gratitude.notifications.views import masked_address
 from gratitude.registries import selectors, services
+from gratitude.registries.pause_targets import pause_from_link, pause_target_for, resume_from_link
 
 
 def _viewer(request: HttpRequest) -> User:

@@ -24,13 +24,13 @@ from gratitude.notifications.occasions import opted_out
 from gratitude.notifications.pause_link import (
     MAX_AGE,
     make_token,
-    pause_target_for,
     pause_url,
     read_token,
 )
 from gratitude.notifications.rendering import render
 from gratitude.notifications.samples import sample_rows
 from gratitude.registries.models import Registry
+from gratitude.registries.pause_targets import pause_target_for
 from gratitude.registries.services import registry_member_add, registry_member_remove
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
