@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0004_send_controls"),
+        ("notifications", "0006_send_controls"),
         ("operations", "0004_mail_templates_jinja2"),
     ]
 

@@ -22,7 +22,7 @@ def _content_types_return(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("notifications", "0003_outbox_recipient_state"),
+        ("notifications", "0005_fill_trigger_columns"),
         # The tables were created by operations; they must exist before this app claims them.
         ("operations", "0004_mail_templates_jinja2"),
     ]
