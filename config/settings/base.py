@@ -119,12 +119,13 @@ TEMPLATES = [
     {
         # Outgoing mail only (notifications/email/**): Jinja2, as Zulip's emails, for speed on the send path.
         # Its environment fixes autoescape by extension, Django-like "" for missing variables, the filters
-        # and the newlines: see gratitude/notifications/mail_templates.py and docs/notifications.md.
+        # and the newlines: see gratitude/notifications/rendering/template_engine.py and
+        # docs/notifications.md.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "mail",
         "DIRS": [BASE_DIR / "gratitude" / "notifications" / "templates"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "gratitude.notifications.mail_templates.environment"},
+        "OPTIONS": {"environment": "gratitude.notifications.rendering.template_engine.environment"},
     },
     {
         # The long, repeated parts of web pages (item rows, console charts): Jinja2 macros in <app>/jinja2/,

@@ -16,7 +16,7 @@ from config.settings.environ import env_bool, env_int
 from gratitude.core.email_url import email_settings_from_url
 
 _CAPTURING_BACKENDS = {
-    "gratitude.notifications.transport.DevMailboxBackend",
+    "gratitude.notifications.transport.backends.DevMailboxBackend",
     "django.core.mail.backends.locmem.EmailBackend",
     "django.core.mail.backends.console.EmailBackend",
 }
@@ -36,7 +36,7 @@ else:
     globals().update(email_settings_from_url(EMAIL_URL))
 if globals()["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
     # Direct SMTP signs every message with DKIM given GRATITUDE_DKIM_KEY_FILE (providers sign their own).
-    EMAIL_BACKEND = "gratitude.notifications.transport.SigningSmtpBackend"
+    EMAIL_BACKEND = "gratitude.notifications.transport.backends.SigningSmtpBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Gratitude <alerts@gratitude.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The dev mailbox page (and the mail previews) exist only in dev; tests switch them on explicitly.
@@ -49,7 +49,7 @@ if GRATITUDE_TEST_TEMPLATES:
     assert isinstance(_template_dirs, list)
     _template_dirs.append(BASE_DIR / "gratitude" / "notifications" / "tests" / "templates")
 if IS_PROD:
-    # SAFETY.md promise 5: production refuses to start with anything meant for development or tests.
+    # docs/safety.md promise 5: production refuses to start with anything meant for development or tests.
     if GRATITUDE_DEV_MAILBOX or globals()["EMAIL_BACKEND"] in _CAPTURING_BACKENDS:
         raise ImproperlyConfigured("GRATITUDE_ENV=prod cannot use the dev mailbox or a capturing EMAIL_URL")
     if GRATITUDE_TEST_TEMPLATES:
@@ -58,7 +58,7 @@ if IS_PROD:
         raise ImproperlyConfigured("SITE_URL must be https:// when GRATITUDE_ENV=prod (mail links use it)")
 # Outside prod only matching addresses get mail (fnmatch patterns, comma separated); "" = nobody.
 # Capturing transports never leave the machine, so they allow everyone by default; a real transport
-# outside prod defaults to the reserved test domain only (SAFETY.md promise 5).
+# outside prod defaults to the reserved test domain only (docs/safety.md promise 5).
 _MAIL_CAPTURED = EMAIL_URL.partition(":")[0] in {"mailbox", "locmem", "console"}
 if GRATITUDE_MAIL_PROVIDER:
     _MAIL_CAPTURED = False

@@ -9,7 +9,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from gratitude.accounts.send_facts import PEOPLE_FACTS
-        from gratitude.notifications.ports import register_people_facts
+        from gratitude.notifications.sending.ports import register_people_facts
 
-        # The send-time guards ask who a quiet person's trusted delegate is (notifications/care.py).
+        # The send-time guards ask who a quiet person's trusted delegate is
+        # (notifications/sending/quiet_mode.py).
         register_people_facts(PEOPLE_FACTS)

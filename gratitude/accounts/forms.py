@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from gratitude.accounts.models import normalize_email_address
-from gratitude.notifications.occasions import OPT_OUT_OCCASIONS
+from gratitude.notifications.sending.occasion_opt_outs import OPT_OUT_OCCASIONS
 
 
 class SignupForm(forms.Form):

@@ -19,10 +19,10 @@ from django.utils.http import urlsafe_base64_encode
 from gratitude.accounts.models import PendingSignup, QuietDelegate, User, normalize_email_address
 from gratitude.accounts.tokens import invitation_stamp, make_quiet_delegate_token, make_verify_token, stamp_of
 from gratitude.core.links import site_url
-from gratitude.notifications.kinds import Category, Kind, one_recipient, register
 from gratitude.notifications.models import Notification
-from gratitude.notifications.outbox import Trigger, outbox_write
-from gratitude.notifications.refusals import Refusal
+from gratitude.notifications.outbox.kinds import Category, Kind, one_recipient, register
+from gratitude.notifications.outbox.refusals import Refusal
+from gratitude.notifications.outbox.writes import Trigger, outbox_write
 
 # Sign-up and password-reset mail: a request made for the person's own address.
 ACCOUNT_MAIL_KINDS = frozenset({"email_verify", "password_reset", "signup_existing"})
@@ -162,7 +162,8 @@ def quiet_delegate_invitation_enqueue(*, delegation: QuietDelegate, invitee: Use
     )[0]
 
 
-# --- Preview samples (notifications/samples.py rolls each back) -----------------------------------------
+# --- Preview samples (notifications/devtools/samples.py rolls each back)
+# -----------------------------------------
 
 
 def sample_address(local: str) -> str:

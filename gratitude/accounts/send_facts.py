@@ -1,12 +1,13 @@
 """What accounts tell the sending path at send time: a quiet person's trusted delegate for must-go messages.
-Plugged into notifications' ports (notifications/ports.py) from accounts/apps.py (docs/quiet-mode.md)."""
+Plugged into notifications' ports (notifications/sending/ports.py) from accounts/apps.py
+(docs/quiet-mode.md)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
 from gratitude.accounts.models import QuietDelegate
-from gratitude.notifications.ports import PeopleFacts
+from gratitude.notifications.sending.ports import PeopleFacts
 
 
 def must_go_delegates(user_ids: Collection[int]) -> dict[int, str]:

@@ -125,13 +125,14 @@ def user_signup(*, email: str) -> bool:
 
     Returns whether a message was queued: False when the address already had SIGNUP_MAILS_PER_HOUR sign-up
     messages this hour (whatever its state, so the answer says nothing about an account), asked us never to
-    write to it, or, unconfirmed, already had its share of mail (notifications/unconfirmed.py: the send-time
-    guard would refuse one more). The page then says nothing was sent, never "we sent".
+    write to it, or, unconfirmed, already had its share of mail
+    (notifications/sending/unconfirmed_addresses.py: the send-time guard would refuse one more). The page then
+    says nothing was sent, never "we sent".
     """
     from gratitude.accounts.notifications import account_mail_enqueue
     from gratitude.notifications.models import Notification
-    from gratitude.notifications.suppression import suppression_reason_for
-    from gratitude.notifications.unconfirmed import at_cap as unconfirmed_at_cap
+    from gratitude.notifications.sending.suppression import suppression_reason_for
+    from gratitude.notifications.sending.unconfirmed_addresses import at_cap as unconfirmed_at_cap
 
     address = normalize_email_address(email)
     with transaction.atomic():
@@ -281,11 +282,12 @@ def verification_resend(*, user: User) -> None:
         account_mail_enqueue(kind="email_verify", user=user)
 
 
-# --- Quiet mode and trusted delegates (issue 7, docs/quiet-mode.md) ----------------------------------
+# --- Quiet mode and trusted delegates (docs/quiet-mode.md) -------------------------------------------
 #
 # Quiet mode stops every registry and occasion message to a person at once: rows already waiting are
-# cancelled in the same transaction (notifications/care.py), and the send-time guard refuses anything that
-# is written later. Switching it on asks nothing and requires no reason; switching it off replays nothing.
+# cancelled in the same transaction (notifications/sending/quiet_mode.py), and the send-time guard refuses
+# anything that is written later. Switching it on asks nothing and requires no reason; switching it off
+# replays nothing.
 
 QUIET_REASON_MAX = 500
 QUIET_DELEGATES_PER_PERSON = 5
@@ -324,7 +326,7 @@ def quiet_mode_enable(*, user: User, by: User | None = None, reason: str = "") -
     In one transaction: mark the person quiet, cancel their waiting messages (`quiet_mode`), and release the
     open holds on the registries they own, which leave search and show a neutral page from now on.
     """
-    from gratitude.notifications.care import suppress_queued
+    from gratitude.notifications.sending.quiet_mode import suppress_queued
 
     if len(reason.strip()) > QUIET_REASON_MAX:
         raise GratitudeError(f"at most {QUIET_REASON_MAX} characters", field="reason")
@@ -347,7 +349,7 @@ def quiet_mode_enable(*, user: User, by: User | None = None, reason: str = "") -
 def quiet_mode_disable(*, user: User, by: User | None = None) -> User:
     """Let messages reach `user` again. Nothing held while quiet is sent afterwards: whatever is still
     waiting from the quiet time is cancelled first, then only new events alert. Idempotent."""
-    from gratitude.notifications.care import suppress_queued
+    from gratitude.notifications.sending.quiet_mode import suppress_queued
 
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)

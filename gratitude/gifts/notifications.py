@@ -19,10 +19,10 @@ from gratitude.accounts.notifications import sample_address, sample_person
 from gratitude.core.links import site_url
 from gratitude.gifts import conf as gifts_conf
 from gratitude.notifications import conf as notifications_conf
-from gratitude.notifications.kinds import Category, Kind, Pacing, one_recipient, register
 from gratitude.notifications.models import Notification
-from gratitude.notifications.outbox import Trigger, outbox_write
-from gratitude.notifications.refusals import Refusal
+from gratitude.notifications.outbox.kinds import Category, Kind, Pacing, one_recipient, register
+from gratitude.notifications.outbox.refusals import Refusal
+from gratitude.notifications.outbox.writes import Trigger, outbox_write
 from gratitude.registries.notifications import sample_wedding
 
 if TYPE_CHECKING:
@@ -384,11 +384,12 @@ def reservation_released_enqueue(*, reservation: Reservation) -> Notification:
     )[0]
 
 
-# --- Preview samples (notifications/samples.py rolls each back) -----------------------------------------
+# --- Preview samples (notifications/devtools/samples.py rolls each back)
+# -----------------------------------------
 
 
 def _sample_item() -> Item:
-    from gratitude.registries.services import item_add
+    from gratitude.registries.services.items import item_add
 
     registry = sample_wedding(sample_person("alex.rivera", "Alex Rivera"))
     return item_add(registry=registry, title="Wooden salad bowl", quantity=2)
@@ -436,7 +437,7 @@ def _reservation_link_sample() -> list[Notification]:
 
 def _reservation_released_sample() -> list[Notification]:
     from gratitude.gifts.services import reservation_create
-    from gratitude.registries.services import registry_pause
+    from gratitude.registries.services.pause import registry_pause
 
     item = _sample_item()
     registry = item.registry

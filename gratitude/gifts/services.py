@@ -31,7 +31,7 @@ from gratitude.gifts.models import (
 from gratitude.registries.locks import lock_item, lock_items
 from gratitude.registries.models import Item, MemberRole, Registry, RegistryMember
 from gratitude.registries.selectors import ItemAvailability, item_availability
-from gratitude.registries.services import check_quantity, item_add_off_list
+from gratitude.registries.services.items import check_quantity, item_add_off_list
 
 # Sources that take an item off the wanted list; a registrant's hand-recorded gift may exceed it.
 _FROM_THE_LIST = {GiftSource.GUEST, GiftSource.API, GiftSource.STORE}
@@ -126,7 +126,7 @@ def _create_gift(
 ) -> Gift:
     """Write the gift, its alerts and, if the giver asked, their receipt. The caller holds the item lock."""
     from gratitude.gifts.notifications import gift_alerts_enqueue, gift_receipt_enqueue
-    from gratitude.notifications.care import suppress_queued
+    from gratitude.notifications.sending.quiet_mode import suppress_queued
 
     email = giver_email.strip().lower()
     receipt_to = None

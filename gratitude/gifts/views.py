@@ -31,7 +31,7 @@ from gratitude.gifts.forms import (
     ReserveForm,
 )
 from gratitude.gifts.models import GiftSource
-from gratitude.notifications.throttle import over_limit
+from gratitude.notifications.web.rate_limit import over_limit
 from gratitude.registries import pictures, selectors
 from gratitude.registries.listing import ITEM, guest_table_rows, item_rows, url_for_each
 from gratitude.registries.models import Item, Registry

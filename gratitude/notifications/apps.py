@@ -10,7 +10,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Provider delivery events (anymail's tracking signal) -> suppression and the delivery log.
-        from gratitude.notifications import checks, webhooks  # noqa: F401
+        from gratitude.notifications import checks  # noqa: F401
+        from gratitude.notifications.transport import delivery_events  # noqa: F401
 
-        # Each domain app declares and registers its kinds in its own `notifications` module (kinds.py).
+        # Each domain app declares and registers its kinds in its own `notifications` module
+        # (outbox/kinds.py).
         autodiscover_modules("notifications")

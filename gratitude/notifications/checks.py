@@ -37,7 +37,7 @@ def provider_webhook_is_configured(app_configs: Any = None, **kwargs: Any) -> li
     package) are present. Found at start-up, not by the provider's first bounce report getting a 503."""
     from django.core.exceptions import ImproperlyConfigured
 
-    from gratitude.notifications.provider_webhooks import TRACKING_VIEWS
+    from gratitude.notifications.web.provider_webhooks import TRACKING_VIEWS
 
     provider = conf.mail_provider()
     view_class = TRACKING_VIEWS.get(provider)

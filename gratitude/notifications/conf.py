@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 
-# --- Pacing (notifications/pacing.py) ------------------------------------------------------------------
+# --- Pacing (notifications/sending/pacing.py)
+# ------------------------------------------------------------------
 
 
 def alert_settle_seconds() -> int:
@@ -57,11 +58,12 @@ def digest_hour() -> int:
 
 
 def quiet_hours() -> str:
-    """The quiet hours as written ("21-8" or "off"); pacing.py interprets them."""
+    """The quiet hours as written ("21-8" or "off"); sending/pacing.py interprets them."""
     return str(settings.GRATITUDE_QUIET_HOURS)
 
 
-# --- Claiming and retrying (notifications/delivery.py) --------------------------------------------------
+# --- Claiming and retrying (notifications/sending/delivery.py)
+# --------------------------------------------------
 
 
 def lease_seconds() -> int:
@@ -91,7 +93,8 @@ def blast_floor_per_hour() -> int:
     return int(settings.GRATITUDE_BLAST_FLOOR_PER_HOUR)
 
 
-# --- Unconfirmed addresses (notifications/unconfirmed.py) -----------------------------------------------
+# --- Unconfirmed addresses (notifications/sending/unconfirmed_addresses.py)
+# -----------------------------------------------
 
 
 def unconfirmed_mails_per_day() -> int:
@@ -135,7 +138,7 @@ def dkim_domain() -> str:
     return str(settings.GRATITUDE_DKIM_DOMAIN)
 
 
-# --- "Is this email from us?" (notifications/views.py) --------------------------------------------------
+# --- "Is this email from us?" (notifications/web/views.py) --------------------------------------------------
 
 
 def reference_checks_per_hour() -> int:

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import models
 
 # The send switches live in their own module; imported here so Django registers them with this app.
-from gratitude.notifications.controls import OperatorAlert as OperatorAlert
-from gratitude.notifications.controls import SendControl as SendControl
+from gratitude.notifications.sending.controls import OperatorAlert as OperatorAlert
+from gratitude.notifications.sending.controls import SendControl as SendControl
 
 # No 0/O/1/I/L: reference codes are read aloud to support and typed from a phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -79,7 +79,8 @@ class Notification(models.Model):
     sent_to = models.EmailField(blank=True)
     subject = models.CharField(max_length=300, blank=True)
     message_id = models.CharField(max_length=300, blank=True)
-    # The content as rendered for sending, shown in the recipient's notification centre (rendering.py).
+    # The content as rendered for sending, shown in the recipient's notification centre
+    # (rendering/messages.py).
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
 

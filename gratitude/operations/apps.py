@@ -8,8 +8,9 @@ class OperationsConfig(AppConfig):
     label = "operations"
 
     def ready(self) -> None:
-        from gratitude.notifications.ports import CampaignFacts, register_campaign_facts
-        from gratitude.operations.campaigns import occasions_by_message
+        from gratitude.notifications.sending.ports import CampaignFacts, register_campaign_facts
+        from gratitude.operations.selectors import occasions_by_message
 
-        # The send-time occasion opt-out asks what a campaign row speaks of (notifications/occasions.py).
+        # The send-time occasion opt-out asks what a campaign row speaks of
+        # (notifications/sending/occasion_opt_outs.py).
         register_campaign_facts(CampaignFacts(occasions_by_message=occasions_by_message))

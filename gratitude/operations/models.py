@@ -8,11 +8,12 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-# The send switches and the alerts a breaker raises are the sending path's own (notifications/controls.py);
-# re-exported here, where the console, the commands and the admin use them.
-from gratitude.notifications.controls import ALL_KINDS as ALL_KINDS
-from gratitude.notifications.controls import OperatorAlert as OperatorAlert
-from gratitude.notifications.controls import SendControl as SendControl
+# The send switches and the alerts a breaker raises are the sending path's own
+# (notifications/sending/controls.py); re-exported here, where the console, the commands and the admin use
+# them.
+from gratitude.notifications.sending.controls import ALL_KINDS as ALL_KINDS
+from gratitude.notifications.sending.controls import OperatorAlert as OperatorAlert
+from gratitude.notifications.sending.controls import SendControl as SendControl
 
 
 class AppendOnlyError(Exception):
@@ -92,9 +93,10 @@ class Campaign(models.Model):
     # The declared filter (audience.py), as JSON; for a correction {"recall": <id>}.
     audience = models.JSONField(default=dict)
     # What its text speaks of, as its author declared it: a sorted list of occasion slugs
-    # (notifications/occasions.py, OPT_OUT_OCCASIONS); [] is "speaks of no occasion", a choice like any
-    # other. None only on a campaign older than the declaration, which must be declared before it is frozen.
-    # A correction inherits what the messages it corrects spoke of. Part of what an approval is bound to.
+    # (notifications/sending/occasion_opt_outs.py, OPT_OUT_OCCASIONS); [] is "speaks of no occasion", a choice
+    # like any other. None only on a campaign older than the declaration, which must be declared before it is
+    # frozen. A correction inherits what the messages it corrects spoke of. Part of what an approval is bound
+    # to.
     speaks_of = models.JSONField(null=True, blank=True, default=None)
     recall = models.ForeignKey(
         "Recall", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
@@ -133,7 +135,7 @@ class Campaign(models.Model):
     @property
     def speaks_of_display(self) -> str:
         """The declaration in words, as the console shows it."""
-        from gratitude.notifications.occasions import OPT_OUT_OCCASIONS
+        from gratitude.notifications.sending.occasion_opt_outs import OPT_OUT_OCCASIONS
 
         if self.speaks_of is None:
             return "not declared yet"

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from gratitude.core.untrusted_text import defang, single_line
-from gratitude.notifications.kinds import Category, Kind, Pacing, kind_named, register
 from gratitude.notifications.models import Notification
-from gratitude.notifications.outbox import Trigger, outbox_write
-from gratitude.notifications.refusals import Refusal
+from gratitude.notifications.outbox.kinds import Category, Kind, Pacing, kind_named, register
+from gratitude.notifications.outbox.refusals import Refusal
+from gratitude.notifications.outbox.writes import Trigger, outbox_write
 
 if TYPE_CHECKING:
     from gratitude.operations.models import Campaign, CampaignRecipient
@@ -42,8 +42,8 @@ def _campaign_for(row: Notification) -> Any:
 def operator_message_provenance(row: Notification) -> Refusal | None:
     """The row belongs to a started, approved campaign whose frozen audience holds this recipient with this
     row; the approval still matches the campaign; the recipient may get mail now."""
-    from gratitude.operations.campaigns import campaign_fingerprint
     from gratitude.operations.models import CampaignKind, CampaignRecipient, CampaignState
+    from gratitude.operations.selectors import campaign_fingerprint
     from gratitude.registries.models import RegistryMember
 
     if row.gift_id is not None or row.registry_id is not None:
@@ -112,13 +112,13 @@ def correction_context(rows: list[Notification]) -> dict[str, Any]:
 
 
 def sample_rows(kind: str) -> list[Notification]:
-    """A sample campaign or correction to one sample person, for notifications/samples.py (which rolls it
-    back). It skips the audience and the approval on purpose: a preview renders, it never sends."""
+    """A sample campaign or correction to one sample person, for notifications/devtools/samples.py (which
+    rolls it back). It skips the audience and the approval on purpose: a preview renders, it never sends."""
     from django.utils import timezone
 
     from gratitude.accounts.notifications import sample_person
-    from gratitude.operations.campaigns import campaign_fingerprint
     from gratitude.operations.models import Campaign, CampaignRecipient, Recall, RecalledMessage
+    from gratitude.operations.selectors import campaign_fingerprint
 
     reader = sample_person("alex.rivera", "Alex Rivera")
     author = sample_person("operator.one", "Operator One")
@@ -168,7 +168,7 @@ def sample_rows(kind: str) -> list[Notification]:
 
 # --- The outbox write (only campaigns.py calls it, after approval and a canary) -------------------------
 
-# Written by operators, through operations/campaigns.py only (docs/operations.md).
+# Written by operators, through operations/campaigns/ only (docs/operations.md).
 OPERATOR_MESSAGE_KINDS = frozenset({"campaign", "correction"})
 
 
@@ -214,7 +214,7 @@ def _sample(kind: str) -> Callable[[], list[Notification]]:
     return lambda: sample_rows(kind)
 
 
-# Operator-written kinds (docs/operations.md, "Campaigns"): written only by operations/campaigns.py through
+# Operator-written kinds (docs/operations.md, "Campaigns"): written only by operations/campaigns/ through
 # operator_messages_enqueue, after a second operator's approval and a canary. Never event-backed, and no
 # event-backed kind's template can be used by them.
 CAMPAIGN = register(

@@ -1,6 +1,6 @@
 """Recall: for a past send (one kind in a time window, or one campaign), exactly who received which message,
 snapshotted from the outbox records, exportable, with a draft correction to exactly those people
-(SAFETY.md promise 15). See docs/operations.md, "Recall and correct"."""
+(docs/safety.md promise 15). See docs/operations.md, "Recall and correct"."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from gratitude.core.errors import GratitudeError
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.operations.campaigns import correction_draft
+from gratitude.operations.campaigns.lifecycle import correction_draft
 from gratitude.operations.models import Campaign, Recall, RecalledMessage
 from gratitude.operations.services import audit_record
 
@@ -51,7 +51,7 @@ def recall_create(
 ) -> Recall:
     """Snapshot every message sent of `kind` in [since, until), or of `campaign`, and prepare a draft
     correction to exactly their recipients (none when nothing was sent)."""
-    from gratitude.notifications.kinds import KINDS
+    from gratitude.notifications.outbox.kinds import KINDS
 
     if campaign is not None:
         if kind is not None or since is not None or until is not None:

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from gratitude.core.errors import GratitudeError, PermissionDenied
 
-# The worker trips breakers itself, so breaker_trip lives with the sending path (notifications/breakers.py);
-# re-exported here beside the operator's own halt and resume.
-from gratitude.notifications.breakers import breaker_trip as breaker_trip
-from gratitude.notifications.breakers import quarantine_kind as quarantine_kind
+# The worker trips breakers itself, so breaker_trip lives with the sending path
+# (notifications/sending/breakers.py); re-exported here beside the operator's own halt and resume.
+from gratitude.notifications.sending.breakers import breaker_trip as breaker_trip
+from gratitude.notifications.sending.breakers import quarantine_kind as quarantine_kind
 from gratitude.operations.models import ALL_KINDS, AuditEntry, OperatorAlert, SendControl
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def audit_record(
 
 
 def _scope(kind: str | None) -> str:
-    from gratitude.notifications.kinds import KINDS
+    from gratitude.notifications.outbox.kinds import KINDS
 
     if kind is None or kind == ALL_KINDS:
         return ALL_KINDS

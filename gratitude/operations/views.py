@@ -20,8 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, show_on_form
-from gratitude.operations import campaigns as campaign_services
 from gratitude.operations import exports, selectors
+from gratitude.operations.campaigns import canary as canary_services
+from gratitude.operations.campaigns import lifecycle as lifecycle_services
+from gratitude.operations.campaigns import preview as preview_services
 from gratitude.operations.forms import (
     AcknowledgeForm,
     ApproveForm,
@@ -166,7 +168,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            campaign = campaign_services.campaign_create(
+            campaign = lifecycle_services.campaign_create(
                 by=operator,
                 kind=CampaignKind.CAMPAIGN,
                 title=data["title"],
@@ -209,7 +211,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         audience = form.audience() if isinstance(form, CampaignForm) else campaign.audience
         try:
-            campaign = campaign_services.campaign_edit(
+            campaign = lifecycle_services.campaign_edit(
                 campaign=campaign,
                 by=operator,
                 title=data["title"],
@@ -227,10 +229,10 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "campaign": campaign,
         "form": form,
-        "editable": campaign_services.campaign_editable(campaign),
-        "preview": campaign_services.campaign_preview(campaign=campaign),
+        "editable": selectors.campaign_editable(campaign),
+        "preview": preview_services.campaign_preview(campaign=campaign),
         "progress": selectors.campaign_progress(campaign),
-        "canary": campaign_services.canary_report(campaign) if campaign.started_at else None,
+        "canary": selectors.canary_report(campaign) if campaign.started_at else None,
         "can_approve": campaign.author_id not in (None, operator.pk),
         "reason_form": ReasonForm(),
     }
@@ -242,22 +244,22 @@ def _campaign_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     operator = _operator(request)
     try:
         if step == "freeze":
-            campaign = campaign_services.campaign_freeze(campaign=campaign, by=operator)
+            campaign = lifecycle_services.campaign_freeze(campaign=campaign, by=operator)
             messages.success(request, f"Audience frozen: {campaign.frozen_count} recipients.")
         elif step == "approve":
             form = ApproveForm(request.POST)
             fingerprint = form.cleaned_data["fingerprint"] if form.is_valid() else ""
-            campaign_services.campaign_approve(campaign=campaign, by=operator, fingerprint=fingerprint)
+            lifecycle_services.campaign_approve(campaign=campaign, by=operator, fingerprint=fingerprint)
             messages.success(request, "Approved.")
         elif step == "start":
-            campaign = campaign_services.campaign_start(campaign=campaign, by=operator)
+            campaign = lifecycle_services.campaign_start(campaign=campaign, by=operator)
             messages.success(request, f"Started: {campaign.get_state_display()}.")
         elif step == "advance":
-            messages.success(request, campaign_services.campaign_advance(campaign_id=campaign.pk))
+            messages.success(request, canary_services.campaign_advance(campaign_id=campaign.pk))
         elif step == "cancel":
             reason_form = ReasonForm(request.POST)
             reason = reason_form.cleaned_data["reason"] if reason_form.is_valid() else ""
-            cancelled = campaign_services.campaign_cancel(campaign=campaign, by=operator, reason=reason)
+            cancelled = lifecycle_services.campaign_cancel(campaign=campaign, by=operator, reason=reason)
             messages.success(request, f"Cancelled; {cancelled} queued messages will not go.")
     except GratitudeError as exc:
         messages.error(request, str(exc))

@@ -18,7 +18,7 @@ from gratitude.registries.models import (
     http_url,
     time_zone_names,
 )
-from gratitude.registries.services import MAX_QUANTITY
+from gratitude.registries.services.items import MAX_QUANTITY
 
 _MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 

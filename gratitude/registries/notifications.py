@@ -1,7 +1,7 @@
 """The registries domain's mail, the `registry_invitation` and `registry_archive_notice` kinds: who may
 receive it, how many may, what it says, its outbox writes and its preview samples.
 
-Each row's trigger is named by its trigger columns (written only through notifications/outbox.py), and
+Each row's trigger is named by its trigger columns (written only through notifications/outbox/writes.py), and
 checked against the registry as it is at send time.
 """
 
@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from gratitude.accounts.notifications import sample_address, sample_person
 from gratitude.core.links import site_url
-from gratitude.notifications.kinds import Category, Kind, Pacing, one_recipient, register
 from gratitude.notifications.models import Notification
-from gratitude.notifications.outbox import Trigger, outbox_write
-from gratitude.notifications.refusals import Refusal
+from gratitude.notifications.outbox.kinds import Category, Kind, Pacing, one_recipient, register
+from gratitude.notifications.outbox.refusals import Refusal
+from gratitude.notifications.outbox.writes import Trigger, outbox_write
 
 if TYPE_CHECKING:
     from gratitude.accounts.models import User
@@ -35,7 +35,7 @@ def _invitation_for(row: Notification) -> RegistryInvitation | None:
 def registry_invitation_provenance(row: Notification) -> Refusal | None:
     """The invitation exists, names this recipient, is still open, and whoever sent it still may."""
     from gratitude.registries.models import InvitationState, RegistryMember
-    from gratitude.registries.services import INVITE_ROLES
+    from gratitude.registries.services.shared import INVITE_ROLES
 
     invitation = _invitation_for(row)
     if invitation is None or row.gift_id is not None:
@@ -164,19 +164,20 @@ def archive_notice_enqueue(*, registry: Registry) -> list[Notification]:
     )
 
 
-# --- Preview samples (notifications/samples.py rolls each back) -----------------------------------------
+# --- Preview samples (notifications/devtools/samples.py rolls each back)
+# -----------------------------------------
 
 
 def sample_wedding(owner: User, *, event_date: date = date(2031, 6, 14)) -> Registry:
     """The registry the samples of every domain are about."""
-    from gratitude.registries.services import registry_create
+    from gratitude.registries.services.registries import registry_create
 
     title = "Alex & Sam's wedding"
     return registry_create(owner=owner, title=title, occasion="wedding", event_date=event_date)
 
 
 def _registry_invitation_sample() -> list[Notification]:
-    from gratitude.registries.services import registry_invitation_create
+    from gratitude.registries.services.invitations import registry_invitation_create
 
     owner = sample_person("alex.rivera", "Alex Rivera")
     registry = sample_wedding(owner)
@@ -191,7 +192,7 @@ def _registry_archive_notice_sample() -> list[Notification]:
 
     from django.utils import timezone
 
-    from gratitude.registries.services import registry_lifecycle_step
+    from gratitude.registries.services.lifecycle import registry_lifecycle_step
 
     owner = sample_person("alex.rivera", "Alex Rivera")
     registry_id = sample_wedding(owner, event_date=timezone.now().date() - timedelta(days=365)).pk
@@ -202,7 +203,7 @@ def _registry_archive_notice_sample() -> list[Notification]:
 # --- The kinds ------------------------------------------------------------------------------------------
 
 # An invitation to help run a registry, to an address that may have no account yet; written only by
-# registries.services.registry_invitation_create (docs/registries.md).
+# registries.services.invitations.registry_invitation_create (docs/registries.md).
 REGISTRY_INVITATION = register(
     Kind(
         name="registry_invitation",
@@ -219,7 +220,7 @@ REGISTRY_INVITATION = register(
     )
 )
 # Fourteen days before a registry archives itself after its event, to its owner. Written only by
-# registries.services.registry_lifecycle_step.
+# registries.services.lifecycle.registry_lifecycle_step.
 REGISTRY_ARCHIVE_NOTICE = register(
     Kind(
         name="registry_archive_notice",

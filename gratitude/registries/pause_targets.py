@@ -1,7 +1,7 @@
 """Who followed a footer's "Pause all messages about this registry" link, and what their button does.
 
 The link itself (signed, two years, one recipient and one registry) and the per-person mute belong to the
-sending path (notifications/pause_link.py). Whether the person is a member right now, and pausing the
+sending path (notifications/web/pause_link.py). Whether the person is a member right now, and pausing the
 registry itself, are the registry's: so they live here, above notifications in the layers
 (docs/architecture.md). See docs/deliverability.md, "Pausing from a message".
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gratitude.accounts.models import User
-from gratitude.notifications.pause_link import read_token, registry_mute, registry_muted, registry_unmute
+from gratitude.notifications.web.pause_link import read_token, registry_mute, registry_muted, registry_unmute
 from gratitude.registries.models import Registry, RegistryMember
-from gratitude.registries.services import registry_pause, registry_resume
+from gratitude.registries.services.pause import registry_pause, registry_resume
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """What registries tell the sending path at send time: paused registries, members of paused ones, digest
-choices. Plugged into notifications' ports (notifications/ports.py) from registries/apps.py, so the guards
-ask these without importing registries (docs/architecture.md, the layers)."""
+choices. Plugged into notifications' ports (notifications/sending/ports.py) from registries/apps.py, so the
+guards ask these without importing registries (docs/architecture.md, the layers)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-from gratitude.notifications.ports import RegistryFacts
+from gratitude.notifications.sending.ports import RegistryFacts
 from gratitude.registries.membership import member_for
 from gratitude.registries.models import AlertPreference, Registry, RegistryMember
 

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_POST
 from gratitude.accounts.invitation_views import invitation_answer
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
-from gratitude.notifications.throttle import over_limit
-from gratitude.registries import conf, pictures, selectors, services
+from gratitude.notifications.web.rate_limit import over_limit
+from gratitude.registries import conf, pictures, selectors
 from gratitude.registries.currency import currency_from_accept_language
 from gratitude.registries.fetch import ProductDetails
 from gratitude.registries.forms import (
@@ -40,6 +40,13 @@ from gratitude.registries.forms import (
 )
 from gratitude.registries.listing import ITEM, item_rows, registrant_table_rows, url_for_each
 from gratitude.registries.models import Picture, Registry
+from gratitude.registries.services import add_from_store as add_from_store_services
+from gratitude.registries.services import invitations as invitations_services
+from gratitude.registries.services import items as items_services
+from gratitude.registries.services import lifecycle as lifecycle_services
+from gratitude.registries.services import members as members_services
+from gratitude.registries.services import registries as registries_services
+from gratitude.registries.services import shared as shared_services
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -74,7 +81,7 @@ def registry_new(request: HttpRequest) -> HttpResponse:
     form = RegistryForm(request.POST or None, initial={"currency": guess})
     if request.method == "POST" and form.is_valid():
         try:
-            registry = services.registry_create(owner=_viewer(request), **form.cleaned_data)
+            registry = registries_services.registry_create(owner=_viewer(request), **form.cleaned_data)
         except GratitudeError as exc:
             show_on_form(form, exc)
         else:
@@ -98,7 +105,7 @@ def _detail_page(
     link_form: AddFromLinkForm | None = None,
     fetched: Picture | None = None,
 ) -> HttpResponse:
-    from gratitude.gifts.selectors import gift_summary
+    from gratitude.registries.gift_facts import gift_summary
     from gratitude.registries.sharing import share_context
 
     hide_details = registry.hides_gift_details()
@@ -130,7 +137,9 @@ def _picture_for(request: HttpRequest, registry: Registry, form: ItemForm) -> Pi
     upload is not a picture we keep."""
     upload = form.cleaned_data.get("picture_file")
     if upload:
-        return services.picture_create_from_upload(registry=registry, data=pictures.read_upload(upload))
+        return add_from_store_services.picture_create_from_upload(
+            registry=registry, data=pictures.read_upload(upload)
+        )
     return selectors.picture_for_registry(registry=registry, key=form.cleaned_data.get("fetched_picture", ""))
 
 
@@ -143,7 +152,7 @@ def item_add(request: HttpRequest, registry_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             picture = _picture_for(request, registry, form)
-            item = services.item_add(registry=registry, picture=picture, **form.item_arguments())
+            item = items_services.item_add(registry=registry, picture=picture, **form.item_arguments())
         except GratitudeError as exc:
             show_on_form(form, exc)
         else:
@@ -177,7 +186,7 @@ def item_from_link(request: HttpRequest, registry_id: int) -> HttpResponse:
             raise GratitudeError(
                 "You have fetched many store links this hour: add this item by hand for now."
             )
-        product = services.product_fetch(registry=registry, url=link)
+        product = add_from_store_services.product_fetch(registry=registry, url=link)
     except GratitudeError as exc:
         show_on_form(link_form, exc, otherwise_on="link")
         by_hand = ItemForm(initial={"url": link, "currency": registry.currency})
@@ -185,7 +194,9 @@ def item_from_link(request: HttpRequest, registry_id: int) -> HttpResponse:
     picture = None
     if product.image_url:
         try:
-            picture = services.picture_create_from_url(registry=registry, url=product.image_url)
+            picture = add_from_store_services.picture_create_from_url(
+                registry=registry, url=product.image_url
+            )
         except GratitudeError as exc:
             messages.warning(request, f"We could not keep the store's picture ({exc}) You can add one below.")
     messages.info(request, "Check the details we found, change anything, then add the item.")
@@ -230,13 +241,13 @@ def registry_photo(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
     try:
         if request.POST.get("remove"):
-            services.registry_photo_remove(registry=registry, by=_viewer(request))
+            registries_services.registry_photo_remove(registry=registry, by=_viewer(request))
             messages.success(request, "Photo removed.")
         else:
             form = RegistryPhotoForm(request.POST, request.FILES)
             if not form.is_valid():
                 raise GratitudeError("Choose a photo to upload.")
-            services.registry_photo_set(
+            registries_services.registry_photo_set(
                 registry=registry, by=_viewer(request), data=pictures.read_upload(form.cleaned_data["photo"])
             )
             messages.success(request, "Photo saved. Givers see it on your registry's page.")
@@ -252,7 +263,7 @@ def registry_photo(request: HttpRequest, registry_id: int) -> HttpResponse:
 @require_POST
 def share_link_reset(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
-    services.registry_share_link_reset(registry=registry)
+    registries_services.registry_share_link_reset(registry=registry)
     messages.success(request, "New share link made. Every older link has stopped working.")
     return redirect("registries:detail", registry_id=registry.pk)
 
@@ -292,7 +303,7 @@ def item_edit(request: HttpRequest, registry_id: int, item_id: int) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             picture = _picture_for(request, item.registry, form)
-            services.item_update(
+            items_services.item_update(
                 item=item,
                 picture=picture,
                 remove_picture=form.cleaned_data["remove_picture"],
@@ -326,7 +337,7 @@ def _item_initial(item: Any) -> dict[str, Any]:
 def item_move(request: HttpRequest, registry_id: int, item_id: int, direction: str) -> HttpResponse:
     item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
     try:
-        services.item_move(item=item, direction=direction)
+        items_services.item_move(item=item, direction=direction)
     except GratitudeError as exc:
         return _back_to(request, item.registry, exc)
     if getattr(request, "htmx", False):
@@ -339,7 +350,7 @@ def item_move(request: HttpRequest, registry_id: int, item_id: int, direction: s
 def item_archive(request: HttpRequest, registry_id: int, item_id: int) -> HttpResponse:
     item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
     try:
-        services.item_archive(item=item)
+        items_services.item_archive(item=item)
     except GratitudeError as exc:
         return _back_to(request, item.registry, exc)
     messages.success(request, f"“{item.title}” is off the list. Its gifts stay on the Thank You List.")
@@ -351,7 +362,7 @@ def item_archive(request: HttpRequest, registry_id: int, item_id: int) -> HttpRe
 def item_restore(request: HttpRequest, registry_id: int, item_id: int) -> HttpResponse:
     item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
     try:
-        services.item_restore(item=item)
+        items_services.item_restore(item=item)
     except GratitudeError as exc:
         return _back_to(request, item.registry, exc)
     messages.success(request, f"“{item.title}” is back on the list.")
@@ -368,7 +379,7 @@ def registry_settings(request: HttpRequest, registry_id: int) -> HttpResponse:
     form = RegistrySettingsForm(request.POST or None, initial=_settings_initial(registry))
     if request.method == "POST" and form.is_valid():
         try:
-            services.registry_update(registry=registry, by=_viewer(request), **form.cleaned_data)
+            registries_services.registry_update(registry=registry, by=_viewer(request), **form.cleaned_data)
         except PermissionDenied as exc:
             return _not_allowed(request, registry, exc)
         except GratitudeError as exc:
@@ -383,7 +394,7 @@ def registry_settings(request: HttpRequest, registry_id: int) -> HttpResponse:
             "registry": registry,
             "member": member,
             "form": form,
-            "can_edit": member.role in services.SETTINGS_ROLES,
+            "can_edit": member.role in shared_services.SETTINGS_ROLES,
             "is_owner": member.role == "owner",
             "photo_form": RegistryPhotoForm(),
             "photo_src": pictures.url(registry.photo, 320) if registry.photo else "",
@@ -401,7 +412,7 @@ def _settings_initial(registry: Registry) -> dict[str, Any]:
 def registry_archive(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
     try:
-        services.registry_archive(registry=registry, by=_viewer(request))
+        lifecycle_services.registry_archive(registry=registry, by=_viewer(request))
     except GratitudeError as exc:
         return _back_to(request, registry, exc)
     messages.success(request, "Archived. Everything stays readable here; givers can no longer give.")
@@ -413,7 +424,7 @@ def registry_archive(request: HttpRequest, registry_id: int) -> HttpResponse:
 def registry_unarchive(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
     try:
-        services.registry_unarchive(registry=registry, by=_viewer(request))
+        lifecycle_services.registry_unarchive(registry=registry, by=_viewer(request))
     except GratitudeError as exc:
         return _back_to(request, registry, exc)
     messages.success(request, "Reopened. It will not archive itself again unless you turn that back on.")
@@ -439,7 +450,7 @@ def _people_page(request: HttpRequest, member: Any, form: InvitationForm, status
             "me": member,
             "members": selectors.members_of(registry=registry),
             "invitations": selectors.pending_invitations(registry=registry),
-            "can_invite": member.role in services.INVITE_ROLES,
+            "can_invite": member.role in shared_services.INVITE_ROLES,
             "is_owner": member.role == "owner",
             "form": form,
         },
@@ -454,7 +465,7 @@ def invite(request: HttpRequest, registry_id: int) -> HttpResponse:
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
-            invitation = services.registry_invitation_create(
+            invitation = invitations_services.registry_invitation_create(
                 registry=member.registry, invited_by=_viewer(request), **form.cleaned_data
             )
         except PermissionDenied as exc:
@@ -473,7 +484,7 @@ def invitation_revoke(request: HttpRequest, registry_id: int, invitation_id: int
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
     invitation = selectors.invitation_for_member(registry=registry, invitation_id=invitation_id)
     try:
-        services.registry_invitation_revoke(invitation=invitation, by=_viewer(request))
+        invitations_services.registry_invitation_revoke(invitation=invitation, by=_viewer(request))
     except GratitudeError as exc:
         return _back_to(request, registry, exc)
     messages.success(request, f"The invitation to {invitation.email} is withdrawn; its link no longer works.")
@@ -488,7 +499,7 @@ def member_remove(request: HttpRequest, registry_id: int, member_id: int) -> Htt
     if target is None:
         return redirect("registries:people", registry_id=registry_id)
     try:
-        services.registry_member_remove(member=target, by=_viewer(request))
+        members_services.registry_member_remove(member=target, by=_viewer(request))
     except GratitudeError as exc:
         return _back_to(request, registry, exc)
     if target.user_id == _viewer(request).pk:
@@ -504,7 +515,7 @@ def alerts(request: HttpRequest, registry_id: int) -> HttpResponse:
     form = AlertsForm(request.POST or None, initial={"alerts": member.alerts})
     if request.method == "POST" and form.is_valid():
         try:
-            services.registry_member_set_alerts(member=member, alerts=form.cleaned_data["alerts"])
+            members_services.registry_member_set_alerts(member=member, alerts=form.cleaned_data["alerts"])
         except GratitudeError as exc:
             show_on_form(form, exc)
         else:
@@ -530,10 +541,10 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         needs_password=not invitee_has_password,
         may_answer=True,
         accept_with_new_password=partial(
-            services.registry_invitation_accept_with_new_password, invitation=found
+            invitations_services.registry_invitation_accept_with_new_password, invitation=found
         ),
         # Anyone signed in may try: the service refuses an account the invitation was not sent to.
-        accept=lambda user: services.registry_invitation_accept(invitation=found, user=user),
+        accept=lambda user: invitations_services.registry_invitation_accept(invitation=found, user=user),
         accepted=lambda: _joined(request, found.registry),
         initial_name=found.invitee.display_name,
     )

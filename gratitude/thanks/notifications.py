@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count
 
 from gratitude.core.links import site_url
-from gratitude.notifications.kinds import Category, Kind, Pacing, one_recipient, register
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.notifications.outbox import Trigger, outbox_write
-from gratitude.notifications.refusals import Refusal
+from gratitude.notifications.outbox.kinds import Category, Kind, Pacing, one_recipient, register
+from gratitude.notifications.outbox.refusals import Refusal
+from gratitude.notifications.outbox.writes import Trigger, outbox_write
 
 if TYPE_CHECKING:
     from gratitude.registries.models import Registry
@@ -317,7 +317,8 @@ def registry_thank_you_reminders_enqueue(*, registry: Registry, now: datetime) -
     )
 
 
-# --- Preview samples (notifications/samples.py rolls each back) -----------------------------------------
+# --- Preview samples (notifications/devtools/samples.py rolls each back)
+# -----------------------------------------
 
 
 def _address_request_sample() -> list[Notification]:

@@ -1,4 +1,4 @@
-"""Concurrent workers (SAFETY.md promise 7): several real worker processes started at once over one
+"""Concurrent workers (docs/safety.md promise 7): several real worker processes started at once over one
 outbox never send a row twice, and every row is delivered, through a real SMTP server.
 
 - PostgreSQL (claims with SELECT ... FOR UPDATE SKIP LOCKED): 4 workers over 5,000 due gift alerts.

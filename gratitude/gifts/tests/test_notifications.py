@@ -21,13 +21,13 @@ from gratitude.gifts.services import (
     reservation_fulfil,
     reservation_release,
 )
-from gratitude.notifications.kinds import KINDS
-from gratitude.notifications.mail_checks import visible_text
 from gratitude.notifications.models import Notification
-from gratitude.notifications.refusals import Refusal
-from gratitude.notifications.rendering import render
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.outbox.refusals import Refusal
+from gratitude.notifications.rendering.bait_checks import visible_text
+from gratitude.notifications.rendering.messages import render
 from gratitude.registries.models import Registry
-from gratitude.registries.services import registry_archive
+from gratitude.registries.services.lifecycle import registry_archive
 from gratitude.testing.factories import make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db
@@ -397,7 +397,7 @@ def test_a_covered_only_contribution_alert_tells_neither_amount_nor_item_nor_giv
 @pytest.mark.django_db(transaction=True)
 def test_a_gift_recorded_by_hand_is_mailed_to_the_other_members_only():
     from gratitude.gifts.services import gift_record_by_hand
-    from gratitude.registries.services import registry_member_add
+    from gratitude.registries.services.members import registry_member_add
 
     owner = make_user(display_name="Alex", email="alex@example.test")
     registry = make_registry(owner=owner, title="Baby Kim")

@@ -24,7 +24,7 @@ from gratitude.gifts.services import (
 )
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.registries.models import Registry
-from gratitude.registries.services import registry_pause, registry_resume
+from gratitude.registries.services.pause import registry_pause, registry_resume
 from gratitude.testing.factories import make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

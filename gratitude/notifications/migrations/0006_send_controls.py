@@ -1,5 +1,5 @@
 # SendControl and OperatorAlert move from operations to notifications: the worker reads the halts and trips
-# breakers itself (notifications/controls.py). State only: the tables keep their names (db_table), so no
+# breakers itself (notifications/sending/controls.py). State only: the tables keep their names (db_table), so no
 # data moves. Existing content types (and so permissions granted on them) follow the models.
 
 from django.db import migrations, models

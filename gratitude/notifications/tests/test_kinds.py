@@ -12,8 +12,8 @@ from django.db import transaction
 
 from gratitude.accounts.notifications import EMAIL_VERIFY, account_mail_enqueue
 from gratitude.gifts.notifications import gift_alerts_enqueue
-from gratitude.notifications.kinds import KINDS, kind_named, register
-from gratitude.notifications.mail_templates import mail_engine
+from gratitude.notifications.outbox.kinds import KINDS, kind_named, register
+from gratitude.notifications.rendering.template_engine import mail_engine
 from gratitude.testing.factories import make_user
 
 APP_ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def test_outbox_rows_are_constructed_only_by_the_notification_services():
     writers = sorted(
         p.relative_to(APP_ROOT).as_posix() for p in _app_python_files() if pattern.search(p.read_text())
     )
-    assert writers == ["notifications/outbox.py"]
+    assert writers == ["notifications/outbox/writes.py"]
 
 
 def test_a_kind_is_registered_once_under_its_name():

@@ -1,5 +1,5 @@
 """The sending path's ports are plugged in by the apps that own the facts, and its send switches kept their
-tables when they moved from operations (notifications/ports.py, notifications/controls.py)."""
+tables when they moved from operations (notifications/sending/ports.py, notifications/sending/controls.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from gratitude.notifications import ports
-from gratitude.notifications.controls import OperatorAlert, SendControl
+from gratitude.notifications.sending import ports
+from gratitude.notifications.sending.controls import OperatorAlert, SendControl
 from gratitude.testing.factories import make_registry, make_user
 
 

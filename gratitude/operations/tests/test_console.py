@@ -206,7 +206,7 @@ def test_a_campaign_through_the_pages_needs_a_second_operator(client: Client, se
     page = client.get(reverse("operations:campaign", args=[campaign.pk])).content.decode()
     assert "a second operator must approve it" in page
     campaign.refresh_from_db()
-    from gratitude.operations.campaigns import campaign_fingerprint
+    from gratitude.operations.selectors import campaign_fingerprint
 
     fingerprint = campaign_fingerprint(campaign)
     client.post(reverse("operations:campaign_approve", args=[campaign.pk]), {"fingerprint": fingerprint})

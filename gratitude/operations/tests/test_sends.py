@@ -1,4 +1,5 @@
-"""Send controls (SAFETY.md promises 3 and 15, halting part): halt holds, resume releases, status tells."""
+"""Send controls (docs/safety.md promises 3 and 15, halting part): halt holds, resume releases, status
+tells."""
 
 from __future__ import annotations
 

@@ -12,21 +12,16 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.notifications.rendering import render
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.rendering.messages import render
 from gratitude.operations.models import SendControl
 from gratitude.registries.models import MemberRole
 from gratitude.registries.selectors import invitation_for_token
-from gratitude.registries.services import (
-    registry_archive,
-    registry_invitation_create,
-    registry_invitation_revoke,
-    registry_lifecycle_step,
-    registry_member_add,
-    registry_member_remove,
-    registry_update,
-)
+from gratitude.registries.services.invitations import registry_invitation_create, registry_invitation_revoke
+from gratitude.registries.services.lifecycle import registry_archive, registry_lifecycle_step
+from gratitude.registries.services.members import registry_member_add, registry_member_remove
+from gratitude.registries.services.registries import registry_update
 from gratitude.testing.factories import make_registry, make_user
 
 pytestmark = pytest.mark.django_db

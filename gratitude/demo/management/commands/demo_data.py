@@ -24,13 +24,10 @@ from gratitude.demo.management.commands._demo_pictures import demo_picture
 from gratitude.gifts.models import Gift, GiftBought
 from gratitude.gifts.services import gift_contribute, gift_mark_received, gift_record, reservation_create
 from gratitude.registries.models import Item, Registry
-from gratitude.registries.services import (
-    item_add,
-    picture_create_from_upload,
-    registry_create,
-    registry_member_add,
-    registry_photo_set,
-)
+from gratitude.registries.services.add_from_store import picture_create_from_upload
+from gratitude.registries.services.items import item_add
+from gratitude.registries.services.members import registry_member_add
+from gratitude.registries.services.registries import registry_create, registry_photo_set
 from gratitude.thanks.models import ThankYouStatus
 from gratitude.thanks.services import thank_you_mark
 

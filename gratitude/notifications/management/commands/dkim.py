@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from gratitude.notifications import conf
-from gratitude.notifications.dkim import configured_signers, generate_rsa_key_pem, txt_strings
+from gratitude.notifications.transport.dkim import configured_signers, generate_rsa_key_pem, txt_strings
 
 
 class Command(BaseCommand):
