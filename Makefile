@@ -27,9 +27,10 @@ setup: $(STAMP)  ## create .venv, install what serving needs, migrate the embedd
 run: setup  ## serve at http://127.0.0.1:$(PORT) with a background worker; Ctrl-C stops both
 	PORT=$(PORT) $(BIN)/python scripts/serve_dev.py
 
-lint: $(DEV_STAMP)  ## ruff (lint and format check)
+lint: $(DEV_STAMP)  ## ruff (lint and format check), and the app layers' import contract (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy

@@ -29,12 +29,18 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from gratitude.accounts.models import User  # noqa: E402
+from gratitude.gifts.notifications import GIFT_ALERT  # noqa: E402
 from gratitude.gifts.services import gift_record  # noqa: E402
-from gratitude.notifications import batch_facts, blast_radius, delivery, guards, pacing  # noqa: E402
-from gratitude.notifications.kinds import GIFT_ALERT  # noqa: E402
 from gratitude.notifications.models import Notification, NotificationState  # noqa: E402
-from gratitude.notifications.rendering import build_email, render  # noqa: E402
-from gratitude.notifications.transport import signed_bytes  # noqa: E402
+from gratitude.notifications.rendering.messages import build_email, render  # noqa: E402
+from gratitude.notifications.sending import (  # noqa: E402
+    batch_facts,
+    blast_radius,
+    delivery,
+    guards,
+    pacing,
+)
+from gratitude.notifications.transport.backends import signed_bytes  # noqa: E402
 from gratitude.registries.models import Item, MemberRole, Occasion, Registry, RegistryMember  # noqa: E402
 
 SEED_BATCH = 500
@@ -193,17 +199,17 @@ PHASES = (
     ("task queue: claim + bookkeeping (django-tasks-db)", "django_tasks_db/models.py", "get_locked"),
     ("task queue: mark claimed", "django_tasks_db/models.py", "claim"),
     ("task queue: mark finished", "django_tasks_db/models.py", "set_successful"),
-    ("claim rows (claim_due)", "notifications/delivery.py", "claim_due"),
-    ("claim companions", "notifications/delivery.py", "_claim_companions"),
-    ("load claimed rows", "notifications/delivery.py", "_load_leased"),
-    ("blast radius", "notifications/blast_radius.py", "excess_in"),
-    ("guards.check", "notifications/guards.py", "check"),
-    ("pacing.defer_group", "notifications/pacing.py", "defer_group"),
-    ("renew leases", "notifications/delivery.py", "_renew_leases"),
-    ("render", "notifications/rendering.py", "render"),
-    ("build_email", "notifications/rendering.py", "build_email"),
+    ("claim rows (claim_due)", "notifications/sending/delivery.py", "claim_due"),
+    ("claim companions", "notifications/sending/delivery.py", "_claim_companions"),
+    ("load claimed rows", "notifications/sending/delivery.py", "_load_leased"),
+    ("blast radius", "notifications/sending/blast_radius.py", "excess_in"),
+    ("guards.check", "notifications/sending/guards.py", "check"),
+    ("pacing.defer_group", "notifications/sending/pacing.py", "defer_group"),
+    ("renew leases", "notifications/sending/delivery.py", "_renew_leases"),
+    ("render", "notifications/rendering/messages.py", "render"),
+    ("build_email", "notifications/rendering/messages.py", "build_email"),
     ("SMTP send (connect, MIME, DATA, quit)", "mail/backends/smtp.py", "send_messages"),
-    ("record outcome (_settle)", "notifications/delivery.py", "_settle"),
+    ("record outcome (_settle)", "notifications/sending/delivery.py", "_settle"),
 )
 
 

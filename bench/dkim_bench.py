@@ -1,9 +1,10 @@
-"""DKIM signing cost per message: our OpenSSL signer (gratitude/notifications/dkim.py) against dkimpy.
+"""DKIM signing cost per message: our OpenSSL signer (gratitude/notifications/transport/dkim.py) against
+dkimpy.
 
 Signs a message the size of a real gift alert (text + inlined HTML, List-Unsubscribe pair) BENCH_DKIM_N
 times (default 2000) with a fresh RSA-2048 key, and BENCH_DKIM_PY_N times (default 50) with dkimpy's
 pure-Python RSA for comparison; checks that dkimpy verifies ours; prints milliseconds per message and
-exits 1 if ours is over the budget of 0.5 ms (SAFETY.md promise 12, issue 6).
+exits 1 if ours is over the budget of 0.5 ms (docs/safety.md promise 12, trustworthy mail).
 
 Run: .venv/bin/python bench/dkim_bench.py   (prints one JSON line at the end)
 """
@@ -32,8 +33,8 @@ import dkim  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 
-from gratitude.notifications.dkim import DkimSigner  # noqa: E402
-from gratitude.notifications.rendering import MailMessage  # noqa: E402
+from gratitude.notifications.rendering.messages import MailMessage  # noqa: E402
+from gratitude.notifications.transport.dkim import DkimSigner  # noqa: E402
 
 BUDGET_MS = 0.5
 N = int(os.environ.get("BENCH_DKIM_N", "2000"))

@@ -1,4 +1,4 @@
-"""Registry page and search benchmark (issue 4): median server time and query count, on SQLite.
+"""Registry page and search benchmark (registries and givers): median server time and query count, on SQLite.
 
     python bench/registry_bench.py            # prints a table and one JSON line; exit 0
     BENCH_REGISTRIES=100000 BENCH_ITEMS=500 BENCH_RUNS=30 python bench/registry_bench.py
@@ -61,7 +61,7 @@ from gratitude.registries.models import (  # noqa: E402
     RegistrySearchName,
     Visibility,
 )
-from gratitude.registries.services import search_terms  # noqa: E402
+from gratitude.registries.services.search import search_terms  # noqa: E402
 
 
 def env_int(name: str, default: int) -> int:

@@ -1,4 +1,4 @@
-"""The Thank You List's figures (issue 5): the list page's server time and query count, and the CSV export's
+"""The Thank You List's figures: the list page's server time and query count, and the CSV export's
 memory, in-process through Django's test Client against a throw-away database.
 
     python bench/thanks_bench.py            # 2,000 gifts from 800 givers; CSV of 100,000 gifts

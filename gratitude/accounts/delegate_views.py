@@ -6,17 +6,17 @@ named the delegate manages them from their own pages, which call accounts.servic
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from gratitude.accounts import services
+from gratitude.accounts.invitation_views import invitation_answer
 from gratitude.accounts.models import QuietDelegate, User, normalize_email_address
 from gratitude.accounts.tokens import read_quiet_delegate_token
-from gratitude.core.errors import GratitudeError
-from gratitude.registries.forms import AcceptWithPasswordForm
 
 
 def _delegation_for_token(token: str) -> QuietDelegate | None:
@@ -40,20 +40,16 @@ def quiet_delegate(request: HttpRequest, token: str) -> HttpResponse:
     needs_password = invitee is None or not invitee.has_usable_password()
     viewer = request.user if isinstance(request.user, User) else None
     is_invitee = viewer is not None and normalize_email_address(viewer.email) == delegation.email
-    form = AcceptWithPasswordForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and delegation.accepted_at is None:
-        try:
-            if needs_password:
-                if form.is_valid():
-                    user = services.quiet_delegate_accept_with_new_password(token=token, **form.cleaned_data)
-                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                    return _accepted(request, delegation)
-            elif viewer is not None and is_invitee:
-                services.quiet_delegate_accept(token=token, by=viewer)
-                return _accepted(request, delegation)
-        except GratitudeError as exc:
-            error = str(exc)
+    answer = invitation_answer(
+        request,
+        needs_password=needs_password,
+        may_answer=delegation.accepted_at is None,
+        accept_with_new_password=partial(services.quiet_delegate_accept_with_new_password, token=token),
+        accept=(lambda by: services.quiet_delegate_accept(token=token, by=by)) if is_invitee else None,
+        accepted=lambda: _accepted(request, delegation),
+    )
+    if answer.done is not None:
+        return answer.done
     return render(
         request,
         "accounts/quiet_delegate.html",
@@ -64,11 +60,11 @@ def quiet_delegate(request: HttpRequest, token: str) -> HttpResponse:
             "needs_password": needs_password,
             "signed_in_as_invitee": is_invitee,
             "signed_in_as_other": viewer is not None and not is_invitee,
-            "form": form,
-            "error": error,
+            "form": answer.form,
+            "error": answer.error,
             "login_url": f"{reverse('accounts:login')}?next={request.path}",
         },
-        status=400 if (error or form.errors) else 200,
+        status=answer.status,
     )
 
 

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from gratitude.accounts.models import normalize_email_address
-from gratitude.notifications.occasions import OPT_OUT_OCCASIONS
+from gratitude.notifications.sending.occasion_opt_outs import OPT_OUT_OCCASIONS
 
 
 class SignupForm(forms.Form):
@@ -70,4 +70,14 @@ class OccasionOptOutsForm(forms.Form):
         choices=list(OPT_OUT_OCCASIONS.items()),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class AcceptWithPasswordForm(forms.Form):
+    """An invitee without a password yet (a registry's co-registrant, a trusted delegate) chooses their name
+    and a password to accept (accounts/invitation_views.py)."""
+
+    display_name = forms.CharField(label="Your name", max_length=120)
+    password = forms.CharField(
+        label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )

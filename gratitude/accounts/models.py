@@ -8,10 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone as django_timezone
 
-
-def normalize_email_address(email: str) -> str:
-    """Addresses are compared case-insensitively everywhere, so store one canonical form."""
-    return email.strip().lower()
+# Re-exported: the one canonical form lives in core, where the sending path can use it too.
+from gratitude.core.email_addresses import normalize_email_address as normalize_email_address
 
 
 class UserManager(BaseUserManager["User"]):
@@ -39,12 +37,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(max_length=120, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
     email_verified_at = models.DateTimeField(null=True, blank=True)
-    # Quiet mode (issue 7): while set, no registry or occasion message goes to this person.
+    # Quiet mode: while set, no registry or occasion message goes to this person.
     quiet_since = models.DateTimeField(null=True, blank=True)
     # Who switched quiet mode on (the person, or their trusted delegate) and the reason, if one was given.
     quiet_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     quiet_reason = models.CharField(max_length=500, blank=True)
-    # Occasions this person never wants mail about ("baby", "wedding", "mothers_day", ...); issue 7.
+    # Occasions this person never wants mail about ("baby", "wedding", "mothers_day", ...); quiet mode.
     occasion_opt_outs = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
@@ -77,7 +75,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class QuietDelegate(models.Model):
-    """A person someone trusts to switch quiet mode on and off for them (issue 7, docs/quiet-mode.md).
+    """A person someone trusts to switch quiet mode on and off for them (docs/quiet-mode.md).
 
     Named by email; acts only after accepting. While the person is quiet, a message that must still go
     (a security notice, a receipt they asked for) goes to the delegate instead if `receives_must_go`.

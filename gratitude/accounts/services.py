@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gratitude.accounts.models import PendingSignup, QuietDelegate, User, normalize_email_address
-from gratitude.accounts.signals import display_name_changed
+from gratitude.accounts.signals import display_name_changed, quiet_mode_enabled
 from gratitude.accounts.tokens import VERIFY_MAX_AGE_SECONDS, read_verify_token
 from gratitude.core.errors import GratitudeError, PermissionDenied, refuse_links
 
@@ -49,6 +49,50 @@ def user_create(
         )
 
 
+def account_for_address(*, email: str) -> User:
+    """The account mail to this address goes to: theirs, or one made for the address with no password and
+    no name.
+
+    The outbox's recipient is always an account (docs/registries.md explains why an invitee or a giver who
+    asked for mail gets one). An account made here cannot log in until its owner proves the address: by
+    accepting an invitation through its signed link, or by a password reset once they have one. Whatever
+    name the giver or inviter typed is never its name: only the person chooses theirs (signing up, or on
+    their account page), and until then mail greets them "Hello," (docs/safety.md promise 16).
+    """
+    address = normalize_email_address(email)
+    existing = User.objects.filter(email=address).first()
+    if existing is not None:
+        return existing
+    return user_create(email=address, password=None)
+
+
+def account_claim_for_invitation(*, invitee: User, display_name: str, password: str) -> User:
+    """The person an invitation was mailed to, whose account has no password yet (`account_for_address`),
+    chooses their name and a password: the one way both kinds of invitation (a registry's, a trusted
+    delegate's) give an account its owner. The caller accepts the invitation in the same transaction.
+
+    Only the signed link reaches this, so the address is theirs; an account that already has a password
+    logs in to accept instead.
+    """
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=invitee.pk)
+        if locked.has_usable_password():
+            raise GratitudeError("This address already has an account: log in to accept the invitation.")
+        if not display_name.strip():
+            raise GratitudeError("say what your name is", field="display_name")
+        locked.display_name = display_name.strip()[:MAX_DISPLAY_NAME]
+        try:
+            validate_password(password, locked)
+        except ValidationError as exc:
+            raise GratitudeError(f"{exc.messages[0]}", field="password") from exc
+        locked.set_password(password)
+        locked.save(update_fields=["display_name", "password"])
+    return locked
+
+
 def user_rename(*, user: User, display_name: str) -> User:
     """The person chooses the name their mail greets them by, and others see (docs/safety.md promise 16:
     only the person ever chooses it)."""
@@ -81,13 +125,14 @@ def user_signup(*, email: str) -> bool:
 
     Returns whether a message was queued: False when the address already had SIGNUP_MAILS_PER_HOUR sign-up
     messages this hour (whatever its state, so the answer says nothing about an account), asked us never to
-    write to it, or, unconfirmed, already had its share of mail (notifications/unconfirmed.py: the send-time
-    guard would refuse one more). The page then says nothing was sent, never "we sent".
+    write to it, or, unconfirmed, already had its share of mail
+    (notifications/sending/unconfirmed_addresses.py: the send-time guard would refuse one more). The page then
+    says nothing was sent, never "we sent".
     """
+    from gratitude.accounts.notifications import account_mail_enqueue
     from gratitude.notifications.models import Notification
-    from gratitude.notifications.services import notification_enqueue_account_mail
-    from gratitude.notifications.suppression import suppression_reason_for
-    from gratitude.notifications.unconfirmed import at_cap as unconfirmed_at_cap
+    from gratitude.notifications.sending.suppression import suppression_reason_for
+    from gratitude.notifications.sending.unconfirmed_addresses import at_cap as unconfirmed_at_cap
 
     address = normalize_email_address(email)
     with transaction.atomic():
@@ -103,9 +148,9 @@ def user_signup(*, email: str) -> bool:
             return False
         if user.is_active and not user.has_usable_password():
             PendingSignup.objects.update_or_create(user=user, defaults={"created_at": timezone.now()})
-            notification_enqueue_account_mail(kind="email_verify", user=user)
+            account_mail_enqueue(kind="email_verify", user=user)
         else:
-            notification_enqueue_account_mail(kind="signup_existing", user=user)
+            account_mail_enqueue(kind="signup_existing", user=user)
     return True
 
 
@@ -202,7 +247,7 @@ def unfinished_signups_clear() -> int:
 
 def password_reset_request(*, email: str) -> None:
     """Queue a reset message if an active account has this address; say nothing either way."""
-    from gratitude.notifications.services import notification_enqueue_account_mail
+    from gratitude.accounts.notifications import account_mail_enqueue
 
     address = normalize_email_address(email)
     with transaction.atomic():
@@ -218,13 +263,13 @@ def password_reset_request(*, email: str) -> None:
         ).count()
         # Past the limit we stay silent, exactly as for an unknown address.
         if recent < PASSWORD_RESETS_PER_HOUR:
-            notification_enqueue_account_mail(kind="password_reset", user=user)
+            account_mail_enqueue(kind="password_reset", user=user)
 
 
 def verification_resend(*, user: User) -> None:
     """Queue a fresh confirmation link, at most a few an hour so the button cannot be used to spam."""
+    from gratitude.accounts.notifications import account_mail_enqueue
     from gratitude.notifications.models import Notification
-    from gratitude.notifications.services import notification_enqueue_account_mail
 
     recent = Notification.objects.filter(
         kind="email_verify",
@@ -234,14 +279,15 @@ def verification_resend(*, user: User) -> None:
     if recent >= VERIFICATION_RESENDS_PER_HOUR:
         raise GratitudeError("We already sent several links this hour; please check your inbox.")
     with transaction.atomic():
-        notification_enqueue_account_mail(kind="email_verify", user=user)
+        account_mail_enqueue(kind="email_verify", user=user)
 
 
-# --- Quiet mode and trusted delegates (issue 7, docs/quiet-mode.md) ----------------------------------
+# --- Quiet mode and trusted delegates (docs/quiet-mode.md) -------------------------------------------
 #
 # Quiet mode stops every registry and occasion message to a person at once: rows already waiting are
-# cancelled in the same transaction (notifications/care.py), and the send-time guard refuses anything that
-# is written later. Switching it on asks nothing and requires no reason; switching it off replays nothing.
+# cancelled in the same transaction (notifications/sending/quiet_mode.py), and the send-time guard refuses
+# anything that is written later. Switching it on asks nothing and requires no reason; switching it off
+# replays nothing.
 
 QUIET_REASON_MAX = 500
 QUIET_DELEGATES_PER_PERSON = 5
@@ -280,9 +326,7 @@ def quiet_mode_enable(*, user: User, by: User | None = None, reason: str = "") -
     In one transaction: mark the person quiet, cancel their waiting messages (`quiet_mode`), and release the
     open holds on the registries they own, which leave search and show a neutral page from now on.
     """
-    from gratitude.gifts.services import reservations_release_for_step_back
-    from gratitude.notifications.care import suppress_queued
-    from gratitude.registries.models import MemberRole, Registry
+    from gratitude.notifications.sending.quiet_mode import suppress_queued
 
     if len(reason.strip()) > QUIET_REASON_MAX:
         raise GratitudeError(f"at most {QUIET_REASON_MAX} characters", field="reason")
@@ -295,9 +339,8 @@ def quiet_mode_enable(*, user: User, by: User | None = None, reason: str = "") -
             locked.quiet_reason = reason.strip()
             locked.save(update_fields=["quiet_since", "quiet_by", "quiet_reason"])
         suppress_queued(user=locked)
-        owned = Registry.objects.filter(members__user=locked, members__role=MemberRole.OWNER).order_by("pk")
-        for registry in owned:
-            reservations_release_for_step_back(registry=registry)
+        # The apps above release what waits on the person's registries, in this same transaction.
+        quiet_mode_enabled.send(sender=User, user=locked)
     # The caller's object (often request.user) shows the change too.
     user.refresh_from_db(fields=["quiet_since", "quiet_by", "quiet_reason"])
     return locked
@@ -306,7 +349,7 @@ def quiet_mode_enable(*, user: User, by: User | None = None, reason: str = "") -
 def quiet_mode_disable(*, user: User, by: User | None = None) -> User:
     """Let messages reach `user` again. Nothing held while quiet is sent afterwards: whatever is still
     waiting from the quiet time is cancelled first, then only new events alert. Idempotent."""
-    from gratitude.notifications.care import suppress_queued
+    from gratitude.notifications.sending.quiet_mode import suppress_queued
 
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
@@ -332,9 +375,8 @@ def quiet_delegate_invite(*, user: User, email: str, receives_must_go: bool = Fa
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
+    from gratitude.accounts.notifications import quiet_delegate_invitation_enqueue
     from gratitude.notifications.models import Notification
-    from gratitude.notifications.services import notification_enqueue_quiet_delegate_invitation
-    from gratitude.registries.services import account_for_address
 
     address = normalize_email_address(email)
     try:
@@ -382,7 +424,7 @@ def quiet_delegate_invite(*, user: User, email: str, receives_must_go: bool = Fa
         delegation.revoked_at = None
         delegation.delegate = None
         delegation.save()
-        notification_enqueue_quiet_delegate_invitation(delegation=delegation, invitee=invitee)
+        quiet_delegate_invitation_enqueue(delegation=delegation, invitee=invitee)
     return delegation
 
 
@@ -420,9 +462,6 @@ def quiet_delegate_accept(*, token: str, by: User) -> QuietDelegate:
 
 def quiet_delegate_accept_with_new_password(*, token: str, display_name: str, password: str) -> User:
     """Accept for an invitee whose account has no password yet: they choose their name and a password."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
     from gratitude.accounts.tokens import read_quiet_delegate_token
 
     parsed = read_quiet_delegate_token(token)
@@ -432,20 +471,10 @@ def quiet_delegate_accept_with_new_password(*, token: str, display_name: str, pa
         delegation = QuietDelegate.objects.filter(pk=parsed[0]).first()
         if delegation is None:
             raise GratitudeError("This invitation was withdrawn or replaced by a newer one.")
-        invitee = User.objects.select_for_update().filter(email=delegation.email).first()
+        invitee = User.objects.filter(email=delegation.email).first()
         if invitee is None:
             raise GratitudeError("This invitation was withdrawn or replaced by a newer one.")
-        if invitee.has_usable_password():
-            raise GratitudeError("This address already has an account: log in to accept the invitation.")
-        if not display_name.strip():
-            raise GratitudeError("say what your name is", field="display_name")
-        invitee.display_name = display_name.strip()[:120]
-        try:
-            validate_password(password, invitee)
-        except ValidationError as exc:
-            raise GratitudeError(f"{exc.messages[0]}", field="password") from exc
-        invitee.set_password(password)
-        invitee.save(update_fields=["display_name", "password"])
+        invitee = account_claim_for_invitation(invitee=invitee, display_name=display_name, password=password)
         quiet_delegate_accept(token=token, by=invitee)
     return invitee
 

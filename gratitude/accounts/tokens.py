@@ -42,7 +42,12 @@ QUIET_DELEGATE_MAX_AGE_SECONDS = 60 * 60 * 24 * 14
 def invitation_stamp(delegation: QuietDelegate) -> int:
     """When this sending of the invitation happened, in whole microseconds (exact, unlike a float): a link
     and a mail are bound to one sending, so naming the same address again retires the older ones."""
-    return (delegation.invited_at - _EPOCH) // timedelta(microseconds=1)
+    return stamp_of(delegation.invited_at)
+
+
+def stamp_of(moment: datetime) -> int:
+    """A moment in whole microseconds since the epoch (exact, unlike a float)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def _address_digest(address: str) -> str:

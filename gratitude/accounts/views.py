@@ -25,7 +25,7 @@ from gratitude.accounts.forms import (
 )
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
-from gratitude.notifications.occasions import occasion_opt_outs_set, opt_outs_of
+from gratitude.notifications.sending.occasion_opt_outs import occasion_opt_outs_set, opt_outs_of
 
 
 def _person(request: HttpRequest) -> User:
@@ -161,8 +161,8 @@ def account_name(request: HttpRequest) -> HttpResponse:
 def mail_preferences(request: HttpRequest) -> HttpResponse:
     """Which categories of mail this person gets, and which occasions they never want to hear about.
     Transactional mail (their own requests) always comes."""
-    from gratitude.notifications.suppression import category_resubscribe, category_unsubscribe
-    from gratitude.notifications.unsubscribe import choice_for
+    from gratitude.notifications.sending.suppression import category_resubscribe, category_unsubscribe
+    from gratitude.notifications.web.unsubscribe import choice_for
 
     user = _person(request)
     if request.method == "POST":
@@ -182,8 +182,8 @@ def mail_preferences(request: HttpRequest) -> HttpResponse:
 def _preferences_page(
     request: HttpRequest, user: User, *, occasions_form: OccasionOptOutsForm | None = None, status: int = 200
 ) -> HttpResponse:
-    from gratitude.notifications.suppression import unsubscribed_categories
-    from gratitude.notifications.unsubscribe import UNSUBSCRIBABLE
+    from gratitude.notifications.sending.suppression import unsubscribed_categories
+    from gratitude.notifications.web.unsubscribe import UNSUBSCRIBABLE
 
     stopped = unsubscribed_categories(user=user)
     choices = [{"choice": choice, "on": choice.category not in stopped} for choice in UNSUBSCRIBABLE]
@@ -210,7 +210,7 @@ def occasion_opt_outs(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:mail_preferences")
 
 
-# --- Quiet mode and trusted delegates (issue 7, docs/quiet-mode.md) ------------------------------------
+# --- Quiet mode and trusted delegates (docs/quiet-mode.md) ---------------------------------------------
 #
 # One button each way, no question asked: the optional note is never required, and nothing here asks
 # "are you sure?". The confirmation says what is now quiet and offers the one button that undoes it.

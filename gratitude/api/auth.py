@@ -14,6 +14,7 @@ from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
 from gratitude.accounts.models import User
+from gratitude.api import conf
 from gratitude.api.models import ApiToken, TokenScope
 from gratitude.api.services import api_token_authenticate
 
@@ -55,7 +56,7 @@ class TokenAuth(AuthBase):
         if token is None:
             # Nothing of the header is logged: it may be a real token pasted in the wrong place.
             raise AuthenticationError(401, "The token is missing, wrong or revoked.")
-        _throttle(f"token:{token.pk}", settings.GRATITUDE_API_REQUESTS_PER_MINUTE)
+        _throttle(f"token:{token.pk}", conf.api_requests_per_minute())
         request.user = token.user
         return Caller(user=token.user, token=token, can_write=token.scope == TokenScope.WRITE)
 
@@ -76,7 +77,7 @@ class SessionAuth(AuthBase):
             return None
         if check_csrf(request) is not None:
             raise HttpError(403, "CSRF check failed: send the csrftoken cookie's value as X-CSRFToken.")
-        _throttle(f"user:{user.pk}", settings.GRATITUDE_API_REQUESTS_PER_MINUTE)
+        _throttle(f"user:{user.pk}", conf.api_requests_per_minute())
         return Caller(user=user, can_write=True)
 
 
@@ -87,7 +88,7 @@ def optional_caller(request: HttpRequest) -> Caller:
         caller = auth(request)
         if caller is not None:
             return caller
-    _throttle(f"ip:{request.META.get('REMOTE_ADDR', 'unknown')}", settings.GRATITUDE_API_REQUESTS_PER_MINUTE)
+    _throttle(f"ip:{request.META.get('REMOTE_ADDR', 'unknown')}", conf.api_requests_per_minute())
     return Caller(user=None)
 
 

@@ -24,18 +24,20 @@ from gratitude.api.services import EventRefused, store_event_ingest
 from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied
 from gratitude.gifts import selectors as gift_selectors
 from gratitude.gifts import services as gift_services
+from gratitude.gifts.conf import guest_actions_per_hour
 from gratitude.gifts.models import Gift, GiftSource
+from gratitude.notifications.conf import reference_checks_per_hour
 from gratitude.notifications.models import Notification
-from gratitude.notifications.selectors import sent_message_for, sent_messages_for
-from gratitude.notifications.throttle import over_limit
+from gratitude.notifications.outbox.selectors import sent_message_for, sent_messages_for
+from gratitude.notifications.web.rate_limit import over_limit
 from gratitude.operations.management.commands.sends import sends_status
 from gratitude.operations.services import actor_for, require_staff, sends_halt, sends_resume
 from gratitude.registries import pictures
 from gratitude.registries import selectors as registry_selectors
-from gratitude.registries import services as registry_services
 from gratitude.registries.item_refs import buy_link
 from gratitude.registries.models import Item, Registry
 from gratitude.registries.selectors import ItemAvailability
+from gratitude.registries.services.items import item_add
 from gratitude.thanks import exports as thank_exports
 from gratitude.thanks import selectors as thank_selectors
 from gratitude.thanks.services import thank_you_mark
@@ -138,7 +140,7 @@ def _giver_action(request: HttpRequest) -> None:
     """A hold or a gift through a share key: the same hourly budget as the share pages' forms (one scope,
     so the page and the API together give no more), against scripted fake gifts (docs/registries.md)."""
     _writer(request)
-    if over_limit(request, scope="guest-actions", per_hour=settings.GRATITUDE_GUEST_ACTIONS_PER_HOUR):
+    if over_limit(request, scope="guest-actions", per_hour=guest_actions_per_hour()):
         raise Throttled(wait=3600)
 
 
@@ -241,7 +243,7 @@ def items_list(
 @mine.post("/{registry_id}/items", response={201: s.ItemOut, **_FOUND})
 def items_add(request: HttpRequest, payload: s.ItemIn, registry_id: int = _ID) -> Status[s.ItemOut]:
     registry = registry_selectors.registry_for_member(user=_writer(request), registry_id=registry_id)
-    item = registry_services.item_add(
+    item = item_add(
         registry=registry,
         title=payload.title,
         quantity=payload.quantity,
@@ -458,7 +460,7 @@ def notification_centre(
 
 @notifications.post("/check", response={200: s.CheckOut, **_COMMON})
 def notification_check(request: HttpRequest, payload: s.CheckIn) -> s.CheckOut:
-    if over_limit(request, scope="reference-check", per_hour=settings.GRATITUDE_REFERENCE_CHECKS_PER_HOUR):
+    if over_limit(request, scope="reference-check", per_hour=reference_checks_per_hour()):
         raise Throttled(wait=3600)
     found = sent_message_for(user=_user(request), code=payload.code)
     return s.CheckOut(found=found is not None, message=_message_out(found) if found else None)

@@ -14,7 +14,7 @@ from gratitude.accounts.models import User
 from gratitude.api import selectors
 from gratitude.api.forms import TokenForm
 from gratitude.api.services import api_token_create, api_token_revoke
-from gratitude.core.errors import GratitudeError
+from gratitude.core.errors import GratitudeError, show_on_form
 from gratitude.operations.views import staff_only
 
 
@@ -36,7 +36,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         try:
             token, raw = api_token_create(user=user, **form.cleaned_data)
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "raw": raw}
             return redirect("api:tokens")

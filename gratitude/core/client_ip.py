@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from gratitude.core import conf
 
 UNKNOWN = "unknown"
 
@@ -29,7 +30,7 @@ def client_ip(request: HttpRequest) -> str:
     entries, or not an address), the nearest peer's address, so a bad header never gets a bucket of its
     own."""
     remote = _valid(request.META.get("REMOTE_ADDR", "")) or UNKNOWN
-    proxies = settings.GRATITUDE_TRUSTED_PROXIES
+    proxies = conf.trusted_proxies()
     if proxies <= 0:
         return remote
     entries = [e for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if e.strip()]

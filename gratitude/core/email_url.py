@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-MAILBOX_BACKEND = "gratitude.notifications.transport.DevMailboxBackend"
+MAILBOX_BACKEND = "gratitude.notifications.transport.backends.DevMailboxBackend"
 
 _SIMPLE_BACKENDS = {
     "mailbox": MAILBOX_BACKEND,

@@ -47,10 +47,11 @@ def refuse_links(*, field: str, text: str, what: str) -> None:
         raise GratitudeError(f"{what} can't contain links or web or email addresses", field=field)
 
 
-def show_on_form(form: Any, exc: GratitudeError) -> None:
+def show_on_form(form: Any, exc: GratitudeError, *, otherwise_on: str | None = None) -> None:
     """A service's refusal on the form that asked: on the field it names, if the form has that field,
-    otherwise above the form with the field named."""
+    otherwise above the form with the field named, or, with `otherwise_on`, on that field (a form that shows
+    one input and no errors above it: the refusal is about what was typed there)."""
     if exc.field and exc.field in form.fields:
         form.add_error(exc.field, exc.message)
     else:
-        form.add_error(None, str(exc))
+        form.add_error(otherwise_on, str(exc))

@@ -1,7 +1,7 @@
 """Log lines operators can search and nobody can read secrets in: a request id on each line, addresses,
 passwords, tokens and the secret parts of links redacted, one JSON object a line in prod.
 
-Wired by LOGGING in config/settings.py; docs/operations.md, "Logs", says where to look.
+Wired by LOGGING in config/settings/logs.py; docs/operations.md, "Logs", says where to look.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from django import forms
 
 from gratitude.gifts.models import GiftBought
 from gratitude.registries.models import Item, Registry
-from gratitude.registries.services import MAX_QUANTITY
+from gratitude.registries.services.items import MAX_QUANTITY
 
 MESSAGE_LIMIT = 2000
 ADDRESS_LIMIT = 500

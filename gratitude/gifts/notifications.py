@@ -1,29 +1,34 @@
-"""What the gifts domain's mail needs from it: who may receive it, how many may, and what it says.
-
-Declared as the `gift_alert`, `gift_receipt`, `reservation_link`, `reservation_reminder` and
-`reservation_released` kinds in gratitude/notifications/kinds.py.
+"""The gifts domain's mail, the `gift_alert`, `gift_receipt`, `reservation_link`, `reservation_reminder` and
+`reservation_released` kinds: who may receive it, how many may, what it says, its outbox writes and its
+preview samples.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
 
+from gratitude.accounts.notifications import sample_address, sample_person
 from gratitude.core.links import site_url
+from gratitude.gifts import conf as gifts_conf
+from gratitude.notifications import conf as notifications_conf
 from gratitude.notifications.models import Notification
-from gratitude.notifications.refusals import Refusal
+from gratitude.notifications.outbox.kinds import Category, Kind, Pacing, one_recipient, register
+from gratitude.notifications.outbox.refusals import Refusal
+from gratitude.notifications.outbox.writes import Trigger, outbox_write
+from gratitude.registries.notifications import sample_wedding
 
 if TYPE_CHECKING:
+    from gratitude.accounts.models import User
     from gratitude.gifts.models import Gift, Reservation
+    from gratitude.registries.models import Item
 
 
 def gift_alert_provenance(row: Notification) -> Refusal | None:
@@ -123,25 +128,19 @@ def gift_alert_context(rows: list[Notification]) -> dict[str, Any]:
 
 # --- Mail a giver asked for: a receipt, and a reminder before a hold lapses (docs/registries.md) -------
 
-_RECEIPT_KEY = re.compile(r"^gift_receipt:gift:(\d+)$")
-_REMINDER_KEY = re.compile(r"^reservation_reminder:reservation:(\d+)$")
-# The hold's own page, mailed when the giver leaves an address with the hold (below).
-_LINK_KEY = re.compile(r"^reservation_link:reservation:(\d+)$")
-# Written for a hold released because the registry stepped back (below).
-_RELEASED_KEY = re.compile(r"^reservation_released:reservation:(\d+)$")
 
-
-def _id_in_key(pattern: re.Pattern[str], row: Notification) -> int | None:
-    match = pattern.match(row.idempotency_key)
-    return int(match.group(1)) if match else None
+def _trigger_id(trigger_type: str, row: Notification) -> int | None:
+    """The id of the row's trigger if it is a `trigger_type` ("gift", "reservation"), else None."""
+    return row.trigger_id if row.trigger_type == trigger_type else None
 
 
 def gift_receipt_provenance(row: Notification) -> Refusal | None:
-    """The gift exists, is the one the row's key names, and its giver asked for a receipt at this account."""
+    """The gift exists, is the one the row's trigger names, and its giver asked for a receipt at this
+    account."""
     from gratitude.gifts.models import GiftState
 
     gift = row.gift
-    if gift is None or _id_in_key(_RECEIPT_KEY, row) != gift.pk:
+    if gift is None or _trigger_id("gift", row) != gift.pk:
         return Refusal("no_gift", breach=True)
     if row.registry_id != gift.registry_id:
         return Refusal("registry_mismatch", breach=True)
@@ -172,31 +171,31 @@ def gift_receipt_context(rows: list[Notification]) -> dict[str, Any]:
 
 def reservation_reminder_due_at(reservation: Reservation) -> datetime:
     """Shortly before the hold lapses (GRATITUDE_RESERVATION_REMINDER_HOURS, 12), or now if that is past."""
-    lead = timedelta(hours=settings.GRATITUDE_RESERVATION_REMINDER_HOURS)
+    lead = timedelta(hours=gifts_conf.reservation_reminder_hours())
     return max(reservation.expires_at - lead, timezone.now())
 
 
 # --- Either message about a hold (a reminder, a release notice): what both check and say first --------
 
 
-def _hold_named_in(pattern: re.Pattern[str], row: Notification) -> Reservation | None:
-    """The hold the row's key names, by `pattern` (the kind's own key), with its item and registry."""
+def _hold_named_in(row: Notification) -> Reservation | None:
+    """The hold the row's trigger names, with its item and registry."""
     from gratitude.gifts.models import Reservation
 
-    reservation_id = _id_in_key(pattern, row)
+    reservation_id = _trigger_id("reservation", row)
     if reservation_id is None:
         return None
     return Reservation.objects.select_related("item__registry").filter(pk=reservation_id).first()
 
 
-def _requested_hold(pattern: re.Pattern[str], row: Notification) -> Reservation | Refusal:
-    """The hold the row's key names, if it is filed under the hold's registry and the giver asked for mail
+def _requested_hold(row: Notification) -> Reservation | Refusal:
+    """The hold the row's trigger names, if it is filed under the hold's registry and the giver asked for mail
     about the hold at the row's recipient; otherwise the breach that says why not.
 
     Both kinds about a hold (`reservation_reminder`, `reservation_released`) require this before their own
     checks: only gifts.services writes their rows, so any mismatch here is a forged or mis-written row.
     """
-    reservation = _hold_named_in(pattern, row)
+    reservation = _hold_named_in(row)
     if reservation is None or row.gift_id is not None:
         return Refusal("no_reservation", breach=True)
     if row.registry_id != reservation.item.registry_id:
@@ -206,9 +205,9 @@ def _requested_hold(pattern: re.Pattern[str], row: Notification) -> Reservation 
     return reservation
 
 
-def _hold_context(pattern: re.Pattern[str], rows: list[Notification]) -> dict[str, Any]:
+def _hold_context(rows: list[Notification]) -> dict[str, Any]:
     """What any message about a hold names: the hold, its item and registry, and the giver."""
-    reservation = _hold_named_in(pattern, rows[0])
+    reservation = _hold_named_in(rows[0])
     assert reservation is not None  # provenance has checked the row before rendering
     return {
         "reservation": reservation,
@@ -222,7 +221,7 @@ def reservation_reminder_provenance(row: Notification) -> Refusal | None:
     """The hold exists, its giver asked to be reminded at this account, and it is still held, not lapsed."""
     from gratitude.gifts.models import ReservationState
 
-    reservation = _requested_hold(_REMINDER_KEY, row)
+    reservation = _requested_hold(row)
     if isinstance(reservation, Refusal):
         return reservation
     if reservation.state == ReservationState.RELEASED:
@@ -239,7 +238,7 @@ def reservation_reminder_provenance(row: Notification) -> Refusal | None:
 
 
 def reservation_reminder_context(rows: list[Notification]) -> dict[str, Any]:
-    context = _hold_context(_REMINDER_KEY, rows)
+    context = _hold_context(rows)
     reservation, registry = context["reservation"], context["registry"]
     # The hold's end on the registrants' clock, named, as on the giver's pages (docs/registries.md).
     ends = localtime(reservation.expires_at, ZoneInfo(registry.time_zone))
@@ -259,7 +258,7 @@ def reservation_released_provenance(row: Notification) -> Refusal | None:
     from gratitude.gifts.models import ReleasedBy, ReservationState
     from gratitude.gifts.services import registry_stepped_back_since
 
-    reservation = _requested_hold(_RELEASED_KEY, row)
+    reservation = _requested_hold(row)
     if isinstance(reservation, Refusal):
         return reservation
     if reservation.state != ReservationState.RELEASED or reservation.ended_at is None:
@@ -279,18 +278,18 @@ def reservation_released_provenance(row: Notification) -> Refusal | None:
 
 def reservation_released_context(rows: list[Notification]) -> dict[str, Any]:
     # Deliberately no link: the list is not open now, and the message asks nothing of the giver.
-    return _hold_context(_RELEASED_KEY, rows)
+    return _hold_context(rows)
 
 
 # --- The hold's own page, mailed to the address the giver left with it ---------------------------------
 
 
 def reservation_link_provenance(row: Notification) -> Refusal | None:
-    """The hold the row's key names exists, under the row's registry, was left with the row's recipient's
+    """The hold the row's trigger names exists, under the row's registry, was left with the row's recipient's
     address, and is still held: a link to a hold that ended would only confuse."""
     from gratitude.accounts.models import normalize_email_address
 
-    reservation = _hold_named_in(_LINK_KEY, row)
+    reservation = _hold_named_in(row)
     if reservation is None or row.gift_id is not None:
         return Refusal("no_reservation", breach=True)
     if row.registry_id != reservation.item.registry_id:
@@ -305,5 +304,233 @@ def reservation_link_provenance(row: Notification) -> Refusal | None:
 
 
 def reservation_link_context(rows: list[Notification]) -> dict[str, Any]:
-    context = _hold_context(_LINK_KEY, rows)
+    context = _hold_context(rows)
     return {**context, "hold_url": site_url("gifts:reservation", context["reservation"].token)}
+
+
+# --- The outbox writes (only gifts.services calls these, in the event's transaction) --------------------
+
+
+def gift_alerts_enqueue(*, gift: Gift, except_user: User | None = None) -> list[Notification]:
+    """One gift-alert intent per alert-enabled member of the gift's registry. The recipients come from
+    the registry, never from the caller; the caller may only leave one out: `except_user`, the member who
+    recorded the gift by hand, is not told about their own act (the others still are)."""
+    from gratitude.registries.models import AlertPreference, RegistryMember
+
+    members = RegistryMember.objects.filter(registry_id=gift.registry_id).exclude(alerts=AlertPreference.OFF)
+    if except_user is not None:
+        members = members.exclude(user_id=except_user.pk)
+    return outbox_write(
+        kind=GIFT_ALERT.name,
+        trigger=Trigger(type="gift", id=gift.pk),
+        recipients=list(members.order_by("pk").values_list("user_id", flat=True)),
+        key=lambda user_id: f"gift_alert:gift:{gift.pk}:user:{user_id}",
+        due_at=timezone.now() + timedelta(seconds=notifications_conf.alert_settle_seconds()),
+        gift_id=gift.pk,
+        registry_id=gift.registry_id,
+    )
+
+
+def gift_receipt_enqueue(*, gift: Gift) -> Notification:
+    """The giver's own request: a receipt for the gift they just recorded."""
+    if gift.receipt_to_id is None:
+        raise ValueError("this gift's giver asked for no receipt")
+    return outbox_write(
+        kind=GIFT_RECEIPT.name,
+        trigger=Trigger(type="gift", id=gift.pk),
+        recipients=[gift.receipt_to_id],
+        key=lambda user_id: f"gift_receipt:gift:{gift.pk}",
+        gift_id=gift.pk,
+        registry_id=gift.registry_id,
+    )[0]
+
+
+def reservation_reminder_enqueue(*, reservation: Reservation) -> Notification:
+    """The giver's own request: one reminder shortly before their hold lapses."""
+    if reservation.reminder_to_id is None:
+        raise ValueError("this reservation asked for no reminder")
+    return outbox_write(
+        kind=RESERVATION_REMINDER.name,
+        trigger=Trigger(type="reservation", id=reservation.pk),
+        recipients=[reservation.reminder_to_id],
+        key=lambda user_id: f"reservation_reminder:reservation:{reservation.pk}",
+        due_at=reservation_reminder_due_at(reservation),
+        registry_id=reservation.item.registry_id,
+    )[0]
+
+
+def reservation_link_enqueue(*, reservation: Reservation, recipient: User) -> Notification:
+    """The giver left an address with their hold: its page's link, at once."""
+    return outbox_write(
+        kind=RESERVATION_LINK.name,
+        trigger=Trigger(type="reservation", id=reservation.pk),
+        recipients=[recipient.pk],
+        key=lambda user_id: f"reservation_link:reservation:{reservation.pk}",
+        registry_id=reservation.item.registry_id,
+    )[0]
+
+
+def reservation_released_enqueue(*, reservation: Reservation) -> Notification:
+    """The kind word to a giver whose hold was released because the registry stepped back (paused, or its
+    owner in quiet mode). Only to a giver who asked for mail about their hold; once per hold."""
+    if reservation.reminder_to_id is None:
+        raise ValueError("this reservation's giver asked for no mail")
+    return outbox_write(
+        kind=RESERVATION_RELEASED.name,
+        trigger=Trigger(type="reservation", id=reservation.pk),
+        recipients=[reservation.reminder_to_id],
+        key=lambda user_id: f"reservation_released:reservation:{reservation.pk}",
+        registry_id=reservation.item.registry_id,
+    )[0]
+
+
+# --- Preview samples (notifications/devtools/samples.py rolls each back)
+# -----------------------------------------
+
+
+def _sample_item() -> Item:
+    from gratitude.registries.services.items import item_add
+
+    registry = sample_wedding(sample_person("alex.rivera", "Alex Rivera"))
+    return item_add(registry=registry, title="Wooden salad bowl", quantity=2)
+
+
+def sample_gift(*, send_receipt: bool = False) -> Gift:
+    """A gift from Aunt Robin on the sample wedding registry (thanks' samples use it too)."""
+    from gratitude.gifts.services import gift_record
+
+    return gift_record(
+        item=_sample_item(),
+        giver_name="Aunt Robin",
+        giver_email=sample_address("robin"),
+        message="For many happy dinners.\nLove, Robin",
+        send_receipt=send_receipt,
+    )
+
+
+def _gift_alert_sample() -> list[Notification]:
+    gift = sample_gift()
+    owner_id = gift.registry.members.get().user_id
+    return list(Notification.objects.filter(gift=gift, recipient_id=owner_id))
+
+
+def _gift_receipt_sample() -> list[Notification]:
+    gift = sample_gift(send_receipt=True)
+    return list(Notification.objects.filter(kind="gift_receipt", gift=gift))
+
+
+def _sample_hold(kind: str, *, remind: bool) -> list[Notification]:
+    from gratitude.gifts.services import reservation_create
+
+    item = _sample_item()
+    reservation_create(item=item, giver_name="Aunt Robin", giver_email=sample_address("robin"), remind=remind)
+    return list(Notification.objects.filter(kind=kind, registry_id=item.registry_id))
+
+
+def _reservation_reminder_sample() -> list[Notification]:
+    return _sample_hold("reservation_reminder", remind=True)
+
+
+def _reservation_link_sample() -> list[Notification]:
+    return _sample_hold("reservation_link", remind=False)
+
+
+def _reservation_released_sample() -> list[Notification]:
+    from gratitude.gifts.services import reservation_create
+    from gratitude.registries.services.pause import registry_pause
+
+    item = _sample_item()
+    registry = item.registry
+    reservation_create(item=item, giver_name="Aunt Robin", giver_email=sample_address("robin"), remind=True)
+    owner = registry.members.get().user
+    registry_pause(registry=registry, by=owner)
+    return list(Notification.objects.filter(kind="reservation_released", registry=registry))
+
+
+# --- The kinds ------------------------------------------------------------------------------------------
+
+GIFT_ALERT = register(
+    Kind(
+        name="gift_alert",
+        category=Category.EVENT,
+        trigger="gift",
+        provenance=gift_alert_provenance,
+        recipients_per_trigger=gift_alert_recipients_per_trigger,
+        template="gift_alert",
+        context=gift_alert_context,
+        event_backed=True,
+        label="a gift alert",
+        sample=_gift_alert_sample,
+        occasions=("registry",),
+        pacing=Pacing(settles=True, coalesces=True, follows_alert_preference=True, respects_quiet_hours=True),
+    )
+)
+# A giver asked to be reminded before their hold lapses: their own request, so never paced (a deferred
+# reminder could arrive after the lapse). Written only by gifts.services.reservation_create.
+RESERVATION_REMINDER = register(
+    Kind(
+        name="reservation_reminder",
+        category=Category.TRANSACTIONAL,
+        trigger="reservation",
+        provenance=reservation_reminder_provenance,
+        recipients_per_trigger=one_recipient,
+        template="reservation_reminder",
+        context=reservation_reminder_context,
+        event_backed=True,
+        label="a reminder about a gift you are holding",
+        sample=_reservation_reminder_sample,
+        occasions=("registry",),
+    )
+)
+# A giver left an address with a hold: the hold's own page, so they can come back to it. Their own action,
+# sent at once; to an address nobody confirmed it says nothing anyone typed (docs/deliverability.md).
+# Written only by gifts.services.reservation_create.
+RESERVATION_LINK = register(
+    Kind(
+        name="reservation_link",
+        category=Category.TRANSACTIONAL,
+        trigger="reservation",
+        provenance=reservation_link_provenance,
+        recipients_per_trigger=one_recipient,
+        template="reservation_link",
+        context=reservation_link_context,
+        event_backed=True,
+        label="the link to a gift you are holding",
+        sample=_reservation_link_sample,
+        occasions=("registry",),
+    )
+)
+# A giver asked for a receipt of the gift they recorded. Written only by gifts.services.
+GIFT_RECEIPT = register(
+    Kind(
+        name="gift_receipt",
+        category=Category.TRANSACTIONAL,
+        trigger="gift",
+        provenance=gift_receipt_provenance,
+        recipients_per_trigger=one_recipient,
+        template="gift_receipt",
+        context=gift_receipt_context,
+        event_backed=True,
+        label="a receipt for a gift",
+        sample=_gift_receipt_sample,
+        occasions=("registry",),
+    )
+)
+# Quiet mode (docs/quiet-mode.md). A giver who asked for mail about their hold is told, once and in neutral
+# words, that it was released because the registry stepped back. Written only by
+# gifts.services.reservations_release_for_step_back; like the reminder, the giver's own request.
+RESERVATION_RELEASED = register(
+    Kind(
+        name="reservation_released",
+        category=Category.TRANSACTIONAL,
+        trigger="reservation",
+        provenance=reservation_released_provenance,
+        recipients_per_trigger=one_recipient,
+        template="reservation_released",
+        context=reservation_released_context,
+        event_backed=True,
+        label="a note that a held gift was released",
+        sample=_reservation_released_sample,
+        occasions=("registry",),
+    )
+)

@@ -3,21 +3,16 @@ their own reservation link. "Covered only" is applied here, so no page can forge
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from gratitude.gifts.models import Gift, GiftSource, GiftState, Reservation, ReservationState
+from gratitude.registries.gift_facts import GiftSummary, ItemTotals
 from gratitude.registries.models import Registry
-
-
-@dataclass(frozen=True)
-class GiftSummary:
-    total: int
-    # Gifts whose item and giver "covered only" keeps from the registrants for now.
-    hidden: int
 
 
 def _active(registry: Registry) -> QuerySet[Gift]:
@@ -27,6 +22,29 @@ def _active(registry: Registry) -> QuerySet[Gift]:
 def _member_recorded() -> Q:
     # A gift a registrant recorded by hand is no surprise to them.
     return Q(source=GiftSource.REGISTRANT)
+
+
+def item_totals(item_ids: Collection[int] | None, registry_id: int | None) -> ItemTotals:
+    """Units given (and money brought) by active gifts, and units held right now, per item: two queries
+    whatever the number of items. Answers registries' `gift_facts.item_totals` (plugged in by GiftsConfig)."""
+    gifts = Gift.objects.filter(state=GiftState.ACTIVE)
+    reservations = Reservation.objects.filter(state=ReservationState.HELD, expires_at__gt=timezone.now())
+    if registry_id is not None:
+        # A whole registry: filter on the registry rather than a list of hundreds of ids.
+        gifts = gifts.filter(registry_id=registry_id)
+        reservations = reservations.filter(item__registry_id=registry_id)
+    else:
+        gifts = gifts.filter(item_id__in=list(item_ids or ()))
+        reservations = reservations.filter(item_id__in=list(item_ids or ()))
+    given: dict[int, int] = {}
+    contributed: dict[int, Decimal | None] = {}
+    for row in gifts.values("item_id").annotate(total=Sum("quantity"), amount=Sum("amount")):
+        given[row["item_id"]] = row["total"]
+        contributed[row["item_id"]] = row["amount"]
+    held = dict(
+        reservations.values("item_id").annotate(total=Sum("quantity")).values_list("item_id", "total")
+    )
+    return ItemTotals(given=given, contributed=contributed, held=held)
 
 
 def gift_summary(*, registry: Registry) -> GiftSummary:

@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
 from gratitude.accounts.models import User
+from gratitude.accounts.services import account_for_address
 from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied, refuse_links
+from gratitude.gifts import conf
 from gratitude.gifts.models import (
     Gift,
     GiftBought,
@@ -30,7 +31,7 @@ from gratitude.gifts.models import (
 from gratitude.registries.locks import lock_item, lock_items
 from gratitude.registries.models import Item, MemberRole, Registry, RegistryMember
 from gratitude.registries.selectors import ItemAvailability, item_availability
-from gratitude.registries.services import account_for_address, check_quantity, item_add_off_list
+from gratitude.registries.services.items import check_quantity, item_add_off_list
 
 # Sources that take an item off the wanted list; a registrant's hand-recorded gift may exceed it.
 _FROM_THE_LIST = {GiftSource.GUEST, GiftSource.API, GiftSource.STORE}
@@ -124,11 +125,8 @@ def _create_gift(
     similar_note: str = "",
 ) -> Gift:
     """Write the gift, its alerts and, if the giver asked, their receipt. The caller holds the item lock."""
-    from gratitude.notifications.care import suppress_queued
-    from gratitude.notifications.services import (
-        notification_enqueue_gift_alerts,
-        notification_enqueue_gift_receipt,
-    )
+    from gratitude.gifts.notifications import gift_alerts_enqueue, gift_receipt_enqueue
+    from gratitude.notifications.sending.quiet_mode import suppress_queued
 
     email = giver_email.strip().lower()
     receipt_to = None
@@ -152,9 +150,9 @@ def _create_gift(
     )
     # A registrant who records a gift by hand is not alerted about what they just did; the other
     # members are, as for any gift (docs/registries.md).
-    notification_enqueue_gift_alerts(gift=gift, except_user=recorded_by)
+    gift_alerts_enqueue(gift=gift, except_user=recorded_by)
     if receipt_to is not None:
-        notification_enqueue_gift_receipt(gift=gift)
+        gift_receipt_enqueue(gift=gift)
     # A gift on a paused registry, or for someone in quiet mode, lands on the Thank You List silently: its
     # alerts are written (so the outbox says why none went) and cancelled at once (docs/quiet-mode.md).
     suppress_queued(gift=gift)
@@ -385,10 +383,7 @@ def reservation_create(
     hold's own page at once (`reservation_link`); with `remind` too, one reminder shortly before it lapses.
     Both are their own request, so transactional, and both count against the address's giver mail.
     """
-    from gratitude.notifications.services import (
-        notification_enqueue_reservation_link,
-        notification_enqueue_reservation_reminder,
-    )
+    from gratitude.gifts.notifications import reservation_link_enqueue, reservation_reminder_enqueue
 
     check_quantity(quantity)
     _check_giver(giver_name, giver_email)
@@ -406,7 +401,7 @@ def reservation_create(
         if quantity > wanted:
             raise _not_enough(item, wanted, quantity)
         email = giver_email.strip().lower()
-        expires_at = timezone.now() + timedelta(hours=settings.GRATITUDE_RESERVATION_HOURS)
+        expires_at = timezone.now() + timedelta(hours=conf.reservation_hours())
         reminder_to = _giver_account_for_mail(giver_email=email) if remind else None
         reservation = Reservation.objects.create(
             item=item,
@@ -418,9 +413,9 @@ def reservation_create(
         )
         link_to = _giver_account_for_mail(giver_email=email) if email else None
         if link_to is not None:
-            notification_enqueue_reservation_link(reservation=reservation, recipient=link_to)
+            reservation_link_enqueue(reservation=reservation, recipient=link_to)
         if reminder_to is not None:
-            notification_enqueue_reservation_reminder(reservation=reservation)
+            reservation_reminder_enqueue(reservation=reservation)
         return reservation
 
 
@@ -504,15 +499,24 @@ def registry_stepped_back_since(*, registry: Registry) -> datetime | None:
     return min(times) if times else None
 
 
+def reservations_release_for_owner_quiet(*, user: User) -> None:
+    """Release the holds on every registry `user` owns, as their quiet mode comes on (inside
+    `quiet_mode_enable`'s transaction, through accounts' `quiet_mode_enabled` signal)."""
+    owned = Registry.objects.filter(members__user=user, members__role=MemberRole.OWNER).order_by("pk")
+    for registry in owned:
+        reservations_release_for_step_back(registry=registry)
+
+
 def reservations_release_for_step_back(*, registry: Registry) -> list[Reservation]:
     """Release every hold on a registry that stepped back (paused, or its owner in quiet mode): the
     registrants asked for quiet, and a giver should not keep waiting on a list they can no longer open.
 
     Givers who asked for mail about their hold are told, once, in neutral words (`reservation_released`);
-    the others simply find the hold ended. Called by registry_pause and quiet_mode_enable inside their
-    transaction; idempotent. Returns the holds it released.
+    the others simply find the hold ended. Called by registry_pause, and for quiet_mode_enable by
+    `reservations_release_for_owner_quiet`, inside their transaction; idempotent. Returns the holds it
+    released.
     """
-    from gratitude.notifications.services import notification_enqueue_reservation_released
+    from gratitude.gifts.notifications import reservation_released_enqueue
 
     if registry_stepped_back_since(registry=registry) is None:
         raise GratitudeError("Only the holds of a paused or quiet registry are released this way.")
@@ -530,5 +534,5 @@ def reservations_release_for_step_back(*, registry: Registry) -> list[Reservatio
             reservation.released_by = ReleasedBy.STEP_BACK
             reservation.save(update_fields=["state", "ended_at", "released_by"])
             if was_current and reservation.reminder_to_id is not None:
-                notification_enqueue_reservation_released(reservation=reservation)
+                reservation_released_enqueue(reservation=reservation)
     return released

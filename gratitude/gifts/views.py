@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -21,8 +20,8 @@ from django.views.decorators.http import require_POST
 
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
+from gratitude.gifts import conf, services
 from gratitude.gifts import selectors as gift_selectors
-from gratitude.gifts import services
 from gratitude.gifts.forms import (
     ContributionForm,
     FulfilForm,
@@ -32,7 +31,7 @@ from gratitude.gifts.forms import (
     ReserveForm,
 )
 from gratitude.gifts.models import GiftSource
-from gratitude.notifications.throttle import over_limit
+from gratitude.notifications.web.rate_limit import over_limit
 from gratitude.registries import pictures, selectors
 from gratitude.registries.listing import ITEM, guest_table_rows, item_rows, url_for_each
 from gratitude.registries.models import Item, Registry
@@ -142,7 +141,7 @@ def _item_page(
             "availability": selectors.item_availability(item=item),
             "form": form,
             "share_key": share_key,
-            "hold_hours": settings.GRATITUDE_RESERVATION_HOURS,
+            "hold_hours": conf.reservation_hours(),
         },
         status=status,
     )
@@ -152,7 +151,7 @@ def _too_many(request: HttpRequest) -> bool:
     """Count a giver's action (a gift, a hold, a contribution); True once this client did more than
     GRATITUDE_GUEST_ACTIONS_PER_HOUR of them this hour: nobody needs more, and a script faking gifts or
     holding a whole list does."""
-    return over_limit(request, scope="guest-actions", per_hour=settings.GRATITUDE_GUEST_ACTIONS_PER_HOUR)
+    return over_limit(request, scope="guest-actions", per_hour=conf.guest_actions_per_hour())
 
 
 def _slow_down(request: HttpRequest) -> HttpResponse:

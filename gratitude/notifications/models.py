@@ -7,6 +7,10 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+# The send switches live in their own module; imported here so Django registers them with this app.
+from gratitude.notifications.sending.controls import OperatorAlert as OperatorAlert
+from gratitude.notifications.sending.controls import SendControl as SendControl
+
 # No 0/O/1/I/L: reference codes are read aloud to support and typed from a phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 10
@@ -50,7 +54,14 @@ class Notification(models.Model):
         on_delete=models.PROTECT,
         related_name="notifications",
     )
-    # One row per (kind, trigger, recipient): enqueuing twice writes one row.
+    # What caused the row (outbox.Trigger): the model it lives on and its id, written by the one outbox
+    # write. Provenance and recall read these; nothing reads the idempotency key back.
+    trigger_type = models.CharField(max_length=20, blank=True)
+    trigger_id = models.BigIntegerField(null=True, blank=True)
+    # Which moment of the trigger the row speaks of, when the trigger alone does not say: the sending of a
+    # re-sendable invitation, the archive date a notice is for.
+    trigger_at = models.DateTimeField(null=True, blank=True)
+    # Opaque: one row per (kind, trigger, recipient), so enqueuing twice writes one row.
     idempotency_key = models.CharField(max_length=200, unique=True)
     state = models.CharField(
         max_length=12, choices=NotificationState.choices, default=NotificationState.PENDING
@@ -68,7 +79,8 @@ class Notification(models.Model):
     sent_to = models.EmailField(blank=True)
     subject = models.CharField(max_length=300, blank=True)
     message_id = models.CharField(max_length=300, blank=True)
-    # The content as rendered for sending, shown in the recipient's notification centre (rendering.py).
+    # The content as rendered for sending, shown in the recipient's notification centre
+    # (rendering/messages.py).
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
 
@@ -78,6 +90,8 @@ class Notification(models.Model):
             models.Index(fields=["kind", "state", "sent_at"], name="outbox_kind_sent"),
             # A batch's companions (delivery._claim_companions): the waiting rows of its recipients.
             models.Index(fields=["recipient", "state"], name="outbox_recipient_state"),
+            # Provenance finds a row's trigger, recall a campaign's rows.
+            models.Index(fields=["trigger_type", "trigger_id"], name="outbox_trigger"),
         ]
 
     def __str__(self) -> str:

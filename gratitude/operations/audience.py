@@ -2,9 +2,9 @@
 the recipients of a recall; and the exclusions every audience gets, which no filter can turn off.
 
 Always excluded (`always_excluded`): accounts that are inactive; people in quiet mode; people who stopped the
-kind's category of mail (issue 6's per-category preferences, `notifications.Unsubscribe`); addresses on the
-suppression list (hard bounces, complaints); anyone with a paused registry (pausing is how people step back
-from an occasion); and people who opted out of an occasion the campaign speaks of (`occasion_opt_outs`):
+kind's category of mail (trustworthy mail's per-category preferences, `notifications.Unsubscribe`); addresses
+on the suppression list (hard bounces, complaints); anyone with a paused registry (pausing is how people step
+back from an occasion); and people who opted out of an occasion the campaign speaks of (`occasion_opt_outs`):
 what its author declared it speaks of, and the registry occasions its filter chooses people by
 (`spoken_occasions`). Campaigns also reach only confirmed addresses. See docs/operations.md, "Campaigns".
 """
@@ -38,8 +38,9 @@ EXCLUSION_LABELS = {
 
 
 def occasion_opt_outs(*, occasions: tuple[str, ...]) -> Q | None:
-    """People who opted out of mail about any of `occasions` (preferences, notifications/occasions.py), or
-    None when the campaign declares no occasion. The same choice is checked again at send time."""
+    """People who opted out of mail about any of `occasions` (preferences,
+    notifications/sending/occasion_opt_outs.py), or None when the campaign declares no occasion. The same
+    choice is checked again at send time."""
     if not occasions:
         return None
     combined = Q()

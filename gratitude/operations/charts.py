@@ -1,16 +1,20 @@
 """A small server-rendered SVG chart for the console: per-minute counts of one kind over the last 24 hours,
 one stacked bar per minute (queued, sent, suppressed, failed). No JavaScript, no library, no CDN.
 
-The markup is built from numbers this module computes and from fixed labels; nothing a user typed goes in.
+This module computes the numbers and labels; the markup is a template (operations/jinja2/operations/
+minute_chart.svg), which escapes every value it prints.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
+from gratitude.core import fragments
+
+TEMPLATE = "operations/minute_chart.svg"
 MINUTES = 24 * 60
 SERIES = ("queued", "sent", "suppressed", "failed")
 COLOURS = {"queued": "#7a8fa6", "sent": "#2f6b3a", "suppressed": "#b7791f", "failed": "#a1282a"}
@@ -32,14 +36,58 @@ class MinuteCounts:
         return max((sum(self.per_minute.get(s, {}).get(m, 0) for s in SERIES) for m in minutes), default=0)
 
 
+class Label(TypedDict):
+    x: int | str
+    y: int
+    anchor: str
+    text: int | str
+
+
+class Bar(TypedDict):
+    series: str
+    total: int
+    colour: str
+    d: str
+
+
 def minute_chart(counts: MinuteCounts) -> SafeString:
-    """The SVG: bars only where something happened, so a quiet kind costs a few bytes."""
+    """The SVG (operations/jinja2/operations/minute_chart.svg): bars only where something happened, so a quiet
+    kind costs a few bytes."""
     peak = max(counts.peak(), 1)
     plot_w, plot_h = WIDTH - LEFT, HEIGHT - BOTTOM - TOP
-    bar_w = plot_w / MINUTES
-    scale = plot_h / peak
-    paths: list[str] = []
+    axis_y = TOP + plot_h
+    totals = {series: counts.total(series) for series in SERIES}
+    labels: list[Label] = [
+        {"x": LEFT - 4, "y": TOP + 8, "anchor": "end", "text": peak},
+        {"x": LEFT - 4, "y": axis_y, "anchor": "end", "text": 0},
+        {"x": LEFT, "y": HEIGHT - 3, "anchor": "", "text": "24 h ago"},
+        {"x": f"{LEFT + plot_w / 2:.0f}", "y": HEIGHT - 3, "anchor": "middle", "text": "12 h ago"},
+        {"x": WIDTH, "y": HEIGHT - 3, "anchor": "end", "text": "now"},
+    ]
+    paths: list[Bar] = [
+        {"series": series, "total": totals[series], "colour": COLOURS[series], "d": d}
+        for series, d in _bar_paths(counts, scale=plot_h / peak, plot_h=plot_h)
+    ]
+    context = {
+        "kind": counts.kind,
+        "summary": ", ".join(f"{totals[s]} {s}" for s in SERIES),
+        "peak": peak,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "axis_y": axis_y,
+        "labels": labels,
+        "paths": paths,
+    }
+    # Rendered by the "fragments" engine (gratitude/core/fragments.py), which escapes every value.
+    return fragments.render(TEMPLATE, context)
+
+
+def _bar_paths(counts: MinuteCounts, *, scale: float, plot_h: int) -> list[tuple[str, str]]:
+    """(series, SVG path data) in stacking order: each busy minute a bar on top of the series below it."""
+    bar_w = (WIDTH - LEFT) / MINUTES
     base: dict[int, float] = {}
+    paths = []
     for series in SERIES:
         steps = []
         for minute, count in sorted(counts.per_minute.get(series, {}).items()):
@@ -53,28 +101,5 @@ def minute_chart(counts: MinuteCounts) -> SafeString:
             y = TOP + plot_h - bottom - height
             steps.append(f"M{x:.2f},{y:.2f}h{width:.2f}v{height:.2f}h-{width:.2f}z")
             base[minute] = bottom + height
-        paths.append(
-            f'<path class="series-{series}" data-series="{series}" data-total="{counts.total(series)}" '
-            f'fill="{COLOURS[series]}" d="{"".join(steps) or "M0,0"}"/>'
-        )
-    summary = ", ".join(f"{counts.total(s)} {s}" for s in SERIES)
-    kind = escape(counts.kind)
-    axis_y = TOP + plot_h
-    labels = (
-        f'<text x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end">{peak}</text>'
-        f'<text x="{LEFT - 4}" y="{axis_y}" text-anchor="end">0</text>'
-        f'<text x="{LEFT}" y="{HEIGHT - 3}">24 h ago</text>'
-        f'<text x="{LEFT + plot_w / 2:.0f}" y="{HEIGHT - 3}" text-anchor="middle">12 h ago</text>'
-        f'<text x="{WIDTH}" y="{HEIGHT - 3}" text-anchor="end">now</text>'
-    )
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="minute-chart" data-kind="{kind}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
-        f'aria-label="{kind}, per minute over the last 24 hours: {summary}; busiest minute {peak}">'
-        f"<title>{kind}: {summary} in the last 24 hours</title>"
-        f'<line x1="{LEFT}" y1="{axis_y}" x2="{WIDTH}" y2="{axis_y}" stroke="currentColor" '
-        'stroke-width="0.5"/>'
-        f'<g font-size="9" fill="currentColor">{labels}</g>'
-        f"{''.join(paths)}</svg>"
-    )
-    return mark_safe(svg)  # noqa: S308 - numbers and an escaped kind name only
+        paths.append((series, "".join(steps) or "M0,0"))
+    return paths

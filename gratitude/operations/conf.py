@@ -1,8 +1,9 @@
 """The campaign settings (canary slice, wait, thresholds, rate cap), checked and interpreted.
 
-They are declared, with their defaults and environment overrides, in config/settings.py like every other
-setting, and docs/operations.md lists them. They are read at call time, so tests and operators can change
-them; a value that makes no sense stops the campaign step with ImproperlyConfigured rather than guessing.
+They are declared, with their defaults and environment overrides, in config/settings/features.py like every
+other setting, and docs/operations.md lists them. They are read at call time, so tests and operators can
+change them (the rule for every app's conf.py: gratitude/core/conf.py); a value that makes no sense stops
+the campaign step with ImproperlyConfigured rather than guessing.
 """
 
 from __future__ import annotations

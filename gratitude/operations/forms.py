@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from gratitude.notifications.occasions import OPT_OUT_OCCASIONS
+from gratitude.notifications.sending.occasion_opt_outs import OPT_OUT_OCCASIONS
 from gratitude.operations.audience import OCCASIONS, REGISTRY_STATUSES, ROLES, SCOPES
 from gratitude.operations.models import ALL_KINDS
 
@@ -16,7 +16,7 @@ NO_OCCASION = "none"
 
 
 def _kind_choices(*, everything: bool) -> list[tuple[str, str]]:
-    from gratitude.notifications.kinds import KINDS
+    from gratitude.notifications.outbox.kinds import KINDS
 
     choices = [(ALL_KINDS, "All kinds")] if everything else []
     return choices + [(name, name) for name in sorted(KINDS)]

@@ -8,45 +8,12 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-ALL_KINDS = "*"
-
-
-class SendControl(models.Model):
-    """A halt switch for one kind, or for every kind (`kind="*"`). Absent or not halted: sending runs.
-
-    A breaker trip is a halt whose `source` is "breaker"; only an operator's resume clears it.
-    """
-
-    class Source(models.TextChoices):
-        OPERATOR = "operator", "An operator"
-        BREAKER = "breaker", "A tripped breaker"
-
-    kind = models.CharField(max_length=40, unique=True)
-    halted = models.BooleanField(default=False)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.OPERATOR)
-    reason = models.CharField(max_length=500, blank=True)
-    changed_at = models.DateTimeField()
-    changed_by = models.CharField(max_length=200, blank=True)
-
-    def __str__(self) -> str:
-        state = f"halted by {self.source}: {self.reason}" if self.halted else "running"
-        return f"{self.kind}: {state}"
-
-
-class OperatorAlert(models.Model):
-    """Something an operator must look at (a breaker tripped). Recorded and logged, never only logged."""
-
-    kind = models.CharField(max_length=40)
-    message = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.message
+# The send switches and the alerts a breaker raises are the sending path's own
+# (notifications/sending/controls.py); re-exported here, where the console, the commands and the admin use
+# them.
+from gratitude.notifications.sending.controls import ALL_KINDS as ALL_KINDS
+from gratitude.notifications.sending.controls import OperatorAlert as OperatorAlert
+from gratitude.notifications.sending.controls import SendControl as SendControl
 
 
 class AppendOnlyError(Exception):
@@ -98,7 +65,7 @@ class AuditEntry(models.Model):
 
 
 class CampaignKind(models.TextChoices):
-    """The operator-written kinds (declared in notifications/kinds.py); never an event-backed one."""
+    """The operator-written kinds (declared in operations/notifications.py); never an event-backed one."""
 
     CAMPAIGN = "campaign", "Campaign"
     CORRECTION = "correction", "Correction"
@@ -126,9 +93,10 @@ class Campaign(models.Model):
     # The declared filter (audience.py), as JSON; for a correction {"recall": <id>}.
     audience = models.JSONField(default=dict)
     # What its text speaks of, as its author declared it: a sorted list of occasion slugs
-    # (notifications/occasions.py, OPT_OUT_OCCASIONS); [] is "speaks of no occasion", a choice like any
-    # other. None only on a campaign older than the declaration, which must be declared before it is frozen.
-    # A correction inherits what the messages it corrects spoke of. Part of what an approval is bound to.
+    # (notifications/sending/occasion_opt_outs.py, OPT_OUT_OCCASIONS); [] is "speaks of no occasion", a choice
+    # like any other. None only on a campaign older than the declaration, which must be declared before it is
+    # frozen. A correction inherits what the messages it corrects spoke of. Part of what an approval is bound
+    # to.
     speaks_of = models.JSONField(null=True, blank=True, default=None)
     recall = models.ForeignKey(
         "Recall", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
@@ -167,7 +135,7 @@ class Campaign(models.Model):
     @property
     def speaks_of_display(self) -> str:
         """The declaration in words, as the console shows it."""
-        from gratitude.notifications.occasions import OPT_OUT_OCCASIONS
+        from gratitude.notifications.sending.occasion_opt_outs import OPT_OUT_OCCASIONS
 
         if self.speaks_of is None:
             return "not declared yet"

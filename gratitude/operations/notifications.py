@@ -1,44 +1,49 @@
-"""What the operator-written kinds (`campaign`, `correction`) need from the operations domain: who may receive
-a row at send time, and what it says. Declared in gratitude/notifications/kinds.py (Saleor's layout).
+"""The operator-written kinds (`campaign`, `correction`): who may receive a row at send time, what it says,
+their one outbox write and their preview samples.
 
-Provenance is the last word on a campaign row: it re-reads the row's campaign from the idempotency key
-(`<kind>:campaign:<id>:user:<id>`), checks the recipient is in its frozen audience with this very outbox
-row, and that the approval still matches the campaign as it is now. Anything else is a breach: the row was
-not written by campaigns.py, so the kind's breaker trips. See docs/operations.md, "Campaigns".
+Provenance is the last word on a campaign row: it re-reads the row's campaign from its trigger columns
+(`trigger_type="campaign"`, `trigger_id`), checks the recipient is in its frozen audience with this very
+outbox row, and that the approval still matches the campaign as it is now. Anything else is a breach: the
+row was not written by campaigns.py, so the kind's breaker trips. See docs/operations.md, "Campaigns".
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from gratitude.core.untrusted_text import defang, single_line
 from gratitude.notifications.models import Notification
-from gratitude.notifications.refusals import Refusal
+from gratitude.notifications.outbox.kinds import Category, Kind, Pacing, kind_named, register
+from gratitude.notifications.outbox.refusals import Refusal
+from gratitude.notifications.outbox.writes import Trigger, outbox_write
 
-_KEY = re.compile(r"^(campaign|correction):campaign:(\d+):user:(\d+)$")
+if TYPE_CHECKING:
+    from gratitude.operations.models import Campaign, CampaignRecipient
 # How many recalled messages a correction names to one recipient (the rest are in their notification centre).
 RECALLED_SHOWN = 5
 
 
 def operator_message_key(*, kind: str, campaign_id: int, user_id: int) -> str:
+    """The row's idempotency key (opaque: nothing reads it back; the trigger columns name the campaign)."""
     return f"{kind}:campaign:{campaign_id}:user:{user_id}"
 
 
 def _campaign_for(row: Notification) -> Any:
     from gratitude.operations.models import Campaign
 
-    match = _KEY.match(row.idempotency_key)
-    if match is None or match.group(1) != row.kind or int(match.group(3)) != row.recipient_id:
+    if row.trigger_type != "campaign" or row.trigger_id is None:
         return None
-    return Campaign.objects.filter(pk=int(match.group(2)), kind=row.kind).first()
+    return Campaign.objects.filter(pk=row.trigger_id, kind=row.kind).first()
 
 
 def operator_message_provenance(row: Notification) -> Refusal | None:
     """The row belongs to a started, approved campaign whose frozen audience holds this recipient with this
     row; the approval still matches the campaign; the recipient may get mail now."""
-    from gratitude.operations.campaigns import campaign_fingerprint
     from gratitude.operations.models import CampaignKind, CampaignRecipient, CampaignState
+    from gratitude.operations.selectors import campaign_fingerprint
     from gratitude.registries.models import RegistryMember
 
     if row.gift_id is not None or row.registry_id is not None:
@@ -107,14 +112,13 @@ def correction_context(rows: list[Notification]) -> dict[str, Any]:
 
 
 def sample_rows(kind: str) -> list[Notification]:
-    """A sample campaign or correction to one sample person, for notifications/samples.py (which rolls it
-    back). It skips the audience and the approval on purpose: a preview renders, it never sends."""
+    """A sample campaign or correction to one sample person, for notifications/devtools/samples.py (which
+    rolls it back). It skips the audience and the approval on purpose: a preview renders, it never sends."""
     from django.utils import timezone
 
-    from gratitude.notifications.samples import sample_person
-    from gratitude.notifications.services import notification_enqueue_operator_messages
-    from gratitude.operations.campaigns import campaign_fingerprint
+    from gratitude.accounts.notifications import sample_person
     from gratitude.operations.models import Campaign, CampaignRecipient, Recall, RecalledMessage
+    from gratitude.operations.selectors import campaign_fingerprint
 
     reader = sample_person("alex.rivera", "Alex Rivera")
     author = sample_person("operator.one", "Operator One")
@@ -157,8 +161,94 @@ def sample_rows(kind: str) -> list[Notification]:
     campaign.approval_hash = campaign_fingerprint(campaign)
     campaign.save(update_fields=["approval_hash"])
     recipient = CampaignRecipient.objects.create(campaign=campaign, user=reader, email=reader.email)
-    rows = notification_enqueue_operator_messages(
-        campaign=campaign, recipients=[recipient], first_due_at=timezone.now()
-    )
+    rows = operator_messages_enqueue(campaign=campaign, recipients=[recipient], first_due_at=timezone.now())
     CampaignRecipient.objects.filter(pk=recipient.pk).update(notification=rows[0])
     return rows
+
+
+# --- The outbox write (only campaigns.py calls it, after approval and a canary) -------------------------
+
+# Written by operators, through operations/campaigns/ only (docs/operations.md).
+OPERATOR_MESSAGE_KINDS = frozenset({"campaign", "correction"})
+
+
+def operator_messages_enqueue(
+    *,
+    campaign: Campaign,
+    recipients: Sequence[CampaignRecipient],
+    first_due_at: datetime,
+    spacing_seconds: float = 0.0,
+) -> list[Notification]:
+    """One campaign or correction message per recipient of a slice of the campaign's frozen audience, due
+    `spacing_seconds` apart (the campaign's rate cap). The bulk path exists for operator-written kinds only:
+    any event-backed kind is refused loudly (docs/safety.md promise 2)."""
+    declared = kind_named(campaign.kind)
+    if declared is None or declared.event_backed or campaign.kind not in OPERATOR_MESSAGE_KINDS:
+        raise ValueError(
+            f"{campaign.kind!r} is not an operator-written kind: event mail has no bulk path "
+            "(docs/safety.md promise 2)"
+        )
+    rows = []
+    for position, recipient in enumerate(recipients):
+        if recipient.campaign_id != campaign.pk:
+            raise ValueError(f"recipient {recipient.pk} belongs to another campaign's audience")
+        rows += outbox_write(
+            kind=campaign.kind,
+            trigger=Trigger(type="campaign", id=campaign.pk),
+            recipients=[recipient.user_id],
+            key=lambda user_id: operator_message_key(
+                kind=campaign.kind, campaign_id=campaign.pk, user_id=user_id
+            ),
+            due_at=first_due_at + timedelta(seconds=position * spacing_seconds),
+            # No task per row: the sweep claims a slice in batches of 100 on one SMTP connection,
+            # where a task each would cost a claim and a connection per message.
+            wake=False,
+        )
+    return rows
+
+
+# --- The kinds ------------------------------------------------------------------------------------------
+
+
+def _sample(kind: str) -> Callable[[], list[Notification]]:
+    return lambda: sample_rows(kind)
+
+
+# Operator-written kinds (docs/operations.md, "Campaigns"): written only by operations/campaigns/ through
+# operator_messages_enqueue, after a second operator's approval and a canary. Never event-backed, and no
+# event-backed kind's template can be used by them.
+CAMPAIGN = register(
+    Kind(
+        name="campaign",
+        category=Category.MARKETING,
+        trigger="campaign",
+        provenance=operator_message_provenance,
+        recipients_per_trigger=operator_message_recipients_per_trigger,
+        template="campaign",
+        context=campaign_context,
+        event_backed=False,
+        label="news from this site",
+        sample=_sample("campaign"),
+        # What its campaign speaks of: the author's declaration and its audience's occasions (occasions.py).
+        occasions=("campaign",),
+        pacing=Pacing(respects_quiet_hours=True),
+    )
+)
+# A correction to exactly the recipients of a recalled send. Not held for quiet hours: the sooner it lands,
+# the fewer people act on the message it corrects.
+CORRECTION = register(
+    Kind(
+        name="correction",
+        category=Category.EVENT,
+        trigger="campaign",
+        provenance=operator_message_provenance,
+        recipients_per_trigger=operator_message_recipients_per_trigger,
+        template="correction",
+        context=correction_context,
+        event_backed=False,
+        label="a correction to an earlier message",
+        sample=_sample("correction"),
+        # What the messages it corrects spoke of, inherited by its campaign (occasions.py).
+        occasions=("campaign",),
+    )
+)

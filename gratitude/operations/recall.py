@@ -1,6 +1,6 @@
 """Recall: for a past send (one kind in a time window, or one campaign), exactly who received which message,
 snapshotted from the outbox records, exportable, with a draft correction to exactly those people
-(SAFETY.md promise 15). See docs/operations.md, "Recall and correct"."""
+(docs/safety.md promise 15). See docs/operations.md, "Recall and correct"."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from django.db.models import QuerySet
 
 from gratitude.core.errors import GratitudeError
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.operations.campaigns import correction_draft
+from gratitude.operations.campaigns.lifecycle import correction_draft
 from gratitude.operations.models import Campaign, Recall, RecalledMessage
-from gratitude.operations.notifications import operator_message_key
 from gratitude.operations.services import audit_record
 
 if TYPE_CHECKING:
@@ -35,9 +34,8 @@ def sent_in(*, kind: str, since: datetime, until: datetime) -> QuerySet[Notifica
 
 
 def sent_for_campaign(campaign: Campaign) -> QuerySet[Notification]:
-    prefix = operator_message_key(kind=campaign.kind, campaign_id=campaign.pk, user_id=0)[:-1]
     return Notification.objects.filter(
-        kind=campaign.kind, state=NotificationState.SENT, idempotency_key__startswith=prefix
+        kind=campaign.kind, state=NotificationState.SENT, trigger_type="campaign", trigger_id=campaign.pk
     )
 
 
@@ -53,7 +51,7 @@ def recall_create(
 ) -> Recall:
     """Snapshot every message sent of `kind` in [since, until), or of `campaign`, and prepare a draft
     correction to exactly their recipients (none when nothing was sent)."""
-    from gratitude.notifications.kinds import KINDS
+    from gratitude.notifications.outbox.kinds import KINDS
 
     if campaign is not None:
         if kind is not None or since is not None or until is not None:
@@ -61,7 +59,7 @@ def recall_create(
         rows = sent_for_campaign(campaign)
         kind = campaign.kind
     else:
-        if kind not in KINDS:
+        if kind is None or kind not in KINDS:
             raise GratitudeError(f"unknown kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}")
         if since is None or until is None:
             raise GratitudeError("a recall needs both --since and --until")

@@ -12,6 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from gratitude.core.errors import GratitudeError, PermissionDenied
+
+# The worker trips breakers itself, so breaker_trip lives with the sending path
+# (notifications/sending/breakers.py); re-exported here beside the operator's own halt and resume.
+from gratitude.notifications.sending.breakers import breaker_trip as breaker_trip
+from gratitude.notifications.sending.breakers import quarantine_kind as quarantine_kind
 from gratitude.operations.models import ALL_KINDS, AuditEntry, OperatorAlert, SendControl
 
 if TYPE_CHECKING:
@@ -40,7 +45,7 @@ def audit_record(
 
 
 def _scope(kind: str | None) -> str:
-    from gratitude.notifications.kinds import KINDS
+    from gratitude.notifications.outbox.kinds import KINDS
 
     if kind is None or kind == ALL_KINDS:
         return ALL_KINDS
@@ -88,49 +93,6 @@ def sends_resume(*, kind: str | None = None, by: str, reason: str = "", user: Us
         audit_record(actor=by, action="sends.resume", target=scope, reason=reason, user=user)
     logger.warning("sending resumed for %s by %s (%d held rows released)", scope, by, released)
     return released
-
-
-def breaker_trip(*, kind: str, reason: str) -> None:
-    """Halt a kind because something that should never happen did; only an operator resumes it."""
-    with transaction.atomic():
-        control, _ = SendControl.objects.select_for_update().get_or_create(
-            kind=kind, defaults={"changed_at": timezone.now()}
-        )
-        already_open = control.halted and control.source == SendControl.Source.BREAKER
-        if already_open:
-            # The first reason is the one an operator needs (what opened it); later trips add nothing.
-            return
-        control.halted = True
-        control.source = SendControl.Source.BREAKER
-        control.reason = reason
-        control.changed_at = timezone.now()
-        control.changed_by = "breaker"
-        control.save()
-        OperatorAlert.objects.create(kind=kind, message=f"Breaker tripped for {kind}: {reason}")
-    logger.error("breaker tripped for %s: %s", kind, reason)
-    quarantined = quarantine_kind(kind=kind)
-    logger.error("breaker for %s: %d queued rows failed provenance and were suppressed", kind, quarantined)
-
-
-def quarantine_kind(*, kind: str) -> int:
-    """Re-check every queued row of `kind` and suppress those that fail provenance as a breach, so the
-    operator's later resume releases only genuine rows. Returns how many were suppressed."""
-    from gratitude.notifications.kinds import kind_named
-    from gratitude.notifications.models import Notification, NotificationState
-
-    declared = kind_named(kind)
-    queued = Notification.objects.filter(
-        kind=kind, state__in=[NotificationState.PENDING, NotificationState.HELD]
-    ).select_related("recipient", "gift")
-    suppressed = 0
-    for row in queued.iterator(chunk_size=500):
-        refusal = declared.provenance(row) if declared is not None else None
-        if declared is None or (refusal is not None and refusal.breach):
-            reason = refusal.reason if refusal is not None else "undeclared_kind"
-            suppressed += Notification.objects.filter(pk=row.pk, state=row.state).update(
-                state=NotificationState.SUPPRESSED, reason=reason
-            )
-    return suppressed
 
 
 def operator_alert_acknowledge(*, alert: OperatorAlert, by: User, note: str = "") -> OperatorAlert:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from gratitude.operations.campaigns import campaign_advance
+from gratitude.operations.campaigns.canary import campaign_advance
 
 
 @task()

@@ -19,9 +19,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from gratitude.accounts.models import User
-from gratitude.core.errors import GratitudeError
-from gratitude.operations import campaigns as campaign_services
+from gratitude.core.errors import GratitudeError, show_on_form
 from gratitude.operations import exports, selectors
+from gratitude.operations.campaigns import canary as canary_services
+from gratitude.operations.campaigns import lifecycle as lifecycle_services
+from gratitude.operations.campaigns import preview as preview_services
 from gratitude.operations.forms import (
     AcknowledgeForm,
     ApproveForm,
@@ -166,7 +168,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            campaign = campaign_services.campaign_create(
+            campaign = lifecycle_services.campaign_create(
                 by=operator,
                 kind=CampaignKind.CAMPAIGN,
                 title=data["title"],
@@ -176,7 +178,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
                 speaks_of=data["speaks_of"],
             )
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, "Draft saved. Preview it, then freeze its audience.")
             return redirect("operations:campaign", pk=campaign.pk)
@@ -209,7 +211,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         audience = form.audience() if isinstance(form, CampaignForm) else campaign.audience
         try:
-            campaign = campaign_services.campaign_edit(
+            campaign = lifecycle_services.campaign_edit(
                 campaign=campaign,
                 by=operator,
                 title=data["title"],
@@ -220,17 +222,17 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 speaks_of=data.get("speaks_of"),
             )
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, "Saved. It is a draft again: freeze it and ask for approval.")
             return redirect("operations:campaign", pk=campaign.pk)
     context: dict[str, Any] = {
         "campaign": campaign,
         "form": form,
-        "editable": campaign_services.campaign_editable(campaign),
-        "preview": campaign_services.campaign_preview(campaign=campaign),
+        "editable": selectors.campaign_editable(campaign),
+        "preview": preview_services.campaign_preview(campaign=campaign),
         "progress": selectors.campaign_progress(campaign),
-        "canary": campaign_services.canary_report(campaign) if campaign.started_at else None,
+        "canary": selectors.canary_report(campaign) if campaign.started_at else None,
         "can_approve": campaign.author_id not in (None, operator.pk),
         "reason_form": ReasonForm(),
     }
@@ -242,22 +244,22 @@ def _campaign_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     operator = _operator(request)
     try:
         if step == "freeze":
-            campaign = campaign_services.campaign_freeze(campaign=campaign, by=operator)
+            campaign = lifecycle_services.campaign_freeze(campaign=campaign, by=operator)
             messages.success(request, f"Audience frozen: {campaign.frozen_count} recipients.")
         elif step == "approve":
             form = ApproveForm(request.POST)
             fingerprint = form.cleaned_data["fingerprint"] if form.is_valid() else ""
-            campaign_services.campaign_approve(campaign=campaign, by=operator, fingerprint=fingerprint)
+            lifecycle_services.campaign_approve(campaign=campaign, by=operator, fingerprint=fingerprint)
             messages.success(request, "Approved.")
         elif step == "start":
-            campaign = campaign_services.campaign_start(campaign=campaign, by=operator)
+            campaign = lifecycle_services.campaign_start(campaign=campaign, by=operator)
             messages.success(request, f"Started: {campaign.get_state_display()}.")
         elif step == "advance":
-            messages.success(request, campaign_services.campaign_advance(campaign_id=campaign.pk))
+            messages.success(request, canary_services.campaign_advance(campaign_id=campaign.pk))
         elif step == "cancel":
             reason_form = ReasonForm(request.POST)
             reason = reason_form.cleaned_data["reason"] if reason_form.is_valid() else ""
-            cancelled = campaign_services.campaign_cancel(campaign=campaign, by=operator, reason=reason)
+            cancelled = lifecycle_services.campaign_cancel(campaign=campaign, by=operator, reason=reason)
             messages.success(request, f"Cancelled; {cancelled} queued messages will not go.")
     except GratitudeError as exc:
         messages.error(request, str(exc))
@@ -310,7 +312,7 @@ def recall_list(request: HttpRequest) -> HttpResponse:
                 reason=data["reason"],
             )
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             return redirect("operations:recall", pk=recall.pk)
     recalls = Paginator(selectors.recalls_for_staff(), PAGE).get_page(request.GET.get("page"))

@@ -6,7 +6,7 @@ from django.apps import AppConfig
 
 
 def _reindex_names(sender: Any, *, user: Any, **kwargs: Any) -> None:
-    from gratitude.registries.services import registry_search_names_refresh_for_user
+    from gratitude.registries.services.search import registry_search_names_refresh_for_user
 
     registry_search_names_refresh_for_user(user=user)
 
@@ -17,6 +17,11 @@ class RegistriesConfig(AppConfig):
 
     def ready(self) -> None:
         from gratitude.accounts.signals import display_name_changed
+        from gratitude.notifications.sending.ports import register_registry_facts
+        from gratitude.registries.send_facts import REGISTRY_FACTS
 
         # A person who changes their name is found by the new one (docs/registries.md, "Search").
         display_name_changed.connect(_reindex_names, dispatch_uid="registries.reindex_names")
+        # The send-time guards ask about paused registries and digest choices
+        # (notifications/sending/ports.py).
+        register_registry_facts(REGISTRY_FACTS)

@@ -13,7 +13,7 @@ stranger can make the server fetch is a way into the network behind it (SSRF), s
   cap counted as the body arrives, and only the content types asked for.
 
 `GRATITUDE_FETCH_ALLOW_LOOPBACK` lets tests and demos reach 127.0.0.0/8 and ::1 (on any port), never
-another address, and never in production (config/settings.py ignores it there).
+another address, and never in production (config/settings/ ignores it there, and registries/conf.py too).
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from urllib.parse import urljoin, urlsplit
 import extruct
 import httpcore
 import httpx
-from django.conf import settings
 
 from gratitude.core.errors import GratitudeError
+from gratitude.registries import conf
 
 FETCH_SECONDS = 5.0
 PAGE_MAX_BYTES = 2 * 1024 * 1024
@@ -66,7 +66,7 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 
 def loopback_allowed() -> bool:
-    return bool(getattr(settings, "GRATITUDE_FETCH_ALLOW_LOOPBACK", False)) and not settings.IS_PROD
+    return conf.fetch_allow_loopback()
 
 
 _LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")

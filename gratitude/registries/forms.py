@@ -18,7 +18,7 @@ from gratitude.registries.models import (
     http_url,
     time_zone_names,
 )
-from gratitude.registries.services import MAX_QUANTITY
+from gratitude.registries.services.items import MAX_QUANTITY
 
 _MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
@@ -226,13 +226,6 @@ class AlertsForm(forms.Form):
         choices=AlertPreference.choices,
         widget=forms.RadioSelect,
         label="How do you want to hear about gifts?",
-    )
-
-
-class AcceptWithPasswordForm(forms.Form):
-    display_name = forms.CharField(label="Your name", max_length=120)
-    password = forms.CharField(
-        label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
 

@@ -2,7 +2,7 @@
 transactions that touch the same items wait for each other instead of deadlocking.
 
 On PostgreSQL these are `SELECT ... FOR UPDATE`; on SQLite they do nothing, and the IMMEDIATE transaction
-(config/settings.py) serialises writers instead.
+(config/settings/base.py) serialises writers instead.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Who belongs to a registry now, as the sending path asks it for each outbox row at send time.
 
-Inside a worker batch (notifications/batch_facts.py) the memberships of every registry the batch touches
-are read in one query and answered from memory; outside one (a test, an operator's quarantine), each
+Inside a worker batch (notifications/sending/batch_facts.py) the memberships of every registry the batch
+touches are read in one query and answered from memory; outside one (a test, an operator's quarantine), each
 question is its own query. Only registries the batch loaded are answered from memory: a row from
 elsewhere always gets a fresh query, never a wrong "not a member".
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gratitude.notifications import batch_facts
 from gratitude.notifications.models import Notification
+from gratitude.notifications.sending import batch_facts
 from gratitude.registries.models import FormerMember, RegistryMember
 
 _Members = dict[int, dict[int, RegistryMember]]

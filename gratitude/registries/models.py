@@ -15,6 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# Defined in core so the sending path can name occasions too; registries use it as their own.
+from gratitude.core.occasions import Occasion as Occasion
+
 
 def new_share_key() -> str:
     # 128 bits: a share link cannot be guessed, and resetting it revokes every older link at once.
@@ -37,15 +40,6 @@ def known_time_zone(value: str) -> None:
         raise ValidationError("Choose a time zone from the list, like Europe/Paris or America/Chicago.")
 
 
-class Occasion(models.TextChoices):
-    BABY = "baby", "Baby"
-    WEDDING = "wedding", "Wedding"
-    BIRTHDAY = "birthday", "Birthday"
-    HOUSEWARMING = "housewarming", "Housewarming"
-    GRADUATION = "graduation", "Graduation"
-    OTHER = "other", "Other"
-
-
 class Visibility(models.TextChoices):
     PUBLIC = "public", "Public: findable by name"
     LINK = "link", "Anyone with the link"
@@ -65,7 +59,8 @@ class Registry(models.Model):
     surprise = models.CharField(max_length=15, choices=Surprise.choices, default=Surprise.SHOW_ALL)
     share_key = models.CharField(max_length=32, unique=True, default=new_share_key)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Paused (issue 7): no messages about this registry, hidden from search, share link shows a neutral page.
+    # Paused (quiet mode): no messages about this registry, hidden from search, share link shows a neutral
+    # page.
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -91,7 +86,7 @@ class Registry(models.Model):
     # Lifecycle (docs/registries.md): archived some days after the event, after a notice 14 days ahead.
     auto_archive = models.BooleanField(default=True)
     # Times givers and members see about this registry (a hold's end, a receipt) are in this zone; it starts
-    # as the owner's (registries.services.registry_create).
+    # as the owner's (registries.services.registries.registry_create).
     time_zone = models.CharField(max_length=64, default="UTC", validators=[known_time_zone])
     archive_on = models.DateField(null=True, blank=True)
     archive_notice_for = models.DateField(null=True, blank=True)

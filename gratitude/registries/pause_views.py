@@ -7,7 +7,7 @@ trusted delegate they named themselves (accounts/views.py), never through a role
 
 No question is asked anywhere here: one button does it, a note is never required, and nothing asks "are you
 sure?". Every page reached while signed in is scoped to the registry's members (others get 404); the
-footer's page is scoped by its signed link (notifications/pause_link.py).
+footer's page is scoped by its signed link (notifications/web/pause_link.py).
 """
 
 from __future__ import annotations
@@ -25,14 +25,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gratitude.accounts.forms import QuietModeForm
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError
-from gratitude.notifications.pause_link import (
-    ExpiredLink,
-    pause_from_link,
-    pause_target_for,
-    resume_from_link,
-)
-from gratitude.notifications.views import masked_address
-from gratitude.registries import selectors, services
+from gratitude.notifications.web.pause_link import ExpiredLink
+from gratitude.notifications.web.views import masked_address
+from gratitude.registries import selectors
+from gratitude.registries.pause_targets import pause_from_link, pause_target_for, resume_from_link
+from gratitude.registries.services.pause import registry_pause, registry_resume
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -63,7 +60,7 @@ def paused(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = member.registry
     if request.method == "POST":
         try:
-            services.registry_pause(registry=registry, by=member.user)
+            registry_pause(registry=registry, by=member.user)
         except GratitudeError as exc:
             messages.error(request, str(exc))
             return redirect("registries:pause", registry_id=registry.pk)
@@ -79,7 +76,7 @@ def resume(request: HttpRequest, registry_id: int) -> HttpResponse:
     member = selectors.member_for(user=_viewer(request), registry_id=registry_id)
     registry = member.registry
     try:
-        services.registry_resume(registry=registry, by=member.user)
+        registry_resume(registry=registry, by=member.user)
     except GratitudeError as exc:
         messages.error(request, str(exc))
         return redirect("registries:pause", registry_id=registry.pk)

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from gratitude.accounts.models import User
+from gratitude.registries import conf as registries_conf
+from gratitude.registries import gift_facts
 from gratitude.registries.models import (
     InvitationState,
     Item,
@@ -22,7 +24,7 @@ from gratitude.registries.models import (
     RegistrySearchName,
     Visibility,
 )
-from gratitude.registries.services import SEARCHABLE_ROLES, invitation_days, search_terms
+from gratitude.registries.services.search import SEARCHABLE_ROLES, search_terms
 from gratitude.registries.tokens import digest_matches, read_invitation_token
 
 SEARCH_RESULTS_LIMIT = 50
@@ -93,7 +95,7 @@ def invitation_for_member(*, registry: Registry, invitation_id: int) -> Registry
 
 def invitation_for_token(*, token: str) -> RegistryInvitation | None:
     """The invitation a mailed link opens, or None for a tampered, expired or mismatched link."""
-    parsed = read_invitation_token(token, max_age_seconds=invitation_days() * 24 * 3600)
+    parsed = read_invitation_token(token, max_age_seconds=registries_conf.invitation_days() * 24 * 3600)
     if parsed is None:
         return None
     invitation_id, digest = parsed
@@ -235,31 +237,15 @@ def archived_items(*, registry: Registry) -> list[Item]:
 
 def _availability(items: list[Item], registry_id: int | None = None) -> list[ItemAvailability]:
     """Two queries whatever the number of items (the registry page must not grow with its list)."""
-    from gratitude.gifts.models import Gift, GiftState, Reservation, ReservationState
-
-    # For a whole registry, filter on the registry rather than a list of hundreds of ids.
-    gifts = Gift.objects.filter(state=GiftState.ACTIVE)
-    reservations = Reservation.objects.filter(state=ReservationState.HELD, expires_at__gt=timezone.now())
-    if registry_id is not None:
-        gifts = gifts.filter(registry_id=registry_id)
-        reservations = reservations.filter(item__registry_id=registry_id)
-    else:
-        ids = [item.pk for item in items]
-        gifts = gifts.filter(item_id__in=ids)
-        reservations = reservations.filter(item_id__in=ids)
-    given = {
-        row["item_id"]: row
-        for row in gifts.values("item_id").annotate(total=Sum("quantity"), amount=Sum("amount"))
-    }
-    reserved = dict(
-        reservations.values("item_id").annotate(total=Sum("quantity")).values_list("item_id", "total")
-    )
+    # For a whole registry, the gifts app filters on the registry rather than a list of hundreds of ids.
+    ids = None if registry_id is not None else [item.pk for item in items]
+    totals = gift_facts.item_totals(item_ids=ids, registry_id=registry_id)
     return [
         ItemAvailability(
             item=item,
-            given=given[item.pk]["total"] if item.pk in given else 0,
-            reserved=reserved.get(item.pk, 0),
-            contributed=_money(given[item.pk]["amount"]) if item.pk in given else Decimal("0.00"),
+            given=totals.given.get(item.pk, 0),
+            reserved=totals.held.get(item.pk, 0),
+            contributed=_money(totals.contributed[item.pk]) if item.pk in totals.given else Decimal("0.00"),
         )
         for item in items
     ]

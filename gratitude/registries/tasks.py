@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from gratitude.registries import services
+from gratitude.registries.services.lifecycle import registry_lifecycle_step
 
 
 @task()
 def registry_lifecycle_step_task(registry_id: int) -> str:
     """Send the archive notice, or archive, when the registry's dates say so (the service re-checks)."""
-    return services.registry_lifecycle_step(registry_id=registry_id)
+    return registry_lifecycle_step(registry_id=registry_id)

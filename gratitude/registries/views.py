@@ -8,11 +8,10 @@ do what, a 403 page that says so.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,14 +20,14 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
+from gratitude.accounts.invitation_views import invitation_answer
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
-from gratitude.notifications.throttle import over_limit
-from gratitude.registries import pictures, selectors, services
+from gratitude.notifications.web.rate_limit import over_limit
+from gratitude.registries import conf, pictures, selectors
 from gratitude.registries.currency import currency_from_accept_language
 from gratitude.registries.fetch import ProductDetails
 from gratitude.registries.forms import (
-    AcceptWithPasswordForm,
     AddFromLinkForm,
     AlertsForm,
     InvitationForm,
@@ -41,6 +40,13 @@ from gratitude.registries.forms import (
 )
 from gratitude.registries.listing import ITEM, item_rows, registrant_table_rows, url_for_each
 from gratitude.registries.models import Picture, Registry
+from gratitude.registries.services import add_from_store as add_from_store_services
+from gratitude.registries.services import invitations as invitations_services
+from gratitude.registries.services import items as items_services
+from gratitude.registries.services import lifecycle as lifecycle_services
+from gratitude.registries.services import members as members_services
+from gratitude.registries.services import registries as registries_services
+from gratitude.registries.services import shared as shared_services
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -75,7 +81,7 @@ def registry_new(request: HttpRequest) -> HttpResponse:
     form = RegistryForm(request.POST or None, initial={"currency": guess})
     if request.method == "POST" and form.is_valid():
         try:
-            registry = services.registry_create(owner=_viewer(request), **form.cleaned_data)
+            registry = registries_services.registry_create(owner=_viewer(request), **form.cleaned_data)
         except GratitudeError as exc:
             show_on_form(form, exc)
         else:
@@ -99,7 +105,7 @@ def _detail_page(
     link_form: AddFromLinkForm | None = None,
     fetched: Picture | None = None,
 ) -> HttpResponse:
-    from gratitude.gifts.selectors import gift_summary
+    from gratitude.registries.gift_facts import gift_summary
     from gratitude.registries.sharing import share_context
 
     hide_details = registry.hides_gift_details()
@@ -131,7 +137,9 @@ def _picture_for(request: HttpRequest, registry: Registry, form: ItemForm) -> Pi
     upload is not a picture we keep."""
     upload = form.cleaned_data.get("picture_file")
     if upload:
-        return services.picture_create_from_upload(registry=registry, data=pictures.read_upload(upload))
+        return add_from_store_services.picture_create_from_upload(
+            registry=registry, data=pictures.read_upload(upload)
+        )
     return selectors.picture_for_registry(registry=registry, key=form.cleaned_data.get("fetched_picture", ""))
 
 
@@ -144,9 +152,9 @@ def item_add(request: HttpRequest, registry_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             picture = _picture_for(request, registry, form)
-            item = services.item_add(registry=registry, picture=picture, **form.item_arguments())
+            item = items_services.item_add(registry=registry, picture=picture, **form.item_arguments())
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, f"Added “{item.title}”.")
             return redirect("registries:detail", registry_id=registry.pk)
@@ -174,19 +182,21 @@ def item_from_link(request: HttpRequest, registry_id: int) -> HttpResponse:
     link = link_form.cleaned_data["link"]
     try:
         # Each fetch costs the server a connection and up to 5 s; and a kept picture, until cleared.
-        if over_limit(request, scope="store_fetch", per_hour=settings.GRATITUDE_STORE_FETCHES_PER_HOUR):
+        if over_limit(request, scope="store_fetch", per_hour=conf.store_fetches_per_hour()):
             raise GratitudeError(
                 "You have fetched many store links this hour: add this item by hand for now."
             )
-        product = services.product_fetch(registry=registry, url=link)
+        product = add_from_store_services.product_fetch(registry=registry, url=link)
     except GratitudeError as exc:
-        link_form.add_error("link", str(exc))
+        show_on_form(link_form, exc, otherwise_on="link")
         by_hand = ItemForm(initial={"url": link, "currency": registry.currency})
         return _detail_page(request, registry, by_hand, 400, link_form)
     picture = None
     if product.image_url:
         try:
-            picture = services.picture_create_from_url(registry=registry, url=product.image_url)
+            picture = add_from_store_services.picture_create_from_url(
+                registry=registry, url=product.image_url
+            )
         except GratitudeError as exc:
             messages.warning(request, f"We could not keep the store's picture ({exc}) You can add one below.")
     messages.info(request, "Check the details we found, change anything, then add the item.")
@@ -231,13 +241,13 @@ def registry_photo(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
     try:
         if request.POST.get("remove"):
-            services.registry_photo_remove(registry=registry, by=_viewer(request))
+            registries_services.registry_photo_remove(registry=registry, by=_viewer(request))
             messages.success(request, "Photo removed.")
         else:
             form = RegistryPhotoForm(request.POST, request.FILES)
             if not form.is_valid():
                 raise GratitudeError("Choose a photo to upload.")
-            services.registry_photo_set(
+            registries_services.registry_photo_set(
                 registry=registry, by=_viewer(request), data=pictures.read_upload(form.cleaned_data["photo"])
             )
             messages.success(request, "Photo saved. Givers see it on your registry's page.")
@@ -253,7 +263,7 @@ def registry_photo(request: HttpRequest, registry_id: int) -> HttpResponse:
 @require_POST
 def share_link_reset(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
-    services.registry_share_link_reset(registry=registry)
+    registries_services.registry_share_link_reset(registry=registry)
     messages.success(request, "New share link made. Every older link has stopped working.")
     return redirect("registries:detail", registry_id=registry.pk)
 
@@ -293,14 +303,14 @@ def item_edit(request: HttpRequest, registry_id: int, item_id: int) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             picture = _picture_for(request, item.registry, form)
-            services.item_update(
+            items_services.item_update(
                 item=item,
                 picture=picture,
                 remove_picture=form.cleaned_data["remove_picture"],
                 **form.item_arguments(),
             )
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, f"Saved “{form.cleaned_data['title'].strip()}”.")
             return redirect("registries:items", registry_id=registry_id)
@@ -327,7 +337,7 @@ def _item_initial(item: Any) -> dict[str, Any]:
 def item_move(request: HttpRequest, registry_id: int, item_id: int, direction: str) -> HttpResponse:
     item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
     try:
-        services.item_move(item=item, direction=direction)
+        items_services.item_move(item=item, direction=direction)
     except GratitudeError as exc:
         return _back_to(request, item.registry, exc)
     if getattr(request, "htmx", False):
@@ -340,7 +350,7 @@ def item_move(request: HttpRequest, registry_id: int, item_id: int, direction: s
 def item_archive(request: HttpRequest, registry_id: int, item_id: int) -> HttpResponse:
     item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
     try:
-        services.item_archive(item=item)
+        items_services.item_archive(item=item)
     except GratitudeError as exc:
         return _back_to(request, item.registry, exc)
     messages.success(request, f"“{item.title}” is off the list. Its gifts stay on the Thank You List.")
@@ -352,7 +362,7 @@ def item_archive(request: HttpRequest, registry_id: int, item_id: int) -> HttpRe
 def item_restore(request: HttpRequest, registry_id: int, item_id: int) -> HttpResponse:
     item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
     try:
-        services.item_restore(item=item)
+        items_services.item_restore(item=item)
     except GratitudeError as exc:
         return _back_to(request, item.registry, exc)
     messages.success(request, f"“{item.title}” is back on the list.")
@@ -369,7 +379,7 @@ def registry_settings(request: HttpRequest, registry_id: int) -> HttpResponse:
     form = RegistrySettingsForm(request.POST or None, initial=_settings_initial(registry))
     if request.method == "POST" and form.is_valid():
         try:
-            services.registry_update(registry=registry, by=_viewer(request), **form.cleaned_data)
+            registries_services.registry_update(registry=registry, by=_viewer(request), **form.cleaned_data)
         except PermissionDenied as exc:
             return _not_allowed(request, registry, exc)
         except GratitudeError as exc:
@@ -384,7 +394,7 @@ def registry_settings(request: HttpRequest, registry_id: int) -> HttpResponse:
             "registry": registry,
             "member": member,
             "form": form,
-            "can_edit": member.role in services.SETTINGS_ROLES,
+            "can_edit": member.role in shared_services.SETTINGS_ROLES,
             "is_owner": member.role == "owner",
             "photo_form": RegistryPhotoForm(),
             "photo_src": pictures.url(registry.photo, 320) if registry.photo else "",
@@ -402,7 +412,7 @@ def _settings_initial(registry: Registry) -> dict[str, Any]:
 def registry_archive(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
     try:
-        services.registry_archive(registry=registry, by=_viewer(request))
+        lifecycle_services.registry_archive(registry=registry, by=_viewer(request))
     except GratitudeError as exc:
         return _back_to(request, registry, exc)
     messages.success(request, "Archived. Everything stays readable here; givers can no longer give.")
@@ -414,7 +424,7 @@ def registry_archive(request: HttpRequest, registry_id: int) -> HttpResponse:
 def registry_unarchive(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
     try:
-        services.registry_unarchive(registry=registry, by=_viewer(request))
+        lifecycle_services.registry_unarchive(registry=registry, by=_viewer(request))
     except GratitudeError as exc:
         return _back_to(request, registry, exc)
     messages.success(request, "Reopened. It will not archive itself again unless you turn that back on.")
@@ -440,7 +450,7 @@ def _people_page(request: HttpRequest, member: Any, form: InvitationForm, status
             "me": member,
             "members": selectors.members_of(registry=registry),
             "invitations": selectors.pending_invitations(registry=registry),
-            "can_invite": member.role in services.INVITE_ROLES,
+            "can_invite": member.role in shared_services.INVITE_ROLES,
             "is_owner": member.role == "owner",
             "form": form,
         },
@@ -455,13 +465,13 @@ def invite(request: HttpRequest, registry_id: int) -> HttpResponse:
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
-            invitation = services.registry_invitation_create(
+            invitation = invitations_services.registry_invitation_create(
                 registry=member.registry, invited_by=_viewer(request), **form.cleaned_data
             )
         except PermissionDenied as exc:
             return _not_allowed(request, member.registry, exc)
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("registries:people", registry_id=registry_id)
@@ -474,7 +484,7 @@ def invitation_revoke(request: HttpRequest, registry_id: int, invitation_id: int
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
     invitation = selectors.invitation_for_member(registry=registry, invitation_id=invitation_id)
     try:
-        services.registry_invitation_revoke(invitation=invitation, by=_viewer(request))
+        invitations_services.registry_invitation_revoke(invitation=invitation, by=_viewer(request))
     except GratitudeError as exc:
         return _back_to(request, registry, exc)
     messages.success(request, f"The invitation to {invitation.email} is withdrawn; its link no longer works.")
@@ -489,7 +499,7 @@ def member_remove(request: HttpRequest, registry_id: int, member_id: int) -> Htt
     if target is None:
         return redirect("registries:people", registry_id=registry_id)
     try:
-        services.registry_member_remove(member=target, by=_viewer(request))
+        members_services.registry_member_remove(member=target, by=_viewer(request))
     except GratitudeError as exc:
         return _back_to(request, registry, exc)
     if target.user_id == _viewer(request).pk:
@@ -505,9 +515,9 @@ def alerts(request: HttpRequest, registry_id: int) -> HttpResponse:
     form = AlertsForm(request.POST or None, initial={"alerts": member.alerts})
     if request.method == "POST" and form.is_valid():
         try:
-            services.registry_member_set_alerts(member=member, alerts=form.cleaned_data["alerts"])
+            members_services.registry_member_set_alerts(member=member, alerts=form.cleaned_data["alerts"])
         except GratitudeError as exc:
-            form.add_error(None, str(exc))
+            show_on_form(form, exc)
         else:
             messages.success(request, f"Gift alerts: {member.get_alerts_display().lower()}.")
             return redirect("registries:detail", registry_id=registry_id)
@@ -526,22 +536,20 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "registries/invitation_invalid.html", status=404)
     invitee_has_password = found.invitee.has_usable_password()
     viewer = request.user if request.user.is_authenticated else None
-    form = AcceptWithPasswordForm(request.POST or None, initial={"display_name": found.invitee.display_name})
-    error = ""
-    if request.method == "POST":
-        try:
-            if not invitee_has_password:
-                if form.is_valid():
-                    user = services.registry_invitation_accept_with_new_password(
-                        invitation=found, **form.cleaned_data
-                    )
-                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                    return _joined(request, found.registry)
-            elif isinstance(viewer, User):
-                services.registry_invitation_accept(invitation=found, user=viewer)
-                return _joined(request, found.registry)
-        except GratitudeError as exc:
-            error = str(exc)
+    answer = invitation_answer(
+        request,
+        needs_password=not invitee_has_password,
+        may_answer=True,
+        accept_with_new_password=partial(
+            invitations_services.registry_invitation_accept_with_new_password, invitation=found
+        ),
+        # Anyone signed in may try: the service refuses an account the invitation was not sent to.
+        accept=lambda user: invitations_services.registry_invitation_accept(invitation=found, user=user),
+        accepted=lambda: _joined(request, found.registry),
+        initial_name=found.invitee.display_name,
+    )
+    if answer.done is not None:
+        return answer.done
     return render(
         request,
         "registries/invitation.html",
@@ -551,11 +559,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             "needs_password": not invitee_has_password,
             "signed_in_as_invitee": viewer is not None and viewer.pk == found.invitee_id,
             "signed_in_as_other": viewer is not None and viewer.pk != found.invitee_id,
-            "form": form,
-            "error": error,
+            "form": answer.form,
+            "error": answer.error,
             "login_url": f"{reverse('accounts:login')}?next={request.path}",
         },
-        status=400 if (error or form.errors) else 200,
+        status=answer.status,
     )
 
 

@@ -11,7 +11,8 @@ from gratitude.accounts.services import user_create
 from gratitude.gifts.models import Gift
 from gratitude.gifts.services import gift_record
 from gratitude.registries.models import Item, Registry
-from gratitude.registries.services import item_add, registry_create
+from gratitude.registries.services.items import item_add
+from gratitude.registries.services.registries import registry_create
 
 _counter = {"n": 0}
 

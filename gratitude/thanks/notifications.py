@@ -1,7 +1,5 @@
-"""What the Thank You List's two kinds of mail need from the thanks domain: who may receive them (checked
-again at send time), how many may, and what they say.
-
-Declared as the `address_request` and `thank_you_reminder` kinds in gratitude/notifications/kinds.py.
+"""The Thank You List's two kinds of mail, `address_request` and `thank_you_reminder`: who may receive them
+(checked again at send time), how many may, what they say, their outbox writes and their preview samples.
 See docs/thank-you-list.md.
 """
 
@@ -14,9 +12,12 @@ from django.db.models import Count
 
 from gratitude.core.links import site_url
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.notifications.refusals import Refusal
+from gratitude.notifications.outbox.kinds import Category, Kind, Pacing, one_recipient, register
+from gratitude.notifications.outbox.refusals import Refusal
+from gratitude.notifications.outbox.writes import Trigger, outbox_write
 
 if TYPE_CHECKING:
+    from gratitude.registries.models import Registry
     from gratitude.thanks.models import AddressRequest
 
 # Roles that write the thank-you notes; a trusted delegate helps but is not reminded.
@@ -283,3 +284,105 @@ def reminder_recipients_per_trigger(row: Notification) -> int:
         registry_id=row.registry_id, left_at__gte=row.created_at - timedelta(days=7)
     ).count()
     return current + former
+
+
+# --- The outbox writes (only thanks.services calls these, in the event's transaction) -------------------
+
+
+def address_request_enqueue(*, address_request: AddressRequest) -> Notification:
+    """The one message asking a giver for a mailing address. The recipient is the giver the request names;
+    the key allows one per giver per registry, ever."""
+    return outbox_write(
+        kind=ADDRESS_REQUEST.name,
+        trigger=Trigger(type="address_request", id=address_request.pk),
+        recipients=[address_request.giver_id],
+        key=lambda user_id: f"address_request:registry:{address_request.registry_id}:user:{user_id}",
+        gift_id=address_request.gift_id,
+        registry_id=address_request.gift.registry_id,
+    )[0]
+
+
+def registry_thank_you_reminders_enqueue(*, registry: Registry, now: datetime) -> list[Notification]:
+    """This week's thank-you reminders about a registry with gifts waiting for thanks. The recipients come
+    from the registry (reminder_recipients), never from the caller; the key allows one per registrant per
+    registry per day, the recipients one per week."""
+    day = now.date().isoformat()
+    return outbox_write(
+        kind=THANK_YOU_REMINDER.name,
+        trigger=Trigger(type="registry", id=registry.pk),
+        recipients=reminder_recipients(registry_id=registry.pk, now=now),
+        key=lambda user_id: f"thank_you_reminder:registry:{registry.pk}:user:{user_id}:on:{day}",
+        due_at=now,
+        registry_id=registry.pk,
+    )
+
+
+# --- Preview samples (notifications/devtools/samples.py rolls each back)
+# -----------------------------------------
+
+
+def _address_request_sample() -> list[Notification]:
+    from gratitude.gifts.notifications import sample_gift
+    from gratitude.thanks.services import address_request_create
+
+    gift = sample_gift()
+    owner = gift.registry.members.get().user
+    address_request_create(gift=gift, by=owner)
+    return list(Notification.objects.filter(kind="address_request", registry_id=gift.registry_id))
+
+
+def _thank_you_reminder_sample() -> list[Notification]:
+    from django.utils import timezone
+
+    from gratitude.gifts.models import Gift
+    from gratitude.gifts.notifications import sample_gift
+    from gratitude.thanks.services import thank_you_reminders_enqueue
+
+    gift = sample_gift()
+    owner = gift.registry.members.get().user
+    # A reminder speaks of gifts that have waited a while: this sample's gift was given a month ago.
+    Gift.objects.filter(pk=gift.pk).update(created_at=timezone.now() - timedelta(days=30))
+    thank_you_reminders_enqueue()
+    return list(
+        Notification.objects.filter(kind="thank_you_reminder", registry_id=gift.registry_id, recipient=owner)
+    )
+
+
+# --- The kinds ------------------------------------------------------------------------------------------
+
+# A registrant asks a giver (usually without an account) for a mailing address: one message per giver per
+# registry, written by thanks.services.address_request_create (docs/thank-you-list.md).
+ADDRESS_REQUEST = register(
+    Kind(
+        name="address_request",
+        category=Category.EVENT,
+        trigger="gift",
+        provenance=address_request_provenance,
+        recipients_per_trigger=one_recipient,
+        template="address_request",
+        context=address_request_context,
+        event_backed=True,
+        label="a request for a mailing address for a thank-you note",
+        sample=_address_request_sample,
+        occasions=("registry",),
+        pacing=Pacing(respects_quiet_hours=True),
+    )
+)
+# At most weekly, to registrants with gifts waiting for thanks; written by the periodic
+# thanks.services.thank_you_reminders_enqueue. Its trigger is the registry's week, not one gift.
+THANK_YOU_REMINDER = register(
+    Kind(
+        name="thank_you_reminder",
+        category=Category.REMINDER,
+        trigger="registry",
+        provenance=thank_you_reminder_provenance,
+        recipients_per_trigger=reminder_recipients_per_trigger,
+        template="thank_you_reminder",
+        context=thank_you_reminder_context,
+        event_backed=True,
+        label="a thank-you reminder",
+        sample=_thank_you_reminder_sample,
+        occasions=("registry",),
+        pacing=Pacing(respects_quiet_hours=True),
+    )
+)

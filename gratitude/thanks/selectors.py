@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet, Value
@@ -23,6 +22,7 @@ from django.http import Http404
 
 from gratitude.gifts.models import Gift, GiftState
 from gratitude.registries.models import Registry
+from gratitude.thanks import conf
 from gratitude.thanks.models import AddressRequest, EnteredAddress, ThankYouChange, ThankYouStatus
 
 GIFTS_PER_PAGE = 50
@@ -447,7 +447,7 @@ def address_request_for_token(*, token: str) -> AddressRequest | None:
 
 def reminder_after_days() -> int:
     """Gifts not marked received wait this long after they were given before a reminder mentions them."""
-    return int(settings.GRATITUDE_THANK_YOU_REMINDER_DAYS)
+    return int(conf.thank_you_reminder_days())
 
 
 # A gift marked received today is not yet a reason for mail: the registrant is on the list right now.

@@ -181,10 +181,10 @@ def _giver_has_address(*, registry_id: int, email: str) -> bool:
 
 def _giver_account(*, email: str) -> tuple[User, bool]:
     """The account mail to this giver goes to, and whether it was made just now. A giver without an account
-    gets one made for the address with no password and no name (registries.services.account_for_address,
+    gets one made for the address with no password and no name (accounts.services.account_for_address,
     the same rule as for invitees): it cannot log in, and its mail greets "Hello," until its owner chooses
     a name."""
-    from gratitude.registries.services import account_for_address
+    from gratitude.accounts.services import account_for_address
 
     existed = User.objects.filter(email=email).exists()
     return account_for_address(email=email), not existed
@@ -195,7 +195,7 @@ def address_request_create(*, gift: Gift, by: User) -> AddressRequest:
 
     Writes the request and its outbox row in one transaction; the message is checked again when it is sent
     (thanks.notifications.address_request_provenance)."""
-    from gratitude.notifications.services import notification_enqueue_address_request
+    from gratitude.thanks.notifications import address_request_enqueue
 
     with transaction.atomic():
         locked = _lock_gifts([gift])
@@ -237,7 +237,7 @@ def address_request_create(*, gift: Gift, by: User) -> AddressRequest:
             giver_contact_created=created,
             requested_by=by,
         )
-        notification_enqueue_address_request(address_request=request)
+        address_request_enqueue(address_request=request)
     return request
 
 
@@ -336,8 +336,8 @@ def thank_you_reminders_enqueue(*, now: datetime | None = None) -> int:
     weekly, never about a paused or archived registry, never in quiet mode. Returns the rows written.
 
     Each registry is its own transaction; who gets one is decided by
-    `notifications.services.notification_enqueue_thank_you_reminders`, and checked again at send time."""
-    from gratitude.notifications.services import notification_enqueue_thank_you_reminders
+    `thanks.notifications.registry_thank_you_reminders_enqueue`, and checked again at send time."""
+    from gratitude.thanks.notifications import registry_thank_you_reminders_enqueue
 
     now = now or timezone.now()
     registry_ids = (
@@ -351,5 +351,5 @@ def thank_you_reminders_enqueue(*, now: datetime | None = None) -> int:
     for registry_id in list(registry_ids):
         with transaction.atomic():
             registry = Registry.objects.get(pk=registry_id)
-            written += len(notification_enqueue_thank_you_reminders(registry=registry, now=now))
+            written += len(registry_thank_you_reminders_enqueue(registry=registry, now=now))
     return written

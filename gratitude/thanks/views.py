@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gratitude.accounts.models import User
-from gratitude.core.errors import GratitudeError
+from gratitude.core.errors import GratitudeError, show_on_form
 from gratitude.gifts.models import Gift
 from gratitude.registries.models import Registry
 from gratitude.registries.selectors import registry_for_member
@@ -139,7 +139,7 @@ def mark(request: HttpRequest, registry_id: int) -> HttpResponse:
             changed = services.thank_you_mark_received(gifts=gifts, received=received, by=viewer)
             word = "received" if received else "not received"
     except GratitudeError as exc:
-        form.add_error(None, str(exc))
+        show_on_form(form, exc)
         return _mark_failed(request, registry, form)
     if changed:
         messages.success(request, f"Marked {changed} gift{'s' if changed != 1 else ''} {word}.")
@@ -223,7 +223,7 @@ def gift_page(request: HttpRequest, registry_id: int, gift_id: int) -> HttpRespo
         try:
             services.thank_you_note_set(gift=gift, note=form.cleaned_data["note"], by=viewer)
         except GratitudeError as exc:
-            form.add_error("note", str(exc))
+            show_on_form(form, exc, otherwise_on="note")
         else:
             messages.success(request, "Note saved.")
             return redirect("thanks:gift", registry_id=registry.pk, gift_id=gift.pk)
@@ -340,7 +340,7 @@ def address_share(request: HttpRequest, token: str) -> HttpResponse:
                     address_request=address_request, address=form.cleaned_data["address"]
                 )
             except GratitudeError as exc:
-                form.add_error("address", str(exc))
+                show_on_form(form, exc, otherwise_on="address")
             else:
                 return redirect("thanks_giver:address_share", token=token)
         status = 400

@@ -1,4 +1,4 @@
-"""The 2017 drill (SAFETY.md promises 1 and 3): rows forged straight into the outbox, bypassing every
+"""The 2017 drill (docs/safety.md promises 1 and 3): rows forged straight into the outbox, bypassing every
 service, must never be delivered; the kind's breaker opens with its reason and an operator alert; after
 the operator resumes, the genuine alerts arrive. Through a real SMTP server."""
 

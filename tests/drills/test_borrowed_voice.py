@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 
 from gratitude.accounts.models import User
 from gratitude.gifts.models import Gift, Reservation
-from gratitude.notifications.kinds import KINDS
+from gratitude.notifications.devtools.samples import sample_rows
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.notifications.rendering import build_email, render
-from gratitude.notifications.samples import sample_rows
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.rendering.messages import build_email, render
 from gratitude.operations.models import RecalledMessage
 from gratitude.registries.models import Item, Registry
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user

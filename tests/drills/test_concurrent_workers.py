@@ -1,4 +1,4 @@
-"""Concurrent workers (SAFETY.md promise 7): several real worker processes started at once over one
+"""Concurrent workers (docs/safety.md promise 7): several real worker processes started at once over one
 outbox never send a row twice, and every row is delivered, through a real SMTP server.
 
 - PostgreSQL (claims with SELECT ... FOR UPDATE SKIP LOCKED): 4 workers over 5,000 due gift alerts.
@@ -43,7 +43,7 @@ def _due_gift_alerts(count: int, *, per_registry: int = 1) -> list[Notification]
     accepted message speaks of can be read back from its body.
 
     Bulk writes bypass the services (fast set-up for thousands of rows); each row is what
-    notification_enqueue_gift_alerts would write, except that no wake-up task points at it, so the
+    gifts.notifications.gift_alerts_enqueue would write, except that no wake-up task points at it, so the
     workers find the rows through their sweep of the outbox."""
     assert count % per_registry == 0
     now = timezone.now()
@@ -86,6 +86,8 @@ def _due_gift_alerts(count: int, *, per_registry: int = 1) -> list[Notification]
                 gift=gift,
                 registry=gift.registry,
                 idempotency_key=f"gift_alert:gift:{gift.pk}:user:{user.pk}",
+                trigger_type="gift",
+                trigger_id=gift.pk,
                 state=NotificationState.PENDING,
                 due_at=now - timedelta(seconds=1),
             )

@@ -1,4 +1,4 @@
-"""Fault drills for the sending path (SAFETY.md promises 6 and 7), with real worker processes and a real
+"""Fault drills for the sending path (docs/safety.md promises 6 and 7), with real worker processes and a real
 SMTP server (the aiosmtpd sink in gratitude/testing/smtp.py).
 
 - SIGKILL a worker after it claimed rows, after the server accepted a message, and after it recorded the
@@ -24,8 +24,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from gratitude.notifications.delivery import claim_due
 from gratitude.notifications.models import Notification, NotificationState, SuppressedAddress
+from gratitude.notifications.sending.delivery import claim_due
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 from gratitude.testing.smtp import SmtpSink, free_port
 from tests.drills.conftest import REFERENCE, AcceptClock, Workers
@@ -151,7 +151,7 @@ def test_sigkill_at_each_boundary_then_restart_delivers(
 def test_duplicate_window_is_measured(
     workers: Workers, smtp_sink: SmtpSink, accept_clock: AcceptClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The one duplicate window (SAFETY.md promise 7) is the time between the server's accept and the
+    """The one duplicate window (docs/safety.md promise 7) is the time between the server's accept and the
     worker's record of the send. Measured over a clean run of 40 messages."""
     _gift_alerts(40)
     DBTaskResult.objects.all().delete()  # one sweep, batches of rows, as under load

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
-from gratitude.registries import services
 from gratitude.registries.models import Item
+from gratitude.registries.services.members import registry_member_add
 from gratitude.testing.factories import make_registry, make_user
 from gratitude.testing.store import Route, Store, picture_bytes
 from tests.e2e.test_registry_experience import phone_screenshot
@@ -121,7 +121,7 @@ def test_the_share_page_with_names_and_photo_and_the_copy_button(
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     owner = make_user(display_name="Alex Rivera", email="alex@example.test", password=PASSWORD)
     registry = make_registry(owner=owner, title="Baby Rivera", occasion="baby")
-    services.registry_member_add(registry=registry, user=make_user(display_name="Sam Rivera"))
+    registry_member_add(registry=registry, user=make_user(display_name="Sam Rivera"))
     log_in(page, live_server.url, email="alex@example.test", password=PASSWORD)
 
     # The photo goes up through the settings page, through the same picture pipeline.

@@ -1,4 +1,4 @@
-"""Mail people can trust, end to end (SAFETY.md promises 12, 13, 14): a gift alert goes through the real
+"""Mail people can trust, end to end (docs/safety.md promises 12, 13, 14): a gift alert goes through the real
 outbox and worker to a real SMTP server (aiosmtpd), DKIM-signed; what arrives verifies with dkimpy against
 the record `gratitude dkim dns-record` prints; its reference code is in the recipient's notification centre
 and nobody else's; every link in it works for the recipient; its one-click unsubscribe works without
@@ -21,8 +21,8 @@ from django.test import Client
 from django.urls import reverse
 
 from gratitude.accounts.services import password_reset_request
-from gratitude.notifications.mail_checks import scan_html, text_links
 from gratitude.notifications.models import Notification, NotificationState, Unsubscribe
+from gratitude.notifications.rendering.bait_checks import scan_html, text_links
 from gratitude.notifications.tests.mail_support import (
     RawSmtpSink,
     dns_answering,
@@ -42,7 +42,7 @@ def sink(settings, tmp_path):
     install_dkim_key(settings, tmp_path)
     server = RawSmtpSink()
     server.start()
-    settings.EMAIL_BACKEND = "gratitude.notifications.transport.SigningSmtpBackend"
+    settings.EMAIL_BACKEND = "gratitude.notifications.transport.backends.SigningSmtpBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False

@@ -1,4 +1,4 @@
-"""Quiet mode and pausing in a real browser (Debian Chromium) against a live server (issue 7, SAFETY.md
+"""Quiet mode and pausing in a real browser (Debian Chromium) against a live server (docs/safety.md
 promise 9): a registrant pauses a registry from a gift alert's footer in two clicks, without signing in, and
 the next gift lands silently on the Thank You List, and resuming asks them to log in first; a trusted
 delegate the registrant named switches quiet mode on for them; each is undone with one click.

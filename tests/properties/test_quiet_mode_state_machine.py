@@ -1,4 +1,4 @@
-"""A Hypothesis state machine for quiet mode and registry pause (SAFETY.md promise 9, issue 7,
+"""A Hypothesis state machine for quiet mode and registry pause (docs/safety.md promise 9,
 docs/quiet-mode.md).
 
 Alex owns a baby registry (with a co-registrant, Pat, and a delegate member, Hal) and has named a trusted
@@ -40,14 +40,10 @@ from gratitude.gifts.services import gift_record, reservation_create
 from gratitude.notifications.models import FINAL_STATES, Notification, NotificationState
 from gratitude.operations.models import SendControl
 from gratitude.registries.models import Item, MemberRole, Registry
-from gratitude.registries.services import (
-    registry_invitation_create,
-    registry_lifecycle_step,
-    registry_member_add,
-    registry_member_set_alerts,
-    registry_pause,
-    registry_resume,
-)
+from gratitude.registries.services.invitations import registry_invitation_create
+from gratitude.registries.services.lifecycle import registry_lifecycle_step
+from gratitude.registries.services.members import registry_member_add, registry_member_set_alerts
+from gratitude.registries.services.pause import registry_pause, registry_resume
 from gratitude.testing.factories import make_item, make_registry, make_user
 from gratitude.testing.smtp import SmtpSink
 from gratitude.thanks.selectors import thank_you_list

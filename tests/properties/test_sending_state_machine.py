@@ -1,4 +1,4 @@
-"""A Hypothesis state machine over the real sending path (SAFETY.md promises 1, 6, 7, 8, 11, 15; issue 3).
+"""A Hypothesis state machine over the real sending path (docs/safety.md promises 1, 6, 7, 8, 11, 15).
 
 Random sequences of: record a gift (and a rolled-back one), cancel a gift, add / remove members, change alert
 preferences, suppress an address, halt / resume sending, run the real worker (`gratitude worker --drain`
@@ -53,13 +53,13 @@ from hypothesis.stateful import initialize, invariant, precondition, rule
 from gratitude.accounts.models import User
 from gratitude.gifts.models import Gift
 from gratitude.gifts.services import gift_cancel, gift_record
-from gratitude.notifications.delivery import claim_due, deliver_claimed, deliver_due
 from gratitude.notifications.models import (
     FINAL_STATES,
     Notification,
     NotificationState,
 )
-from gratitude.notifications.suppression import suppression_add
+from gratitude.notifications.sending.delivery import claim_due, deliver_claimed, deliver_due
+from gratitude.notifications.sending.suppression import suppression_add
 from gratitude.operations.models import OperatorAlert, SendControl
 from gratitude.operations.services import sends_halt, sends_resume
 from gratitude.registries.models import (
@@ -69,7 +69,7 @@ from gratitude.registries.models import (
     RegistryMember,
     Surprise,
 )
-from gratitude.registries.services import (
+from gratitude.registries.services.members import (
     registry_member_add,
     registry_member_remove,
     registry_member_set_alerts,

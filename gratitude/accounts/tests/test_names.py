@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from gratitude.accounts.models import User
 from gratitude.accounts.services import user_create
-from gratitude.registries.services import registry_invitation_create
+from gratitude.registries.services.invitations import registry_invitation_create
 from gratitude.testing.factories import make_item, make_registry, make_user
 from gratitude.testing.mail_links import message_parts
 

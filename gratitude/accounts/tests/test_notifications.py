@@ -13,10 +13,13 @@ from django.test import Client
 from django.urls import reverse
 
 from gratitude.accounts.models import User
-from gratitude.accounts.notifications import email_verify_provenance, signup_existing_provenance
+from gratitude.accounts.notifications import (
+    account_mail_enqueue,
+    email_verify_provenance,
+    signup_existing_provenance,
+)
 from gratitude.accounts.services import user_signup
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.notifications.services import notification_enqueue_account_mail
 from gratitude.testing.factories import make_registry, make_user
 
 PASSWORD = "a-long-unusual-passphrase-42"
@@ -24,7 +27,7 @@ PASSWORD = "a-long-unusual-passphrase-42"
 
 def _row(kind: str, user: User) -> Notification:
     with transaction.atomic():
-        return notification_enqueue_account_mail(kind=kind, user=user)
+        return account_mail_enqueue(kind=kind, user=user)
 
 
 # --- Provenance, re-checked at send time -----------------------------------------------------------

@@ -28,7 +28,7 @@ from gratitude.gifts.services import gift_record, reservation_create
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.registries.models import MemberRole
 from gratitude.registries.selectors import registry_search
-from gratitude.registries.services import registry_member_add
+from gratitude.registries.services.members import registry_member_add
 from gratitude.testing.factories import make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db

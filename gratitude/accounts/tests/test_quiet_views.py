@@ -1,4 +1,4 @@
-"""The person's side of quiet mode and occasion opt-outs (issue 7, SAFETY.md promise 9): one button each way,
+"""The person's side of quiet mode and occasion opt-outs (docs/safety.md promise 9): one button each way,
 a note never required, a calm confirmation; naming, seeing and withdrawing trusted delegates and choosing
 whether must-go mail goes to them; a delegate switching quiet mode for the person who trusts them; and the
 "Never send me anything about" checkboxes. Everything scoped to who asks."""

@@ -62,7 +62,7 @@ def test_user_verify_email_returns_none_for_a_deleted_account():
 
 
 def _address_only(email="robin@example.test"):
-    from gratitude.registries.services import account_for_address
+    from gratitude.accounts.services import account_for_address
 
     return account_for_address(email=email)
 

@@ -140,7 +140,7 @@ def test_past_the_hourly_limit_the_page_says_nothing_was_sent_and_nothing_is_que
 
 
 def test_an_address_that_asked_never_to_be_mailed_gets_no_signup_message_and_the_page_says_so(client):
-    from gratitude.notifications.suppression import suppression_add
+    from gratitude.notifications.sending.suppression import suppression_add
 
     suppression_add(address=ADDRESS, reason="never_email")
 
@@ -461,7 +461,7 @@ def test_verification_resend_needs_login(client):
 
 
 def _address_only(email: str):
-    from gratitude.registries.services import account_for_address
+    from gratitude.accounts.services import account_for_address
 
     return account_for_address(email=email)
 

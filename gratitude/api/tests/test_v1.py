@@ -339,7 +339,7 @@ def test_an_id_too_large_for_the_database_is_422_not_a_server_error(client: Clie
 
 def test_a_paused_registry_shows_givers_nothing_through_the_api(client: Client) -> None:
     """As its share page does (docs/quiet-mode.md): a few neutral facts, no items, nothing to give."""
-    from gratitude.registries.services import registry_pause
+    from gratitude.registries.services.pause import registry_pause
 
     registry = make_registry()
     item = make_item(registry=registry, url="https://shop.example/p/1")

@@ -1,4 +1,4 @@
-"""Settings live in one place: every GRATITUDE_ setting the code reads is declared in config/settings.py with
+"""Settings live in one place: every GRATITUDE_ setting the code reads is declared in config/settings/ with
 its default, and the environment overrides it there; the campaign settings are interpreted by
 operations/conf.py at call time."""
 
@@ -53,7 +53,7 @@ DEFAULTS = {
 
 
 def _settings_under(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Import config/settings.py afresh in a process with `environment` added."""
+    """Import config.settings afresh in a process with `environment` added."""
     names = ", ".join(repr(name) for name in DEFAULTS)
     code = f"import config.settings as s; print({{n: getattr(s, n) for n in ({names},)}})"
     env = {key: value for key, value in os.environ.items() if key not in DEFAULTS}
@@ -114,3 +114,39 @@ def test_the_campaign_settings_are_read_from_django_settings_at_call_time(settin
     settings.GRATITUDE_CAMPAIGN_RATE_PER_HOUR = 0
     with pytest.raises(ImproperlyConfigured, match="above zero"):
         conf.rate_per_hour()
+
+
+def test_each_apps_conf_reads_its_settings_at_call_time(settings):
+    from gratitude.api import conf as api_conf
+    from gratitude.core import conf as core_conf
+    from gratitude.gifts import conf as gifts_conf
+    from gratitude.notifications import conf as notifications_conf
+    from gratitude.registries import conf as registries_conf
+    from gratitude.thanks import conf as thanks_conf
+
+    settings.GRATITUDE_TRUSTED_PROXIES = 2
+    settings.GRATITUDE_INVITATION_DAYS = "3"
+    settings.GRATITUDE_RESERVATION_HOURS = 5
+    settings.GRATITUDE_THANK_YOU_REMINDER_DAYS = 7
+    settings.GRATITUDE_API_REQUESTS_PER_MINUTE = 11
+    settings.GRATITUDE_LEASE_SECONDS = "13"
+    settings.GRATITUDE_MAIL_ALLOWLIST = ["*@example.test"]
+
+    assert core_conf.trusted_proxies() == 2
+    assert registries_conf.invitation_days() == 3
+    assert gifts_conf.reservation_hours() == 5
+    assert thanks_conf.thank_you_reminder_days() == 7
+    assert api_conf.api_requests_per_minute() == 11
+    assert notifications_conf.lease_seconds() == 13
+    assert notifications_conf.mail_allowlist() == ["*@example.test"]
+    assert notifications_conf.env() == core_conf.env() == settings.GRATITUDE_ENV
+
+
+def test_the_store_fetch_never_reaches_loopback_in_production(settings):
+    from gratitude.registries import conf
+
+    settings.GRATITUDE_FETCH_ALLOW_LOOPBACK = True
+    settings.IS_PROD = False
+    assert conf.fetch_allow_loopback()
+    settings.IS_PROD = True
+    assert not conf.fetch_allow_loopback()

@@ -17,7 +17,7 @@ from gratitude.core.errors import GratitudeError
 from gratitude.gifts.models import Gift, GiftBought, Reservation
 from gratitude.gifts.services import gift_record, reservation_create, reservation_release
 from gratitude.registries.selectors import item_availability
-from gratitude.registries.services import registry_update
+from gratitude.registries.services.registries import registry_update
 from gratitude.testing.factories import make_item, make_registry, make_user
 
 GIFT_POST = {"giver_name": "Robin", "giver_email": "robin@example.test", "quantity": "1"}

@@ -14,7 +14,7 @@ from gratitude.core.errors import GratitudeError, NotEnoughWanted
 from gratitude.gifts.models import Gift, Reservation
 from gratitude.gifts.services import gift_record, gift_record_by_hand, reservation_create
 from gratitude.registries.models import Item
-from gratitude.registries.services import MAX_QUANTITY, item_add
+from gratitude.registries.services.items import MAX_QUANTITY, item_add
 from gratitude.testing.factories import make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db

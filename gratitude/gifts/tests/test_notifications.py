@@ -21,13 +21,13 @@ from gratitude.gifts.services import (
     reservation_fulfil,
     reservation_release,
 )
-from gratitude.notifications.kinds import KINDS
-from gratitude.notifications.mail_checks import visible_text
 from gratitude.notifications.models import Notification
-from gratitude.notifications.refusals import Refusal
-from gratitude.notifications.rendering import render
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.outbox.refusals import Refusal
+from gratitude.notifications.rendering.bait_checks import visible_text
+from gratitude.notifications.rendering.messages import render
 from gratitude.registries.models import Registry
-from gratitude.registries.services import registry_archive
+from gratitude.registries.services.lifecycle import registry_archive
 from gratitude.testing.factories import make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +138,8 @@ def test_a_receipt_row_for_a_gift_whose_giver_did_not_ask_is_a_breach():
         gift=gift,
         registry=gift.registry,
         idempotency_key=f"gift_receipt:gift:{gift.pk}",
+        trigger_type="gift",
+        trigger_id=gift.pk,
     )
     other_gift, real = _receipt()
     stolen = _forge(
@@ -146,6 +148,8 @@ def test_a_receipt_row_for_a_gift_whose_giver_did_not_ask_is_a_breach():
         gift=other_gift,
         registry=other_gift.registry,
         idempotency_key=f"gift_receipt:gift:{other_gift.pk}:again",
+        trigger_type="gift",
+        trigger_id=other_gift.pk,
     )
 
     assert _refusal(RECEIPT, forged).breach is True
@@ -233,12 +237,16 @@ def test_a_reminder_row_nobody_asked_for_is_a_breach():
         recipient=make_user(),
         registry=silent.item.registry,
         idempotency_key=f"reservation_reminder:reservation:{silent.pk}",
+        trigger_type="reservation",
+        trigger_id=silent.pk,
     )
     made_up = _forge(
         kind="reservation_reminder",
         recipient=make_user(),
         registry=silent.item.registry,
         idempotency_key="reservation_reminder:reservation:999999",
+        trigger_type="reservation",
+        trigger_id=999999,
     )
 
     assert _refusal(REMINDER, forged).breach is True
@@ -389,7 +397,7 @@ def test_a_covered_only_contribution_alert_tells_neither_amount_nor_item_nor_giv
 @pytest.mark.django_db(transaction=True)
 def test_a_gift_recorded_by_hand_is_mailed_to_the_other_members_only():
     from gratitude.gifts.services import gift_record_by_hand
-    from gratitude.registries.services import registry_member_add
+    from gratitude.registries.services.members import registry_member_add
 
     owner = make_user(display_name="Alex", email="alex@example.test")
     registry = make_registry(owner=owner, title="Baby Kim")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from gratitude.accounts.services import quiet_mode_enable
 from gratitude.core.errors import GratitudeError
 from gratitude.gifts.models import ReleasedBy, Reservation, ReservationState
-from gratitude.gifts.notifications import reservation_released_provenance
+from gratitude.gifts.notifications import reservation_released_enqueue, reservation_released_provenance
 from gratitude.gifts.services import (
     reservation_create,
     reservation_fulfil,
@@ -23,9 +23,8 @@ from gratitude.gifts.services import (
     reservations_release_for_step_back,
 )
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.notifications.services import notification_enqueue_reservation_released
 from gratitude.registries.models import Registry
-from gratitude.registries.services import registry_pause, registry_resume
+from gratitude.registries.services.pause import registry_pause, registry_resume
 from gratitude.testing.factories import make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -140,7 +139,7 @@ def test_only_a_registry_that_stepped_back_has_its_holds_released_this_way():
 
 def _row_for(hold) -> Notification:
     with transaction.atomic():
-        return notification_enqueue_reservation_released(reservation=hold)
+        return reservation_released_enqueue(reservation=hold)
 
 
 def test_a_notice_for_a_hold_the_giver_released_themselves_is_a_breach():
@@ -162,7 +161,7 @@ def test_a_notice_for_a_hold_still_held_is_a_breach():
 def test_a_notice_to_someone_who_asked_for_nothing_cannot_be_written():
     hold = _held(make_registry(), remind=False)
     with pytest.raises(ValueError, match="asked for no mail"), transaction.atomic():
-        notification_enqueue_reservation_released(reservation=hold)
+        reservation_released_enqueue(reservation=hold)
 
 
 def test_a_notice_not_yet_sent_when_the_registry_resumed_is_dropped_quietly(smtp_settings):

@@ -15,7 +15,7 @@ from gratitude.gifts.models import Gift, GiftRemoval, GiftState
 from gratitude.gifts.services import gift_remove
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.registries.selectors import item_availability
-from gratitude.registries.services import registry_member_add
+from gratitude.registries.services.members import registry_member_add
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db

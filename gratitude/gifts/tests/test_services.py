@@ -25,12 +25,9 @@ from gratitude.gifts.services import (
 )
 from gratitude.notifications.models import Notification
 from gratitude.registries.selectors import item_availability, items_with_availability
-from gratitude.registries.services import (
-    item_archive,
-    registry_archive,
-    registry_member_add,
-    registry_member_set_alerts,
-)
+from gratitude.registries.services.items import item_archive
+from gratitude.registries.services.lifecycle import registry_archive
+from gratitude.registries.services.members import registry_member_add, registry_member_set_alerts
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db

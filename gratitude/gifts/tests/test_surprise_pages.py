@@ -13,7 +13,7 @@ from django.urls import reverse
 from gratitude.gifts.models import Gift, Reservation
 from gratitude.gifts.services import gift_contribute
 from gratitude.registries.models import MemberRole
-from gratitude.registries.services import registry_member_add
+from gratitude.registries.services.members import registry_member_add
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from gratitude.gifts.services import (
 )
 from gratitude.notifications.models import Notification
 from gratitude.registries.models import Item, Registry
-from gratitude.registries.services import registry_create, registry_update
+from gratitude.registries.services.registries import registry_create, registry_update
 from gratitude.testing.factories import make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db

@@ -226,7 +226,7 @@ def test_recording_a_purchase_without_a_csrf_token_is_refused():
     assert Notification.objects.count() == 0
 
 
-# --- Issue 4: reserving, recording with an address, contributing, the giver's hold ---------------
+# --- Registries and givers: reserving, recording with an address, contributing, the giver's hold ---
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -426,7 +426,7 @@ def test_a_giver_never_sees_another_givers_name_email_address_or_message(client)
 
 
 def test_an_archived_registrys_link_shows_the_list_closed_and_takes_no_gifts(client):
-    from gratitude.registries.services import registry_archive
+    from gratitude.registries.services.lifecycle import registry_archive
 
     owner = make_user()
     registry = make_registry(owner=owner)
@@ -611,7 +611,7 @@ def test_the_share_page_makes_the_same_number_of_queries_for_5_and_50_items(clie
 @pytest.mark.parametrize("resumed", [False, True], ids=["paused", "resumed-since"])
 def test_a_hold_released_because_the_registry_paused_is_not_said_to_be_the_givers_doing(client, resumed):
     from gratitude.gifts.services import reservation_create
-    from gratitude.registries.services import registry_pause, registry_resume
+    from gratitude.registries.services.pause import registry_pause, registry_resume
 
     owner = make_user()
     registry = make_registry(owner=owner)

@@ -7,51 +7,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('gifts', '0001_initial'),
-        ('registries', '0001_initial'),
+        ("gifts", "0001_initial"),
+        ("registries", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SuppressedAddress',
+            name="SuppressedAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.EmailField(max_length=254, unique=True)),
-                ('reason', models.CharField(max_length=40)),
-                ('detail', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.EmailField(max_length=254, unique=True)),
+                ("reason", models.CharField(max_length=40)),
+                ("detail", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('idempotency_key', models.CharField(max_length=200, unique=True)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('held', 'Held by a halt'), ('sending', 'Being sent (leased)'), ('sent', 'Sent'), ('suppressed', 'Suppressed'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='pending', max_length=12)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('reference', models.CharField(default=gratitude.notifications.models.new_reference, max_length=10, unique=True)),
-                ('due_at', models.DateTimeField(db_index=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('lease_owner', models.CharField(blank=True, max_length=64)),
-                ('lease_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_to', models.EmailField(blank=True, max_length=254)),
-                ('subject', models.CharField(blank=True, max_length=300)),
-                ('message_id', models.CharField(blank=True, max_length=300)),
-                ('gift', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to='gifts.gift')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
-                ('registry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notifications', to='registries.registry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40)),
+                ("idempotency_key", models.CharField(max_length=200, unique=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("held", "Held by a halt"),
+                            ("sending", "Being sent (leased)"),
+                            ("sent", "Sent"),
+                            ("suppressed", "Suppressed"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "reference",
+                    models.CharField(
+                        default=gratitude.notifications.models.new_reference, max_length=10, unique=True
+                    ),
+                ),
+                ("due_at", models.DateTimeField(db_index=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("lease_owner", models.CharField(blank=True, max_length=64)),
+                ("lease_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_to", models.EmailField(blank=True, max_length=254)),
+                ("subject", models.CharField(blank=True, max_length=300)),
+                ("message_id", models.CharField(blank=True, max_length=300)),
+                (
+                    "gift",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notifications",
+                        to="gifts.gift",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "registry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notifications",
+                        to="registries.registry",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['state', 'due_at'], name='outbox_due'), models.Index(fields=['kind', 'state', 'sent_at'], name='outbox_kind_sent')],
+                "indexes": [
+                    models.Index(fields=["state", "due_at"], name="outbox_due"),
+                    models.Index(fields=["kind", "state", "sent_at"], name="outbox_kind_sent"),
+                ],
             },
         ),
     ]

@@ -6,53 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_initial'),
+        ("notifications", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='body_html',
+            model_name="notification",
+            name="body_html",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='body_text',
+            model_name="notification",
+            name="body_text",
             field=models.TextField(blank=True),
         ),
         migrations.CreateModel(
-            name='DeliveryEvent',
+            name="DeliveryEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('esp_name', models.CharField(max_length=40)),
-                ('event_type', models.CharField(max_length=40)),
-                ('event_id', models.CharField(blank=True, max_length=200)),
-                ('provider_message_id', models.CharField(blank=True, max_length=300)),
-                ('recipient', models.EmailField(blank=True, max_length=254)),
-                ('occurred_at', models.DateTimeField(blank=True, null=True)),
-                ('reject_reason', models.CharField(blank=True, max_length=40)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('notification', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='delivery_events', to='notifications.notification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("esp_name", models.CharField(max_length=40)),
+                ("event_type", models.CharField(max_length=40)),
+                ("event_id", models.CharField(blank=True, max_length=200)),
+                ("provider_message_id", models.CharField(blank=True, max_length=300)),
+                ("recipient", models.EmailField(blank=True, max_length=254)),
+                ("occurred_at", models.DateTimeField(blank=True, null=True)),
+                ("reject_reason", models.CharField(blank=True, max_length=40)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "notification",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delivery_events",
+                        to="notifications.notification",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(condition=models.Q(('event_id', ''), _negated=True), fields=('esp_name', 'event_id'), name='one_delivery_event_per_provider_id')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("event_id", ""), _negated=True),
+                        fields=("esp_name", "event_id"),
+                        name="one_delivery_event_per_provider_id",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Unsubscribe',
+            name="Unsubscribe",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(max_length=20)),
-                ('source', models.CharField(max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mail_unsubscribes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("category", models.CharField(max_length=20)),
+                ("source", models.CharField(max_length=20)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mail_unsubscribes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'category'), name='one_unsubscribe_per_category')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "category"), name="one_unsubscribe_per_category")
+                ],
             },
         ),
     ]

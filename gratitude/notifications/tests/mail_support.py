@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.core.management import call_command
 
-from gratitude.notifications.dkim import generate_rsa_key_pem
+from gratitude.notifications.transport.dkim import generate_rsa_key_pem
 from gratitude.testing.smtp import SmtpSink
 
 _RECORD = re.compile(r"^(?P<name>\S+)\. IN TXT \( (?P<strings>.+) \)$", re.MULTILINE)

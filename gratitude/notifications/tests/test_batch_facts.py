@@ -1,5 +1,5 @@
-"""The worker's per-batch guard facts (batch_facts.py): a batch costs a few queries, not a few per row, and
-the answers are never older than MAX_AGE_SECONDS when a message goes (a change mid-batch is seen)."""
+"""The worker's per-batch guard facts (sending/batch_facts.py): a batch costs a few queries, not a few per
+row, and the answers are never older than MAX_AGE_SECONDS when a message goes (a change mid-batch is seen)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from gratitude.gifts.models import Gift
 from gratitude.gifts.services import gift_cancel
-from gratitude.notifications import batch_facts, delivery
 from gratitude.notifications.models import Notification, NotificationState
+from gratitude.notifications.sending import batch_facts, delivery
 from gratitude.operations.services import sends_halt
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 

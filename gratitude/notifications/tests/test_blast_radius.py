@@ -1,6 +1,6 @@
-"""The per-trigger blast-radius ceiling (blast_radius.py): it counts only the live rows of the kind for the
-gift, wherever they are (not only in the batch), and its query looks rows up by gift, so its cost does not
-grow with the kind's sending history."""
+"""The per-trigger blast-radius ceiling (sending/blast_radius.py): it counts only the live rows of the kind
+for the gift, wherever they are (not only in the batch), and its query looks rows up by gift, so its cost does
+not grow with the kind's sending history."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from gratitude.notifications import batch_facts, blast_radius
-from gratitude.notifications.kinds import GIFT_ALERT
+from gratitude.gifts.notifications import GIFT_ALERT
 from gratitude.notifications.models import Notification, NotificationState, new_reference
+from gratitude.notifications.sending import batch_facts, blast_radius
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db

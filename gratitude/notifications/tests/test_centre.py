@@ -1,4 +1,4 @@
-"""The notification centre and "Is this email from us?" (SAFETY.md promise 13): the reference code in a
+"""The notification centre and "Is this email from us?" (docs/safety.md promise 13): the reference code in a
 message is found by the person it was sent to, and reads "not found" the same way for everyone else."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The copy lint (SAFETY.md promise 10): no template, mail or page, asserts a life event nobody declared,
+"""The copy lint (docs/safety.md promise 10): no template, mail or page, asserts a life event nobody declared,
 unless the words sit inside a block gated on the registrant's own declared occasion
 (`{% if registry.occasion == "baby" %}`). The lint itself is proven on planted fixture templates, and every
 kind is rendered for a registrant who declared nothing."""
@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gratitude.notifications.copy_lint import (
+from gratitude.notifications.devtools.samples import sample_rows
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.rendering.bait_checks import visible_text
+from gratitude.notifications.rendering.copy_lint import (
     PHRASES,
     gate_of,
     lint_files,
@@ -20,10 +23,7 @@ from gratitude.notifications.copy_lint import (
     phrases_in,
     project_templates,
 )
-from gratitude.notifications.kinds import KINDS
-from gratitude.notifications.mail_checks import visible_text
-from gratitude.notifications.rendering import render
-from gratitude.notifications.samples import sample_rows
+from gratitude.notifications.rendering.messages import render
 from gratitude.registries.models import Occasion
 
 FIXTURES = Path(__file__).parent / "fixtures" / "copy_lint"
@@ -107,8 +107,8 @@ def test_phrases_hide_nowhere(source):
 
 
 def test_jinja2_mail_syntax_is_read_like_django_syntax():
-    """Mail templates are Jinja2 (mail_templates.py): whitespace markers do not hide a gate's end, a filter's
-    argument in parentheses is still read, and a gate is a gate."""
+    """Mail templates are Jinja2 (rendering/template_engine.py): whitespace markers do not hide a gate's end,
+    a filter's argument in parentheses is still read, and a gate is a gate."""
     gated = '{%- if registry.occasion == "baby" -%}For your little one.{%- endif %}'
     assert lint_template(gated) == []
     ended = '{%- if registry.occasion == "baby" -%}A gift.{%- endif -%} For your little one.'

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from gratitude.gifts.services import gift_cancel
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.registries.services import registry_member_add
+from gratitude.registries.services.members import registry_member_add
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

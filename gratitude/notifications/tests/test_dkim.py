@@ -1,4 +1,4 @@
-"""DKIM (SAFETY.md promise 12): every kind signed with OpenSSL RSA-2048 and verified by dkimpy, an
+"""DKIM (docs/safety.md promise 12): every kind signed with OpenSSL RSA-2048 and verified by dkimpy, an
 independent implementation, against the very record `gratitude dkim dns-record` prints; header coverage,
 alignment, tampering, and what arrives at a real SMTP server verifying byte for byte."""
 
@@ -12,15 +12,21 @@ import pytest
 from django.core.mail import EmailMessage, get_connection
 from django.core.management import CommandError, call_command
 
-from gratitude.notifications import transport
-from gratitude.notifications.dkim import DkimError, DkimSigner, load_private_key, relaxed_body, split_message
-from gratitude.notifications.kinds import KINDS
-from gratitude.notifications.samples import preview
+from gratitude.notifications.devtools.samples import preview
+from gratitude.notifications.outbox.kinds import KINDS
 from gratitude.notifications.tests.mail_support import (
     RawSmtpSink,
     dns_answering,
     install_dkim_key,
     published_records,
+)
+from gratitude.notifications.transport import backends
+from gratitude.notifications.transport.dkim import (
+    DkimError,
+    DkimSigner,
+    load_private_key,
+    relaxed_body,
+    split_message,
 )
 
 pytestmark = pytest.mark.django_db
@@ -176,23 +182,23 @@ def test_what_arrives_over_smtp_is_byte_for_byte_what_was_signed(signing_key, se
     sink = RawSmtpSink()
     sink.start()
     sent: list[bytes] = []
-    real_signed_bytes = transport.signed_bytes
+    real_signed_bytes = backends.signed_bytes
 
     def spy(message):
         sent.append(real_signed_bytes(message))
         return sent[-1]
 
-    monkeypatch.setattr(transport, "signed_bytes", spy)
+    monkeypatch.setattr(backends, "signed_bytes", spy)
     try:
         settings.EMAIL_PORT = sink.port
         settings.EMAIL_HOST = "127.0.0.1"
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        connection = get_connection("gratitude.notifications.transport.SigningSmtpBackend")
+        connection = get_connection("gratitude.notifications.transport.backends.SigningSmtpBackend")
         with connection:
             for kind in sorted(KINDS):
-                from gratitude.notifications.rendering import build_email, render
-                from gratitude.notifications.samples import sample_rows
+                from gratitude.notifications.devtools.samples import sample_rows
+                from gratitude.notifications.rendering.messages import build_email, render
 
                 with sample_rows(kind) as (declared, rows):
                     connection.send_messages([build_email(rows[0], declared, render(rows, declared))])

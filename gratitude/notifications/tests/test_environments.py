@@ -1,4 +1,4 @@
-"""Environment isolation (SAFETY.md promise 5), per environment: production refuses to start with the dev
+"""Environment isolation (docs/safety.md promise 5), per environment: production refuses to start with the dev
 mailbox, a capturing transport, test-only templates or an http SITE_URL; outside production only the
 allowlist gets mail. Each case loads config/settings.py in a fresh interpreter, as a server would."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gratitude.notifications.guards import allowlisted
+from gratitude.notifications.sending.guards import allowlisted
 
 ROOT = Path(__file__).resolve().parents[3]
 PROD = {
@@ -75,7 +75,7 @@ def test_production_refuses_to_start(tmp_path, env, message):
 
 def test_production_starts_signing_with_nothing_for_dev_or_tests(tmp_path):
     values = loaded(load_settings(tmp_path, **PROD))
-    assert values["EMAIL_BACKEND"] == "gratitude.notifications.transport.SigningSmtpBackend"
+    assert values["EMAIL_BACKEND"] == "gratitude.notifications.transport.backends.SigningSmtpBackend"
     assert values["GRATITUDE_DEV_MAILBOX"] is False
     assert values["GRATITUDE_TEST_TEMPLATES"] is False
     assert values["GRATITUDE_DKIM_DOMAIN"] == "gratitude.example"
@@ -101,7 +101,7 @@ def test_an_unknown_provider_is_refused(tmp_path):
 
 def test_dev_has_the_dev_mailbox_and_no_test_templates(tmp_path):
     values = loaded(load_settings(tmp_path, GRATITUDE_ENV="dev"))
-    assert values["EMAIL_BACKEND"] == "gratitude.notifications.transport.DevMailboxBackend"
+    assert values["EMAIL_BACKEND"] == "gratitude.notifications.transport.backends.DevMailboxBackend"
     assert (values["GRATITUDE_DEV_MAILBOX"], values["GRATITUDE_TEST_TEMPLATES"]) == (True, False)
 
 
@@ -112,7 +112,7 @@ def test_test_has_test_templates_and_no_dev_mailbox(tmp_path):
 
 def test_a_real_transport_outside_prod_defaults_to_the_reserved_test_domain(tmp_path):
     values = loaded(load_settings(tmp_path, GRATITUDE_ENV="dev", EMAIL_URL="smtp://127.0.0.1:2525"))
-    assert values["EMAIL_BACKEND"] == "gratitude.notifications.transport.SigningSmtpBackend"
+    assert values["EMAIL_BACKEND"] == "gratitude.notifications.transport.backends.SigningSmtpBackend"
     assert values["GRATITUDE_MAIL_ALLOWLIST"] == ["*@example.test"]
     provider = loaded(load_settings(tmp_path, GRATITUDE_ENV="dev", GRATITUDE_MAIL_PROVIDER="postmark"))
     assert provider["GRATITUDE_MAIL_ALLOWLIST"] == ["*@example.test"]

@@ -1,7 +1,7 @@
-"""Mail redirected to a quiet person's trusted delegate (care.py, docs/quiet-mode.md "Must-go messages"): it
-says at the top, in neutral words, that it comes to the delegate on the person's behalf, and it carries none
-of the links that would act for the person (pause, unsubscribe, preferences) or that only the person can
-open (their notification centre, the code check)."""
+"""Mail redirected to a quiet person's trusted delegate (sending/quiet_mode.py, docs/quiet-mode.md "Must-go
+messages"): it says at the top, in neutral words, that it comes to the delegate on the person's behalf, and it
+carries none of the links that would act for the person (pause, unsubscribe, preferences) or that only the
+person can open (their notification centre, the code check)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from django.utils import timezone
 from gratitude.accounts.models import QuietDelegate
 from gratitude.accounts.services import quiet_mode_enable
 from gratitude.gifts.services import gift_record
-from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.notifications.rendering import build_email, render
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.rendering.messages import build_email, render
 from gratitude.testing.factories import make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,6 +1,6 @@
-"""The mail template engine (mail_templates.py): Jinja2 for mail only, escaping the HTML part and nothing
-else, and Django's filters with Django's meaning, so the messages read exactly as they did under Django's
-engine."""
+"""The mail template engine (rendering/template_engine.py): Jinja2 for mail only, escaping the HTML part and
+nothing else, and Django's filters with Django's meaning, so the messages read exactly as they did under
+Django's engine."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from django.template import TemplateDoesNotExist, engines
 from django.utils import timezone
 
 from gratitude.gifts.models import Gift
-from gratitude.notifications.mail_templates import PREFIX, mail_engine, template_source
-from gratitude.notifications.rendering import render
-from gratitude.notifications.samples import sample_rows
+from gratitude.notifications.devtools.samples import sample_rows
+from gratitude.notifications.rendering.messages import render
+from gratitude.notifications.rendering.template_engine import PREFIX, mail_engine, template_source
 
 SCRIPT = "<script>alert(1)</script>"
 MAIL_ROOT = Path(settings.BASE_DIR) / "gratitude" / "notifications" / "templates"
@@ -204,10 +204,10 @@ def test_a_missing_variable_renders_empty_as_in_django():
 def test_only_formats_that_read_the_day_alone_are_remembered_by_day(fmt, reads_only_the_day):
     """Two moments of one day: a format that reads only the day says the same for both, and is answered
     from memory; any other format is Django's own each time (a wrong guess here would reuse one time)."""
-    from gratitude.notifications import mail_templates
+    from gratitude.notifications.rendering import template_engine
 
     morning, evening = LATE.replace(hour=1, minute=5), LATE.replace(hour=22, minute=10)
-    assert mail_templates._reads_only_the_day(fmt) is reads_only_the_day
+    assert template_engine._reads_only_the_day(fmt) is reads_only_the_day
     with timezone.override("UTC"):
         for moment in (morning, evening):
             django_output, jinja_output = _both(

@@ -1,6 +1,6 @@
-"""Occasion opt-outs at send time (issue 7): "never send me anything about baby / wedding / ...", checked by
-the guard chain for every kind, whatever was queued before the choice; the person's own requests still come.
-Also the per-person registry mute that the footer's pause link records for non-members."""
+"""Occasion opt-outs at send time (quiet mode): "never send me anything about baby / wedding / ...", checked
+by the guard chain for every kind, whatever was queued before the choice; the person's own requests still
+come. Also the per-person registry mute that the footer's pause link records for non-members."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from django.core.management import call_command
 from gratitude.accounts.services import verification_resend
 from gratitude.core.errors import GratitudeError
 from gratitude.gifts.services import gift_record
-from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.notifications.occasions import (
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.sending.occasion_opt_outs import (
     OPT_OUT_OCCASIONS,
     occasion_opt_outs_set,
     occasions_of,
     opt_outs_of,
     opted_out,
 )
-from gratitude.notifications.pause_link import registry_mute, registry_muted, registry_unmute
+from gratitude.notifications.web.pause_link import registry_mute, registry_muted, registry_unmute
 from gratitude.operations.tests.support import make_registrants, make_staff, started, wedding_audience
 from gratitude.registries.models import Occasion
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user

@@ -1,4 +1,4 @@
-"""Pacing (SAFETY.md promise 11): settle, digests, quiet hours, alert preferences, surprise."""
+"""Pacing (docs/safety.md promise 11): settle, digests, quiet hours, alert preferences, surprise."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.core.management import call_command
 from gratitude.gifts.services import gift_cancel
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.registries.models import RegistryMember
-from gratitude.registries.services import registry_member_set_alerts
+from gratitude.registries.services.members import registry_member_set_alerts
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,7 +1,7 @@
-"""The footer's "Pause all messages about this registry" (issue 7, SAFETY.md promise 9): every message about a
-registry carries a signed link bound to its recipient and that registry; its page works without signing in,
-GET changes nothing, one POST (with CSRF) pauses. A member pauses the registry; anyone else (a giver) stops
-mail about that registry to themselves only. One button undoes either."""
+"""The footer's "Pause all messages about this registry" (quiet mode, docs/safety.md promise 9): every message
+about a registry carries a signed link bound to its recipient and that registry; its page works without
+signing in, GET changes nothing, one POST (with CSRF) pauses. A member pauses the registry; anyone else (a
+giver) stops mail about that registry to themselves only. One button undoes either."""
 
 from __future__ import annotations
 
@@ -17,21 +17,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gratitude.gifts.services import gift_record
-from gratitude.notifications.kinds import KINDS
-from gratitude.notifications.mail_checks import scan_html, text_links
+from gratitude.notifications.devtools.samples import sample_rows
 from gratitude.notifications.models import Notification, Unsubscribe
-from gratitude.notifications.occasions import opted_out
-from gratitude.notifications.pause_link import (
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.rendering.bait_checks import scan_html, text_links
+from gratitude.notifications.rendering.messages import render
+from gratitude.notifications.sending.occasion_opt_outs import opted_out
+from gratitude.notifications.web.pause_link import (
     MAX_AGE,
     make_token,
-    pause_target_for,
     pause_url,
     read_token,
 )
-from gratitude.notifications.rendering import render
-from gratitude.notifications.samples import sample_rows
 from gratitude.registries.models import Registry
-from gratitude.registries.services import registry_member_add, registry_member_remove
+from gratitude.registries.pause_targets import pause_target_for
+from gratitude.registries.services.members import registry_member_add, registry_member_remove
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from gratitude.accounts.models import User
-from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.models import Notification
+from gratitude.notifications.outbox.kinds import KINDS
 from gratitude.notifications.tests.mail_support import install_dkim_key
 
 pytestmark = pytest.mark.django_db

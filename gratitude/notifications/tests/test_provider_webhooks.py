@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from gratitude.notifications.models import DeliveryEvent, SuppressedAddress
-from gratitude.notifications.provider_webhooks import TRACKING_VIEWS
+from gratitude.notifications.web.provider_webhooks import TRACKING_VIEWS
 
 pytestmark = pytest.mark.django_db
 

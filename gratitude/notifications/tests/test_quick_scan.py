@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from gratitude.notifications.kinds import KINDS
-from gratitude.notifications.mail_checks import problems_in_html, quick_scan, scan_html
-from gratitude.notifications.samples import preview
+from gratitude.notifications.devtools.samples import preview
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.rendering.bait_checks import problems_in_html, quick_scan, scan_html
 
 HOSTILE = [
     '<p>hi</p><a href="https://x.test/a?b=1&amp;c=2">x</a>',

@@ -1,5 +1,5 @@
-"""Quiet mode and paused registries at send time (notifications/care.py, SAFETY.md promise 9), on the real
-sending path: outbox, guards, the worker and a real SMTP server."""
+"""Quiet mode and paused registries at send time (notifications/sending/quiet_mode.py, docs/safety.md promise
+9), on the real sending path: outbox, guards, the worker and a real SMTP server."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from django.utils import timezone
 from gratitude.accounts.models import QuietDelegate
 from gratitude.accounts.services import password_reset_request, quiet_mode_enable
 from gratitude.gifts.services import gift_record
-from gratitude.notifications import care
-from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.registries.services import registry_invitation_create, registry_member_add, registry_pause
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.sending import quiet_mode
+from gratitude.registries.services.invitations import registry_invitation_create
+from gratitude.registries.services.members import registry_member_add
+from gratitude.registries.services.pause import registry_pause
 from gratitude.testing.factories import make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +43,7 @@ def _trusted(person, *, receives_must_go=True):
 
 def test_which_kinds_still_go_to_a_quiet_person_is_a_deliberate_short_list():
     """Adding a kind that reaches a quiet person must be a decision (docs/quiet-mode.md), never a default."""
-    going = sorted(name for name in KINDS if care._goes_while_quiet(name))
+    going = sorted(name for name in KINDS if quiet_mode._goes_while_quiet(name))
     assert going == [
         "email_verify",
         "gift_receipt",
@@ -49,7 +51,7 @@ def test_which_kinds_still_go_to_a_quiet_person_is_a_deliberate_short_list():
         "quiet_delegate_invitation",
         "signup_existing",
     ]
-    assert care._goes_while_quiet("some_kind_added_later") is False
+    assert quiet_mode._goes_while_quiet("some_kind_added_later") is False
 
 
 def test_a_gift_alert_queued_before_quiet_mode_is_never_sent(smtp_settings):
@@ -166,7 +168,7 @@ def test_a_row_written_while_quiet_is_refused_at_send_time(smtp_settings):
 
 def test_suppress_queued_needs_to_be_told_whose_rows():
     with pytest.raises(ValueError, match="whose rows"):
-        care.suppress_queued()
+        quiet_mode.suppress_queued()
 
 
 def test_suppress_queued_never_touches_a_row_a_worker_holds():
@@ -177,7 +179,7 @@ def test_suppress_queued_never_touches_a_row_a_worker_holds():
     owner.quiet_since = timezone.now()
     owner.save(update_fields=["quiet_since"])
 
-    assert care.suppress_queued(user=owner) == 0
+    assert quiet_mode.suppress_queued(user=owner) == 0
     row = Notification.objects.get(gift=gift)
     assert (row.state, row.lease_owner) == (NotificationState.SENDING, "w1")
 

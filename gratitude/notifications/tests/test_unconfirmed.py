@@ -20,9 +20,9 @@ from django.utils import timezone
 from gratitude.accounts.services import quiet_delegate_invite
 from gratitude.gifts.models import Gift
 from gratitude.notifications.models import Notification, NotificationState, SuppressedAddress
-from gratitude.notifications.unconfirmed import make_never_email_token
+from gratitude.notifications.sending.unconfirmed_addresses import make_never_email_token
 from gratitude.registries.models import RegistryInvitation
-from gratitude.registries.services import (
+from gratitude.registries.services.invitations import (
     INVITATIONS_PER_ADDRESS_PER_REGISTRY,
     INVITATIONS_PER_INVITER_PER_DAY,
     registry_invitation_create,

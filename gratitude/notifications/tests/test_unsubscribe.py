@@ -1,5 +1,5 @@
-"""One-click unsubscribe (RFC 8058, SAFETY.md promise 14) and the per-category preferences page: GET never
-changes state, POST works without cookies and twice is one unsubscribe, an altered token is refused, and
+"""One-click unsubscribe (RFC 8058, docs/safety.md promise 14) and the per-category preferences page: GET
+never changes state, POST works without cookies and twice is one unsubscribe, an altered token is refused, and
 the send-time guard stops the category while the person's own requests still come."""
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from django.test import Client
 from django.urls import reverse
 
 from gratitude.accounts.services import password_reset_request
-from gratitude.notifications.kinds import KINDS, Category
+from gratitude.notifications.devtools.samples import preview
 from gratitude.notifications.models import Notification, NotificationState, Unsubscribe
-from gratitude.notifications.samples import preview
-from gratitude.notifications.suppression import category_unsubscribe
-from gratitude.notifications.unsubscribe import make_token, read_token, unsubscribe_url
+from gratitude.notifications.outbox.kinds import KINDS, Category
+from gratitude.notifications.sending.suppression import category_unsubscribe
+from gratitude.notifications.web.unsubscribe import make_token, read_token, unsubscribe_url
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from gratitude.notifications.models import (
     SuppressedAddress,
     Unsubscribe,
 )
-from gratitude.notifications.rendering import MailMessage
+from gratitude.notifications.rendering.messages import MailMessage
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

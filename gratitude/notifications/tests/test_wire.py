@@ -1,5 +1,6 @@
-"""The direct wire composer (wire.py): what it writes is the message the email package would have written,
-as any mail reader parses it, for every kind, in any script; other shapes fall back to the email package."""
+"""The direct wire composer (transport/message_bytes.py): what it writes is the message the email package
+would have written, as any mail reader parses it, for every kind, in any script; other shapes fall back to the
+email package."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from django.core.mail.message import sanitize_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gratitude.notifications import transport
-from gratitude.notifications.kinds import KINDS
-from gratitude.notifications.rendering import build_email, render
-from gratitude.notifications.samples import sample_rows
-from gratitude.notifications.wire import compose, header_address
+from gratitude.notifications.devtools.samples import sample_rows
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.rendering.messages import build_email, render
+from gratitude.notifications.transport import backends
+from gratitude.notifications.transport.message_bytes import compose, header_address
 
 pytestmark = pytest.mark.django_db
 
@@ -96,8 +97,8 @@ def test_other_shapes_fall_back_to_the_email_package():
     assert compose(with_cc) is None
     assert compose(header_injection) is None
     # The transport still sends them, through Django's own generator (which refuses the injection).
-    assert b"a.txt" in transport.signed_bytes(with_attachment)
-    assert b"Subject: s" in transport.signed_bytes(plain_only)
+    assert b"a.txt" in backends.signed_bytes(with_attachment)
+    assert b"Subject: s" in backends.signed_bytes(plain_only)
 
 
 PLAIN_AND_NOT = [

@@ -1,4 +1,4 @@
-"""A campaign declares what it speaks of (issue 7): `Campaign.speaks_of`.
+"""A campaign declares what it speaks of (quiet mode): `Campaign.speaks_of`.
 
 Before this, a campaign's occasions were only its audience filter's registry occasions. A campaign that has
 written messages keeps exactly that meaning (its declaration becomes its audience's occasions, which it
@@ -8,7 +8,7 @@ message would fail provenance as "approval_void" and trip the kind's breaker on 
 has written nothing yet stays undeclared: its author must choose before freezing it, and an approval it had
 is void at start (back to draft), as after any edit.
 
-The fingerprints below are frozen copies of operations.campaigns.campaign_fingerprint as it was before and
+The fingerprints below are frozen copies of operations.selectors.campaign_fingerprint as it was before and
 after this migration, so later changes to that function do not change what this migration did.
 """
 
@@ -21,7 +21,7 @@ from django.template import engines
 
 def _template_version(campaign):
     digest = hashlib.sha256()
-    # Mail templates are the "mail" engine's (Jinja2, gratitude/notifications/mail_templates.py): their
+    # Mail templates are the "mail" engine's (Jinja2, gratitude/notifications/rendering/template_engine.py): their
     # source as that engine reads it, which is what the hash was always made of.
     env = engines["mail"].env
     for part in ("subject.txt", "body.txt", "body.html"):

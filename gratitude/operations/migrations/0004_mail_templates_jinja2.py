@@ -1,12 +1,12 @@
-"""Mail templates became Jinja2 (gratitude/notifications/mail_templates.py): the campaign and correction
+"""Mail templates became Jinja2 (gratitude/notifications/rendering/template_engine.py): the campaign and correction
 templates' source changed, not one byte of what they render (compared for every kind before the switch).
-A campaign's approval is bound to its templates' source (operations.campaigns.template_version), so without
+A campaign's approval is bound to its templates' source (operations.selectors.template_version), so without
 this every approved or in-flight campaign would read as changed since approval: "approval_void", a breach,
 the kind's breaker tripped on upgrade. An approval that held under the Django sources below is bound again to
 the same campaign under the Jinja2 sources; any other approval stays as it was (void, as it already was).
 
 Both sets of sources below are frozen copies (the Django templates as they were, the Jinja2 ones as they came),
-and the fingerprint a frozen copy of operations.campaigns.campaign_fingerprint, so later changes to either do
+and the fingerprint a frozen copy of operations.selectors.campaign_fingerprint, so later changes to either do
 not change what this migration does: an approval is only ever re-bound to the text it was given for.
 """
 

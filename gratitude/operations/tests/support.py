@@ -8,14 +8,14 @@ from typing import Any
 from django.core.management import call_command
 
 from gratitude.accounts.models import User
-from gratitude.operations.campaigns import (
+from gratitude.operations.campaigns.lifecycle import (
     campaign_approve,
     campaign_create,
-    campaign_fingerprint,
     campaign_freeze,
     campaign_start,
 )
 from gratitude.operations.models import Campaign
+from gratitude.operations.selectors import campaign_fingerprint
 from gratitude.testing.factories import make_registry, make_user
 
 SUBJECT = "Gratitude now keeps a printable Thank You List"

@@ -1,5 +1,5 @@
-"""Occasion opt-outs in campaign audiences (issue 7): a campaign declares its occasions, and people who said
-"never send me anything about" one of them are left out of the frozen audience, whatever the filter says.
+"""Occasion opt-outs in campaign audiences (quiet mode): a campaign declares its occasions, and people who
+said "never send me anything about" one of them are left out of the frozen audience, whatever the filter says.
 The same choice is checked again at send time (notifications/tests/test_occasions.py)."""
 
 from __future__ import annotations
@@ -7,14 +7,15 @@ from __future__ import annotations
 import pytest
 
 from gratitude.accounts.models import User
-from gratitude.notifications.occasions import occasion_opt_outs_set
+from gratitude.notifications.sending.occasion_opt_outs import occasion_opt_outs_set
 from gratitude.operations.audience import (
     AudienceFilter,
     audience_breakdown,
     audience_users,
     occasion_opt_outs,
 )
-from gratitude.operations.campaigns import campaign_freeze, campaign_preview
+from gratitude.operations.campaigns.lifecycle import campaign_freeze
+from gratitude.operations.campaigns.preview import campaign_preview
 from gratitude.operations.tests.support import draft, make_registrants, make_staff, wedding_audience
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""The two-person rule, the frozen audience and the canary (SAFETY.md promise 4; promise 2 for campaigns)."""
+"""The two-person rule, the frozen audience and the canary (docs/safety.md promise 4; promise 2 for
+campaigns)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,16 @@ from django.utils import timezone
 
 from gratitude.core.errors import GratitudeError, PermissionDenied
 from gratitude.notifications.models import Notification, NotificationState, SuppressedAddress
-from gratitude.notifications.services import notification_enqueue_operator_messages
-from gratitude.notifications.suppression import category_unsubscribe, suppression_add
-from gratitude.operations.campaigns import (
-    audience_drift,
-    campaign_advance,
+from gratitude.notifications.sending.suppression import category_unsubscribe, suppression_add
+from gratitude.operations.campaigns.canary import campaign_advance
+from gratitude.operations.campaigns.lifecycle import (
     campaign_approve,
     campaign_cancel,
     campaign_edit,
-    campaign_fingerprint,
     campaign_freeze,
-    campaign_preview,
     campaign_start,
-    canary_report,
 )
+from gratitude.operations.campaigns.preview import campaign_preview
 from gratitude.operations.models import (
     AuditEntry,
     Campaign,
@@ -33,6 +30,8 @@ from gratitude.operations.models import (
     CampaignState,
     OperatorAlert,
 )
+from gratitude.operations.notifications import operator_messages_enqueue
+from gratitude.operations.selectors import audience_drift, campaign_fingerprint, canary_report
 from gratitude.operations.tests.support import (
     BODY,
     SUBJECT,
@@ -220,9 +219,7 @@ def test_the_bulk_writer_refuses_event_backed_kinds_loudly(operators):
     # As if someone altered the row to borrow the gift-alert template.
     campaign.kind = "gift_alert"
     with pytest.raises(ValueError, match="event mail has no bulk path"), transaction.atomic():
-        notification_enqueue_operator_messages(
-            campaign=campaign, recipients=[recipient], first_due_at=timezone.now()
-        )
+        operator_messages_enqueue(campaign=campaign, recipients=[recipient], first_due_at=timezone.now())
     assert not Notification.objects.exists()
 
 
@@ -283,7 +280,7 @@ def test_canary_then_the_rest_then_done(operators):
 def test_a_complaint_spike_in_the_canary_stops_the_campaign_before_the_rest(operators, settings):
     from anymail.signals import AnymailTrackingEvent
 
-    from gratitude.notifications.webhooks import record_event
+    from gratitude.notifications.transport.delivery_events import record_event
 
     settings.GRATITUDE_CANARY_SLICE = "10"
     make_registrants(50)
@@ -354,9 +351,7 @@ def test_a_forged_campaign_row_trips_the_breaker_and_is_never_sent(operators):
     with transaction.atomic():
         # Written through the writer, but for someone outside the frozen audience.
         stray = CampaignRecipient(campaign=campaign, user=outsider, email=outsider.email)
-        notification_enqueue_operator_messages(
-            campaign=campaign, recipients=[stray], first_due_at=timezone.now()
-        )
+        operator_messages_enqueue(campaign=campaign, recipients=[stray], first_due_at=timezone.now())
 
     drain()
 

@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from gratitude.accounts.notifications import account_mail_enqueue
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.notifications.services import notification_enqueue_account_mail
 from gratitude.operations.models import (
     AppendOnlyError,
     AuditEntry,
@@ -78,7 +78,7 @@ def _fill_outbox(gifts: int) -> None:
     drain()
     owner = make_user(verified=False)
     with transaction.atomic():
-        notification_enqueue_account_mail(kind="email_verify", user=owner)
+        account_mail_enqueue(kind="email_verify", user=owner)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -206,7 +206,7 @@ def test_a_campaign_through_the_pages_needs_a_second_operator(client: Client, se
     page = client.get(reverse("operations:campaign", args=[campaign.pk])).content.decode()
     assert "a second operator must approve it" in page
     campaign.refresh_from_db()
-    from gratitude.operations.campaigns import campaign_fingerprint
+    from gratitude.operations.selectors import campaign_fingerprint
 
     fingerprint = campaign_fingerprint(campaign)
     client.post(reverse("operations:campaign_approve", args=[campaign.pk]), {"fingerprint": fingerprint})

@@ -8,8 +8,9 @@ import importlib
 import pytest
 from django.apps import apps
 
-from gratitude.operations.campaigns import _approval_holds, campaign_fingerprint
+from gratitude.operations.campaigns.shared import _approval_holds
 from gratitude.operations.models import Campaign
+from gratitude.operations.selectors import campaign_fingerprint
 from gratitude.operations.tests.support import approved, make_registrants, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -21,16 +22,16 @@ migration = importlib.import_module("gratitude.operations.migrations.0004_mail_t
 def templates_as_this_release_shipped_them(monkeypatch):
     """The campaign templates as they were when this migration was written (its frozen Jinja2 copy), so
     these tests hold however the templates change later, as an upgrade from that release would see them."""
-    from gratitude.operations import campaigns
+    from gratitude.operations import selectors
 
-    live = campaigns.template_source
+    live = selectors.template_source
     prefix = "notifications/email/"
 
     def shipped(name: str) -> str:
         frozen = migration.JINJA_SOURCES.get(name.removeprefix(prefix))
         return frozen if frozen is not None else live(name)
 
-    monkeypatch.setattr(campaigns, "template_source", shipped)
+    monkeypatch.setattr(selectors, "template_source", shipped)
 
 
 def test_an_approval_given_under_the_django_templates_holds_after_the_upgrade_and_no_other():

@@ -1,4 +1,4 @@
-"""Recall (SAFETY.md promise 15, correcting part): exactly who received a past send, and a correction to
+"""Recall (docs/safety.md promise 15, correcting part): exactly who received a past send, and a correction to
 exactly them under the same approval and canary; and the staff role command, audited."""
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.operations.campaigns import (
-    campaign_advance,
+from gratitude.operations.campaigns.canary import campaign_advance
+from gratitude.operations.campaigns.lifecycle import (
     campaign_approve,
     campaign_edit,
-    campaign_fingerprint,
     campaign_freeze,
     campaign_start,
 )
 from gratitude.operations.models import AuditEntry, Campaign, CampaignKind, CampaignState, Recall
+from gratitude.operations.selectors import campaign_fingerprint
 from gratitude.operations.tests.support import drain, make_staff
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 

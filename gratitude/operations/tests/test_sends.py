@@ -1,4 +1,5 @@
-"""Send controls (SAFETY.md promises 3 and 15, halting part): halt holds, resume releases, status tells."""
+"""Send controls (docs/safety.md promises 3 and 15, halting part): halt holds, resume releases, status
+tells."""
 
 from __future__ import annotations
 
@@ -54,10 +55,10 @@ def test_halting_one_kind_leaves_the_others_running():
     sends_halt(kind="gift_alert", reason="template bug", by="test")
     from django.db import transaction
 
-    from gratitude.notifications.services import notification_enqueue_account_mail
+    from gratitude.accounts.notifications import account_mail_enqueue
 
     with transaction.atomic():
-        notification_enqueue_account_mail(kind="email_verify", user=owner)
+        account_mail_enqueue(kind="email_verify", user=owner)
 
     drain()
 

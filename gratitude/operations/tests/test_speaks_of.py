@@ -1,4 +1,4 @@
-"""A campaign declares what it speaks of (issue 7): chosen on purpose, bound to the approval, shown to the
+"""A campaign declares what it speaks of (quiet mode): chosen on purpose, bound to the approval, shown to the
 operators, and kept from everyone who opted out of one of those occasions, when the audience is frozen and
 again at send time. A correction inherits what the messages it corrects spoke of."""
 
@@ -17,22 +17,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gratitude.core.errors import GratitudeError
-from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.notifications.occasions import occasion_opt_outs_set, occasions_of
-from gratitude.operations.campaigns import (
-    campaign_advance,
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.sending.occasion_opt_outs import occasion_opt_outs_set, occasions_of
+from gratitude.operations.campaigns.canary import campaign_advance
+from gratitude.operations.campaigns.lifecycle import (
     campaign_approve,
     campaign_create,
     campaign_edit,
-    campaign_fingerprint,
     campaign_freeze,
-    campaign_occasions,
-    campaign_preview,
     campaign_start,
 )
+from gratitude.operations.campaigns.preview import campaign_preview
 from gratitude.operations.models import AuditEntry, Campaign, CampaignKind, CampaignState
 from gratitude.operations.recall import recall_create
+from gratitude.operations.selectors import campaign_fingerprint, campaign_occasions
 from gratitude.operations.tests.support import (
     BODY,
     SUBJECT,

@@ -18,10 +18,16 @@ from django.test import Client
 from django.urls import reverse
 
 from gratitude.gifts.services import gift_contribute
-from gratitude.registries import services
 from gratitude.registries.currency import currency_from_accept_language
 from gratitude.registries.fetch import FetchError
 from gratitude.registries.models import Item, Picture
+from gratitude.registries.services.add_from_store import (
+    item_add_from_url,
+    picture_create_from_upload,
+    pictures_unused_clear,
+)
+from gratitude.registries.services.members import registry_member_add
+from gratitude.registries.services.registries import registry_photo_set, registry_update
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 from gratitude.testing.store import Route, Store, picture_bytes
 
@@ -68,7 +74,7 @@ def logged_in(client: Client) -> Any:
 
 def test_item_add_from_url_fetches_keeps_the_picture_and_adds_the_item(store: Store, media_root: Path):
     registry = make_registry(currency="EUR")
-    item = services.item_add_from_url(registry=registry, url=store.url("/products/kettle"), quantity=2)
+    item = item_add_from_url(registry=registry, url=store.url("/products/kettle"), quantity=2)
     item.refresh_from_db()
     assert (item.title, item.price, item.currency, item.quantity) == (
         "Gooseneck kettle <b>1 L</b>",
@@ -86,7 +92,7 @@ def test_item_add_from_url_refuses_a_page_that_is_no_product_and_adds_nothing(st
     store.routes["/about"] = Route(body=b"<html><head><title>About us</title></head></html>")
     registry = make_registry()
     with pytest.raises(FetchError, match="not describe a product"):
-        services.item_add_from_url(registry=registry, url=store.url("/about"))
+        item_add_from_url(registry=registry, url=store.url("/about"))
     assert not Item.objects.exists() and not Picture.objects.exists()
 
 
@@ -141,7 +147,7 @@ def test_a_private_address_is_refused_in_the_form_with_a_clear_error(client: Cli
 def test_another_registrys_fetched_picture_is_not_taken(client: Client):
     owner = logged_in(client)
     mine, theirs = make_registry(owner=owner), make_registry()
-    foreign = services.picture_create_from_upload(registry=theirs, data=picture_bytes(200, 200))
+    foreign = picture_create_from_upload(registry=theirs, data=picture_bytes(200, 200))
     response = client.post(
         reverse("registries:item_add", args=[mine.pk]),
         {"title": "Kettle", "quantity": "1", "fetched_picture": foreign.key},
@@ -214,13 +220,11 @@ def test_the_share_card_offers_copy_mail_and_text_message(client: Client):
 def test_the_giver_page_shows_names_photo_event_and_chosen_shipping_guidance(client: Client):
     owner = make_user(display_name="Alex Rivera")
     registry = make_registry(owner=owner, title="Alex & Sam", occasion="wedding")
-    services.registry_member_add(registry=registry, user=make_user(display_name="Sam Lee"))
-    services.registry_member_add(
-        registry=registry, user=make_user(display_name="Helper Hal"), role="delegate"
-    )
-    services.registry_photo_set(registry=registry, by=owner, data=picture_bytes(1600, 1200))
+    registry_member_add(registry=registry, user=make_user(display_name="Sam Lee"))
+    registry_member_add(registry=registry, user=make_user(display_name="Helper Hal"), role="delegate")
+    registry_photo_set(registry=registry, by=owner, data=picture_bytes(1600, 1200))
     make_item(registry=registry, title="Secret espresso machine")
-    services.registry_update(
+    registry_update(
         registry=registry, by=owner, title="Alex & Sam", occasion="wedding", event_date=None,
         shipping_address="1 Main St\nSpringfield", shipping_note="Or bring it to the party.",
     )  # fmt: skip
@@ -229,7 +233,7 @@ def test_the_giver_page_shows_names_photo_event_and_chosen_shipping_guidance(cli
     assert 'data-testid="registry-photo"' in page and "Or bring it to the party." in page
     assert "1 Main St" not in page  # the address only if they opted in
 
-    services.registry_update(
+    registry_update(
         registry=registry, by=owner, title="Alex & Sam", occasion="wedding", event_date=None,
         shipping_address="1 Main St\nSpringfield", show_shipping_address=True,
     )  # fmt: skip
@@ -348,17 +352,17 @@ def test_unused_pictures_are_cleared_after_a_day_and_used_ones_kept(
     from django.utils import timezone
 
     registry = make_registry()
-    used = services.picture_create_from_upload(registry=registry, data=picture_bytes(200, 200))
+    used = picture_create_from_upload(registry=registry, data=picture_bytes(200, 200))
     make_item(registry=registry, picture=used)
-    photo = services.registry_photo_set(
+    photo = registry_photo_set(
         registry=registry, by=registry.members.get().user, data=picture_bytes(200, 200)
     )
-    unused = services.picture_create_from_upload(registry=registry, data=picture_bytes(200, 200))
-    fresh = services.picture_create_from_upload(registry=registry, data=picture_bytes(200, 200))
+    unused = picture_create_from_upload(registry=registry, data=picture_bytes(200, 200))
+    fresh = picture_create_from_upload(registry=registry, data=picture_bytes(200, 200))
     Picture.objects.exclude(pk=fresh.pk).update(created_at=timezone.now() - timedelta(hours=25))
     # Files go once the row's deletion commits.
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.pictures_unused_clear() == 1
+        assert pictures_unused_clear() == 1
     assert set(Picture.objects.values_list("pk", flat=True)) == {used.pk, photo.photo_id, fresh.pk}
     assert not (media_root / unused.name(160)).exists()
     assert (media_root / used.name(160)).exists()
@@ -395,7 +399,7 @@ def test_only_owner_and_co_registrants_set_the_photo_and_bad_files_are_refused(c
     owner = make_user()
     registry = make_registry(owner=owner)
     delegate = make_user()
-    services.registry_member_add(registry=registry, user=delegate, role="delegate")
+    registry_member_add(registry=registry, user=delegate, role="delegate")
     url = reverse("registries:photo", args=[registry.pk])
     client.force_login(delegate)
     upload = SimpleUploadedFile("me.jpg", picture_bytes(300, 300), content_type="image/jpeg")
@@ -439,7 +443,7 @@ def test_a_hostile_store_picture_is_not_kept_and_the_item_still_added(
         Image.new("1", (20_000, 20_000)).save(out, "PNG")
         body = out.getvalue()
     store.routes["/img/kettle.jpg"] = Route(content_type=content_type, body=body)
-    item = services.item_add_from_url(registry=make_registry(), url=store.url("/products/kettle"))
+    item = item_add_from_url(registry=make_registry(), url=store.url("/products/kettle"))
     assert item.title == "Gooseneck kettle <b>1 L</b>"
     assert item.picture is None and not Picture.objects.exists()
 

@@ -12,21 +12,16 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.models import Notification, NotificationState
-from gratitude.notifications.rendering import render
+from gratitude.notifications.outbox.kinds import KINDS
+from gratitude.notifications.rendering.messages import render
 from gratitude.operations.models import SendControl
 from gratitude.registries.models import MemberRole
 from gratitude.registries.selectors import invitation_for_token
-from gratitude.registries.services import (
-    registry_archive,
-    registry_invitation_create,
-    registry_invitation_revoke,
-    registry_lifecycle_step,
-    registry_member_add,
-    registry_member_remove,
-    registry_update,
-)
+from gratitude.registries.services.invitations import registry_invitation_create, registry_invitation_revoke
+from gratitude.registries.services.lifecycle import registry_archive, registry_lifecycle_step
+from gratitude.registries.services.members import registry_member_add, registry_member_remove
+from gratitude.registries.services.registries import registry_update
 from gratitude.testing.factories import make_registry, make_user
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +126,8 @@ def test_a_forged_invitation_row_is_a_breach(forged, reason):
             recipient=stranger,
             registry=registry,
             idempotency_key="registry_invitation:invitation:999999",
+            trigger_type="invitation",
+            trigger_id=999999,
         )
     elif forged == "other_recipient":
         Notification.objects.filter(pk=row.pk).update(recipient=stranger)
@@ -139,9 +136,8 @@ def test_a_forged_invitation_row_is_a_breach(forged, reason):
         bad = _forge(
             kind="registry_invitation", recipient=invitation.invitee, registry=other, idempotency_key=key
         )
-        bad.idempotency_key = (
-            f"registry_invitation:invitation:{invitation.pk}"  # as if it claimed the trigger
-        )
+        # As if it claimed the trigger.
+        bad.trigger_type, bad.trigger_id = "invitation", invitation.pk
 
     refusal = INVITATION.provenance(bad)
 
@@ -165,6 +161,8 @@ def test_the_worker_sends_the_invitation_once_and_a_forged_one_trips_the_breaker
             recipient=make_user(),
             registry=registry,
             idempotency_key="registry_invitation:invitation:424242",
+            trigger_type="invitation",
+            trigger_id=424242,
         )
     call_command("worker", drain=True, verbosity=0)
     assert len(mail.outbox) == 1
@@ -224,14 +222,16 @@ def test_an_archive_notice_to_someone_who_is_not_the_owner_is_refused():
     _owner, registry, row = _noticed()
     partner = make_user()
     registry_member_add(registry=registry, user=partner, role=MemberRole.CO_REGISTRANT)
+    # Each claims the owner's notice's trigger: the same registry and archive date.
+    trigger = {"trigger_type": row.trigger_type, "trigger_id": row.trigger_id, "trigger_at": row.trigger_at}
     key = row.idempotency_key.rsplit(":", 2)[0] + f":user:{partner.pk}"
     to_partner = _forge(
-        kind="registry_archive_notice", recipient=partner, registry=registry, idempotency_key=key
+        kind="registry_archive_notice", recipient=partner, registry=registry, idempotency_key=key, **trigger
     )
     stranger = make_user()
     key = row.idempotency_key.rsplit(":", 2)[0] + f":user:{stranger.pk}"
     to_stranger = _forge(
-        kind="registry_archive_notice", recipient=stranger, registry=registry, idempotency_key=key
+        kind="registry_archive_notice", recipient=stranger, registry=registry, idempotency_key=key, **trigger
     )
 
     assert _refusal(NOTICE, to_partner).reason == "not_owner"

@@ -1,4 +1,4 @@
-"""The registry's "Pause all messages" (issue 7, SAFETY.md promise 9): linked from every page of the registry,
+"""The registry's "Pause all messages" (docs/safety.md promise 9): linked from every page of the registry,
 one button pauses it, a second, separate one switches quiet mode on for the person; a calm confirmation with
 one button to resume; a delegate member pauses the registry but never switches anyone's account-wide quiet
 mode. Non-members get 404."""
@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from gratitude.registries.models import MemberRole
-from gratitude.registries.services import registry_member_add
+from gratitude.registries.services.members import registry_member_add
 from gratitude.testing.factories import make_registry, make_user
 
 pytestmark = pytest.mark.django_db

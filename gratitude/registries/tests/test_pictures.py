@@ -12,9 +12,11 @@ from django.test import Client
 from PIL import Image
 
 from gratitude.core.errors import GratitudeError
-from gratitude.registries import pictures, services
+from gratitude.registries import pictures
 from gratitude.registries.models import Picture
 from gratitude.registries.pictures import PictureError, prepare
+from gratitude.registries.services.add_from_store import picture_create_from_upload
+from gratitude.registries.services.items import item_add, item_update
 from gratitude.testing.factories import make_item, make_registry
 from gratitude.testing.store import picture_bytes
 
@@ -95,7 +97,7 @@ def test_a_file_over_the_byte_limit_is_refused(monkeypatch):
 @pytest.mark.django_db
 def test_a_kept_picture_is_stored_under_the_media_root_and_served_with_long_caching(media_root: Path):
     registry = make_registry()
-    picture = services.picture_create_from_upload(registry=registry, data=picture_bytes(800, 600))
+    picture = picture_create_from_upload(registry=registry, data=picture_bytes(800, 600))
     assert picture.widths == [160, 320, 640, 800]
     for width in picture.widths:
         assert (media_root / picture.name(width)).is_file()
@@ -118,7 +120,7 @@ def test_only_picture_names_are_served():
 def test_a_refused_picture_leaves_nothing_behind(media_root: Path):
     registry = make_registry()
     with pytest.raises(PictureError):
-        services.picture_create_from_upload(registry=registry, data=b"not a picture")
+        picture_create_from_upload(registry=registry, data=b"not a picture")
     assert not Picture.objects.exists()
     assert not media_root.exists() or not any(media_root.rglob("*.webp"))
 
@@ -126,12 +128,12 @@ def test_a_refused_picture_leaves_nothing_behind(media_root: Path):
 @pytest.mark.django_db
 def test_an_item_cannot_borrow_another_registrys_picture():
     mine, theirs = make_registry(), make_registry()
-    picture = services.picture_create_from_upload(registry=theirs, data=picture_bytes(200, 200))
+    picture = picture_create_from_upload(registry=theirs, data=picture_bytes(200, 200))
     with pytest.raises(GratitudeError, match="another registry"):
-        services.item_add(registry=mine, title="Bowl", picture=picture)
+        item_add(registry=mine, title="Bowl", picture=picture)
     item = make_item(registry=mine)
     with pytest.raises(GratitudeError, match="another registry"):
-        services.item_update(item=item, title="Bowl", quantity=1, price=None, picture=picture)
+        item_update(item=item, title="Bowl", quantity=1, price=None, picture=picture)
 
 
 def test_list_picture_urls_match_the_storage_and_signed_urls_come_from_it(monkeypatch):

@@ -1,5 +1,5 @@
-"""Pausing a registry (registries.services.registry_pause / registry_resume), and search and the share link
-while it is paused or its owner is in quiet mode (docs/quiet-mode.md)."""
+"""Pausing a registry (registries.services.pause.registry_pause / registry_resume), and search and the share
+link while it is paused or its owner is in quiet mode (docs/quiet-mode.md)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,10 @@ from gratitude.gifts.services import gift_record
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.registries.models import MemberRole, Registry
 from gratitude.registries.selectors import registry_search
-from gratitude.registries.services import (
-    registry_invitation_create,
-    registry_lifecycle_step,
-    registry_member_add,
-    registry_pause,
-    registry_resume,
-)
+from gratitude.registries.services.invitations import registry_invitation_create
+from gratitude.registries.services.lifecycle import registry_lifecycle_step
+from gratitude.registries.services.members import registry_member_add
+from gratitude.registries.services.pause import registry_pause, registry_resume
 from gratitude.testing.factories import make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db

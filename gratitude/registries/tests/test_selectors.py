@@ -20,13 +20,9 @@ from gratitude.registries.selectors import (
     member_for,
     registry_search,
 )
-from gratitude.registries.services import (
-    item_add,
-    item_add_off_list,
-    item_archive,
-    registry_invitation_create,
-    registry_member_add,
-)
+from gratitude.registries.services.invitations import registry_invitation_create
+from gratitude.registries.services.items import item_add, item_add_off_list, item_archive
+from gratitude.registries.services.members import registry_member_add
 from gratitude.registries.tokens import make_invitation_token
 from gratitude.testing.factories import make_item, make_registry, make_user
 

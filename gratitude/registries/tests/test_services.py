@@ -12,31 +12,33 @@ from django_tasks_db.models import DBTaskResult
 
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied
-from gratitude.notifications.kinds import KINDS as KINDS
 from gratitude.notifications.models import Notification
+from gratitude.notifications.outbox.kinds import KINDS as KINDS
 from gratitude.registries.models import FormerMember, Item, Registry, RegistryInvitation, RegistryMember
 from gratitude.registries.selectors import archived_items, item_availability, items_with_availability
-from gratitude.registries.services import (
-    item_add,
-    item_archive,
-    item_move,
-    item_restore,
-    item_update,
-    registry_archive,
-    registry_create,
+from gratitude.registries.services.invitations import (
     registry_invitation_accept,
     registry_invitation_accept_with_new_password,
     registry_invitation_create,
     registry_invitation_revoke,
+)
+from gratitude.registries.services.items import item_add, item_archive, item_move, item_restore, item_update
+from gratitude.registries.services.lifecycle import (
+    registry_archive,
     registry_lifecycle_step,
+    registry_unarchive,
+)
+from gratitude.registries.services.members import (
     registry_member_add,
     registry_member_remove,
     registry_member_set_alerts,
-    registry_share_link_reset,
-    registry_unarchive,
-    registry_update,
-    search_terms,
 )
+from gratitude.registries.services.registries import (
+    registry_create,
+    registry_share_link_reset,
+    registry_update,
+)
+from gratitude.registries.services.search import search_terms
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db

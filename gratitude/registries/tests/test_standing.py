@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from gratitude.accounts.services import quiet_mode_enable
 from gratitude.registries.models import MemberRole, Registry, Visibility
-from gratitude.registries.services import registry_archive, registry_pause
+from gratitude.registries.services.lifecycle import registry_archive
+from gratitude.registries.services.pause import registry_pause
 from gratitude.testing.factories import make_registry, make_user
 
 pytestmark = pytest.mark.django_db

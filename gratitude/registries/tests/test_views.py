@@ -7,11 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from gratitude.registries.models import Item, Registry, RegistryInvitation, RegistryMember
-from gratitude.registries.services import (
-    registry_invitation_create,
-    registry_invitation_revoke,
-    registry_member_add,
-)
+from gratitude.registries.services.invitations import registry_invitation_create, registry_invitation_revoke
+from gratitude.registries.services.members import registry_member_add
 from gratitude.registries.tokens import make_invitation_token
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
@@ -328,7 +325,7 @@ def test_a_post_with_the_pages_csrf_token_is_accepted():
     assert Registry.objects.filter(title="Real").count() == 1
 
 
-# --- Issue 4: the registrant's pages -----------------------------------------------------------
+# --- Registries and givers: the registrant's pages ---------------------------------------------
 
 SCRIPT = "<script>alert('x')</script>"
 

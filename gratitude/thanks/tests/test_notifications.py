@@ -18,7 +18,7 @@ from django.utils import timezone
 from gratitude.gifts.services import gift_cancel, gift_contribute
 from gratitude.notifications.models import Notification, NotificationState
 from gratitude.operations.selectors import halt_for
-from gratitude.registries.services import registry_member_add
+from gratitude.registries.services.members import registry_member_add
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 from gratitude.thanks.services import (
     address_request_answer,
@@ -172,7 +172,7 @@ def test_a_registry_paused_before_sending_stops_the_request(smtp_settings):
 
 def test_a_request_from_someone_who_left_the_registry_is_not_sent(smtp_settings):
     from gratitude.registries.models import RegistryMember
-    from gratitude.registries.services import registry_member_remove
+    from gratitude.registries.services.members import registry_member_remove
 
     owner = make_user()
     registry = make_registry(owner=owner)

@@ -16,7 +16,7 @@ from gratitude.core.errors import GratitudeError, PermissionDenied
 from gratitude.gifts.models import Gift
 from gratitude.gifts.services import gift_cancel
 from gratitude.notifications.models import Notification
-from gratitude.registries.services import registry_member_add
+from gratitude.registries.services.members import registry_member_add
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 from gratitude.thanks.models import AddressRequest, EnteredAddress, ThankYou, ThankYouChange, ThankYouStatus
 from gratitude.thanks.selectors import GiverAddress, giver_key

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from gratitude.gifts.services import gift_cancel, gift_mark_received
 from gratitude.notifications.models import Notification
-from gratitude.registries.services import registry_member_add
+from gratitude.registries.services.members import registry_member_add
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 from gratitude.thanks.models import EnteredAddress, ThankYou
 from gratitude.thanks.services import thank_you_mark, thank_you_note_set

@@ -8,10 +8,10 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from gratitude.notifications.dkim import configured_signers, generate_rsa_key_pem, txt_strings
+from gratitude.notifications import conf
+from gratitude.notifications.transport.dkim import configured_signers, generate_rsa_key_pem, txt_strings
 
 
 class Command(BaseCommand):
@@ -46,7 +46,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "no DKIM key: set GRATITUDE_DKIM_KEY_FILE (`gratitude dkim keygen PATH` makes one)"
             )
-        domain = settings.GRATITUDE_DKIM_DOMAIN
+        domain = conf.dkim_domain()
         self.stdout.write(
             f"; DKIM for d={domain}: publish, then send a test message (docs/deliverability.md)"
         )

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gratitude.notifications.kinds import KINDS
-from gratitude.notifications.samples import NoSample, preview
+from gratitude.notifications.devtools.samples import NoSample, preview
+from gratitude.notifications.outbox.kinds import KINDS
 
 
 class Command(BaseCommand):

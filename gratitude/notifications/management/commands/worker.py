@@ -18,7 +18,7 @@ from django.db import close_old_connections
 from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
 
-from gratitude.notifications.delivery import deliver_due, worker_identity
+from gratitude.notifications.sending.delivery import deliver_due, worker_identity
 
 logger = logging.getLogger("gratitude.notifications")
 
@@ -29,7 +29,7 @@ PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
     # Not an outbox job, but it belongs to the same clock: forget unfinished sign-ups' passwords.
     ("gratitude.accounts.services.unfinished_signups_clear", 3600),
     # Pictures kept from a store link the registrant never confirmed (docs/registries.md, "Pictures").
-    ("gratitude.registries.services.pictures_unused_clear", 3600),
+    ("gratitude.registries.services.add_from_store.pictures_unused_clear", 3600),
 )
 
 

@@ -13,8 +13,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from gratitude.core.errors import GratitudeError
-from gratitude.notifications.kinds import KINDS
 from gratitude.notifications.models import Notification, NotificationState
+from gratitude.notifications.outbox.kinds import KINDS
 from gratitude.operations.models import ALL_KINDS, SendControl
 from gratitude.operations.services import sends_halt, sends_resume
 

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 
 from gratitude.core.errors import GratitudeError
 from gratitude.registries.models import Item
-from gratitude.registries.services import item_pasted_picture_fetch, pictures_unused_clear
+from gratitude.registries.services.add_from_store import item_pasted_picture_fetch, pictures_unused_clear
 
 
 class Command(BaseCommand):
