@@ -28,6 +28,14 @@ from gratitude.testing.factories import make_item
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_wake_up_remembered() -> None:
+    """A wake-up noted by an earlier test's committed event must not stand for this test's events."""
+    from gratitude.api import tasks
+
+    tasks._wake_up_seen_at[0] = float("-inf")
+
+
 @pytest.fixture
 def store() -> tuple[str, str]:
     row, secret = store_add(name="Test shop")
@@ -477,3 +485,18 @@ def test_a_store_cannot_read_another_stores_event_or_read_unsigned(
     path = f"/api/v1/stores/{store[0]}/events/{event_id}"
     signature = sign(store[1], f"/api/v1/stores/{store[0]}/events/{event_id + 1}".encode())
     assert client.get(path, headers={"X-Gratitude-Signature": signature}).status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_committed_event_the_next_second_skips_even_the_wake_up_check(
+    client: Client, store: tuple[str, str]
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    item = make_item(quantity=10)
+    post_event(client, *store, paid("A-0", ("1", item, 1)))
+    with CaptureQueriesContext(connection) as queries:
+        assert post_event(client, *store, paid("A-1", ("1", item, 1))).status_code == 202
+    assert not [q for q in queries.captured_queries if "django_tasks_database" in q["sql"]]
+    run_worker()
+    assert Gift.objects.count() == 2
