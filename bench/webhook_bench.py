@@ -8,7 +8,8 @@ gunicorn, and applied by `gratitude worker` processes, each recorded exactly onc
    registry of 200 items (so gifts spread over many item locks), its owner alert-enabled, and one store.
 2. gunicorn (`--no-control-socket`, sync workers) on 127.0.0.1:BENCH_WEBHOOK_PORT (default 18660), and
    BENCH_WEBHOOK_APPLIERS (default 2) `gratitude worker` processes running alongside from the start, as in
-   production. Alerts wait for their settle window (an hour here), so the figures are about recording.
+   production (BENCH_WEBHOOK_APPLY_AFTER=1: only after the last answer). Alerts wait for their settle
+   window (an hour here), so the figures are about recording.
 3. Client threads on keep-alive connections post BENCH_WEBHOOK_EVENTS signed events, one line each; every
    tenth order is delivered a second time, signed afresh (a store's retry): accepted, then applied as
    "duplicate". Afterwards 50 requests are sent again byte for byte (replays) and must be refused with 409.
@@ -49,6 +50,9 @@ EVENTS = env_int("BENCH_WEBHOOK_EVENTS", 3000)
 WORKERS = env_int("BENCH_WEBHOOK_WORKERS", 2)
 CLIENTS = env_int("BENCH_WEBHOOK_CLIENTS", 8)
 APPLIERS = env_int("BENCH_WEBHOOK_APPLIERS", 2)
+# 1: start the workers only after the last answer (a burst absorbed first, applied afterwards), so the ingest
+# figure is the request path's alone.
+APPLY_AFTER = env_int("BENCH_WEBHOOK_APPLY_AFTER", 0) == 1
 REPLAYS = 50
 APPLY_TIMEOUT_SECONDS = 600
 PORT = env_int("BENCH_WEBHOOK_PORT", 18660)
@@ -224,19 +228,26 @@ def main() -> int:
             cwd=ROOT,
             env={**os.environ, **SETTINGS_ENV},
         )
-        appliers = [
-            subprocess.Popen(
-                [str(Path(sys.executable).parent / "gratitude"), "worker", "--interval", "0.2"],
-                cwd=ROOT,
-                env={**os.environ, **SETTINGS_ENV},
-                stdout=subprocess.DEVNULL,
-            )
-            for _ in range(APPLIERS)
-        ]
+
+        def start_appliers() -> list[subprocess.Popen[bytes]]:
+            return [
+                subprocess.Popen(
+                    [str(Path(sys.executable).parent / "gratitude"), "worker", "--interval", "0.2"],
+                    cwd=ROOT,
+                    env={**os.environ, **SETTINGS_ENV},
+                    stdout=subprocess.DEVNULL,
+                )
+                for _ in range(APPLIERS)
+            ]
+
+        if not APPLY_AFTER:
+            appliers = start_appliers()
         wait_for_port(gunicorn)
         load = os.getloadavg()[0]
         started = time.perf_counter()
         seconds, outcomes, failures, sent = post_all(store_id, secret, refs)
+        if APPLY_AFTER:
+            appliers = start_appliers()
         wait_applied()
         end_to_end = time.perf_counter() - started
         replays_refused = replay(store_id, sent)
@@ -286,6 +297,7 @@ def main() -> int:
                     "gunicorn_workers": WORKERS,
                     "clients": CLIENTS,
                     "appliers": APPLIERS,
+                    "apply_after": APPLY_AFTER,
                     "orders": orders,
                     "gifts": gifts,
                     "load_average": round(load, 1),

@@ -3,7 +3,7 @@ the order each store sent them, and record each one's outcome on its row (docs/a
 
 `order.paid` records each line's gift through `gift_record` with the store as its source, once per (store,
 order, line); `order.cancelled` / `order.refunded` cancel them (inside the settle window no alert ever goes,
-docs/safety.md promise 4) or, before their payment, are remembered so the payment records nothing.
+docs/safety.md promises 1 and 11) or, before their payment, are remembered so the payment records nothing.
 
 Claims are per store: a worker locks the store's row (FOR NO KEY UPDATE SKIP LOCKED, so the webhook's inserts,
 which take only a key-share lock on it, never wait) and applies that store's pending events oldest first, one

@@ -222,7 +222,7 @@ def item_refs_read(lines: list[OrderLine]) -> dict[str, int]:
 def _check_items_exist(lines: list[OrderLine]) -> None:
     """422 unless every line names an item that still exists: one query for all the lines."""
     ids = item_refs_read(lines)
-    found = set(Item.objects.filter(pk__in=set(ids.values())).values_list("pk", flat=True))
+    found = set(Item.objects.filter(pk__in=set(ids.values())).order_by().values_list("pk", flat=True))
     for line_id, item_id in ids.items():
         if item_id not in found:
             raise EventRefused(422, "unknown_item_ref", f"line {line_id}: unknown item reference.")
