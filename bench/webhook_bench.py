@@ -189,6 +189,24 @@ def wait_applied() -> None:
     connection.close()
 
 
+def cpu_seconds(parent: int) -> float:
+    """CPU seconds (user + system) used so far by `parent`'s child processes (gunicorn's workers), from
+    /proc: what one accepted event costs the web processes, whatever else the machine is doing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    except OSError:
+        return float("nan")
+    for child in children:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def wait_for_port(process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -244,8 +262,10 @@ def main() -> int:
             appliers = start_appliers()
         wait_for_port(gunicorn)
         load = os.getloadavg()[0]
+        web_cpu = cpu_seconds(gunicorn.pid)
         started = time.perf_counter()
         seconds, outcomes, failures, sent = post_all(store_id, secret, refs)
+        web_cpu = cpu_seconds(gunicorn.pid) - web_cpu
         if APPLY_AFTER:
             appliers = start_appliers()
         wait_applied()
@@ -282,6 +302,7 @@ def main() -> int:
         print(f"events posted        {posted} ({outcomes})")
         target = f"target >= {TARGET_PER_SECOND:.0f}"
         print(f"ingest               {seconds:.2f} s, {rate:.0f} events/s answered 202 ({target})")
+        print(f"web CPU per event    {web_cpu / posted * 1000:.1f} ms (gunicorn workers, user + system)")
         print(f"end to end           {end_to_end:.2f} s, {e2e_rate:.0f} events/s applied, {APPLIERS} workers")
         print(f"outcomes             {applied}")
         print(f"orders / gifts / lines / alerts   {orders} / {gifts} / {lines} / {alerts}")
@@ -294,6 +315,7 @@ def main() -> int:
                     "events": posted,
                     "per_second": round(rate, 1),
                     "end_to_end_per_second": round(e2e_rate, 1),
+                    "web_cpu_ms_per_event": round(web_cpu / posted * 1000, 2),
                     "gunicorn_workers": WORKERS,
                     "clients": CLIENTS,
                     "appliers": APPLIERS,
