@@ -50,6 +50,9 @@ EVENTS = env_int("BENCH_WEBHOOK_EVENTS", 3000)
 WORKERS = env_int("BENCH_WEBHOOK_WORKERS", 2)
 CLIENTS = env_int("BENCH_WEBHOOK_CLIENTS", 8)
 APPLIERS = env_int("BENCH_WEBHOOK_APPLIERS", 2)
+# >1: gunicorn's gthread workers with this many threads each (they keep client connections alive; the
+# default sync workers, as README's deployment line runs, close each connection after one request).
+THREADS = env_int("BENCH_WEBHOOK_THREADS", 1)
 # 1: start the workers only after the last answer (a burst absorbed first, applied afterwards), so the ingest
 # figure is the request path's alone.
 APPLY_AFTER = env_int("BENCH_WEBHOOK_APPLY_AFTER", 0) == 1
@@ -237,6 +240,7 @@ def main() -> int:
                 "--no-control-socket",
                 "--workers",
                 str(WORKERS),
+                *(["--worker-class", "gthread", "--threads", str(THREADS)] if THREADS > 1 else []),
                 "--bind",
                 f"{HOST}:{PORT}",
                 "--log-level",
@@ -318,6 +322,7 @@ def main() -> int:
                     "web_cpu_ms_per_event": round(web_cpu / posted * 1000, 2),
                     "gunicorn_workers": WORKERS,
                     "clients": CLIENTS,
+                    "threads": THREADS,
                     "appliers": APPLIERS,
                     "apply_after": APPLY_AFTER,
                     "orders": orders,
