@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from gratitude.notifications.services import WAKE_UP_SHARED_WITHIN
+from gratitude.notifications.outbox.writes import WAKE_UP_SHARED_WITHIN
 
 
 @task()
