@@ -73,6 +73,9 @@ SECONDS = seeding.env_int("BENCH_PAGES_SECONDS", 10)
 ONLY = {p.strip() for p in os.environ.get("BENCH_PAGES_ONLY", "").split(",") if p.strip()}
 MAX_HTML = 30 * 1024
 PROXY_HEADER = "X-Forwarded-Proto: https"
+# Extra gunicorn options for the app's server only (the bare app keeps 1 sync worker), to compare server
+# configurations: BENCH_PAGES_GUNICORN="-c $PWD/config/gunicorn.py" or "--workers 2 --threads 4".
+APP_SERVER_ARGS = os.environ.get("BENCH_PAGES_GUNICORN", "").split()
 
 BARE_APP = '''"""A bare WSGI app: a body of exactly the size in the path, from memory (the reference)."""
 _bodies = {}
@@ -193,8 +196,9 @@ def session_cookie(owner: User) -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(app: str, chdir: Path) -> Iterator[tuple[int, int]]:
-    """(port, worker pid) of a 1-sync-worker gunicorn serving `app` with the production settings."""
+def gunicorn(app: str, chdir: Path, extra: list[str] | None = None) -> Iterator[tuple[int, int]]:
+    """(port, worker pid) of a 1-sync-worker gunicorn serving `app` with the production settings (`extra`
+    options come last, so they win; with several workers the CPU figure is the first worker's only)."""
     port = free_port()
     log = WORKDIR / f"gunicorn-{port}.log"
     command = [
@@ -204,16 +208,17 @@ def gunicorn(app: str, chdir: Path) -> Iterator[tuple[int, int]]:
         str(chdir),
         "--bind",
         f"{HOST}:{port}",
-        "--workers",
-        "1",
-        "--worker-class",
-        "sync",
         "--no-control-socket",
         "--log-level",
         "warning",
+        # Options on the command line beat a config file's: 1 sync worker only when none are given.
+        *(extra or ["--workers", "1", "--worker-class", "sync"]),
     ]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT)
+        # Started outside the checkout: gunicorn reads ./gunicorn.conf.py by itself when it is there.
+        process = subprocess.Popen(
+            command, cwd=WORKDIR, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         deadline = time.monotonic() + 30
         worker = None
@@ -321,7 +326,9 @@ def main() -> int:
 
     sizes: dict[str, int] = {}
     app_loads: dict[str, Load] = {}
-    with gunicorn("config.wsgi:application", ROOT) as (port, worker):
+    if APP_SERVER_ARGS:
+        say(f"app server options: {' '.join(APP_SERVER_ARGS)}")
+    with gunicorn("config.wsgi:application", ROOT, APP_SERVER_ARGS) as (port, worker):
         for page in pages:
             status, body = fetch(port, page.path, cookie if page.member else None)
             if status != 200:

@@ -20,3 +20,7 @@ class RegistriesConfig(AppConfig):
 
         # A person who changes their name is found by the new one (docs/registries.md, "Search").
         display_name_changed.connect(_reindex_names, dispatch_uid="registries.reindex_names")
+        # Every write that changes a share page gives its registry a new cache version.
+        from gratitude.registries import versions
+
+        versions.connect()

@@ -41,6 +41,7 @@ from gratitude.registries.forms import (
 )
 from gratitude.registries.listing import ITEM, item_rows, registrant_table_rows, url_for_each
 from gratitude.registries.models import Picture, Registry
+from gratitude.registries.versions import registry_version_bump
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -328,6 +329,9 @@ def item_move(request: HttpRequest, registry_id: int, item_id: int, direction: s
     item = selectors.item_for_member(user=_viewer(request), item_id=item_id, registry_id=registry_id)
     try:
         services.item_move(item=item, direction=direction)
+        # Reordering writes with bulk_update, which sends no save signal: the share page's cache version
+        # is bumped here (registries/versions.py says why everything else is bumped by the models).
+        registry_version_bump(item.registry_id)
     except GratitudeError as exc:
         return _back_to(request, item.registry, exc)
     if getattr(request, "htmx", False):
