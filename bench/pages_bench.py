@@ -104,7 +104,8 @@ class Page:
 class Load:
     rate: float
     requests: int
-    bad: int
+    bad: int  # answers other than 2xx/3xx
+    timeouts: int  # wrk gave up waiting (2 s): a slow page under 10 connections, not a wrong answer
     cpu_ms: float
 
 
@@ -281,7 +282,8 @@ def load(wrk: str, port: int, worker: int, path: str, cookie: str | None) -> Loa
     return Load(
         rate=float(rate.group(1)),
         requests=requests,
-        bad=(int(bad.group(1)) if bad else 0) + (int(errors.group(1)) if errors else 0),
+        bad=int(bad.group(1)) if bad else 0,
+        timeouts=int(errors.group(1)) if errors else 0,
         cpu_ms=1000 * cpu / max(requests, 1),
     )
 
@@ -365,7 +367,8 @@ def main() -> int:
         say(
             f"{page.label:<38} {mine.rate:>7.0f} {bare.rate:>10.0f} {ratio:>6.3f} {page.target:>6.2f}"
             f" {mine.cpu_ms:>10.2f} {sizes[page.key] / 1024:>8.1f}  {'PASS' if ok else 'MISS'}"
-            + (f" ({mine.bad} bad responses)" if mine.bad else "")
+            + (f" ({mine.bad} answers not 2xx/3xx)" if mine.bad else "")
+            + (f" ({mine.timeouts} wrk timeouts)" if mine.timeouts else "")
         )
         results[page.key] = {
             "rps": round(mine.rate, 1),
