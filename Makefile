@@ -45,10 +45,13 @@ pytest: $(DEV_STAMP)
 
 test: lint typecheck check-deploy pytest  ## everything CI runs
 
-bench: $(DEV_STAMP)  ## figures in docs/benchmarks.md: sending path, DKIM, registry pages, Thank You List, store webhooks
+# `make bench BENCH_SCRIPTS=pages_bench.py` runs one of them.
+BENCH_SCRIPTS ?= run.py dkim_bench.py registry_bench.py thanks_bench.py webhook_bench.py pages_bench.py \
+	post_office_bench.py
+bench: $(DEV_STAMP)  ## figures in docs/benchmarks.md: sending path, DKIM, registry pages, Thank You List, store webhooks, pages under load, django-post-office
 	@# Every benchmark runs even if an earlier one reports a missed budget; make fails at the end if any did.
 	@status=0; \
-	for script in run.py dkim_bench.py registry_bench.py thanks_bench.py webhook_bench.py; do \
+	for script in $(BENCH_SCRIPTS); do \
 	  echo "== bench/$$script"; $(BIN)/python bench/$$script || status=1; \
 	done; exit $$status
 

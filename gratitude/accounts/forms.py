@@ -5,15 +5,24 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 
 from gratitude.accounts.models import normalize_email_address
+from gratitude.core.forms import TEXT_FORM_RENDERER
 from gratitude.notifications.sending.occasion_opt_outs import OPT_OUT_OCCASIONS
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, rendered by Jinja2: the same HTML, in half the time (core/forms.py)."""
+
+    default_renderer = TEXT_FORM_RENDERER
 
 
 class SignupForm(forms.Form):
     """Only the address: the name and the password are chosen on the page its mailed link opens, so nobody
     who types someone else's address here can give that address's account either (services.user_signup)."""
 
+    default_renderer = TEXT_FORM_RENDERER
     email = forms.EmailField(label="Email address")
 
     def clean_email(self) -> str:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from gratitude.accounts import selectors, services
 from gratitude.accounts.forms import (
     DisplayNameForm,
+    LoginForm,
     OccasionOptOutsForm,
     PasswordResetRequestForm,
     QuietDelegateForm,
@@ -126,6 +127,7 @@ def password_reset_request(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
+    form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 

@@ -88,6 +88,9 @@ class StoreOrderLine(models.Model):
 
 
 class EventOutcome(models.TextChoices):
+    # Verified and stored, answered 202; the worker has not applied it yet (docs/api.md, "Store order
+    # events").
+    PENDING = "pending", "Accepted; waiting for the worker"
     RECORDED = "recorded", "Gifts recorded"
     DUPLICATE = "duplicate", "Already recorded; nothing new"
     CANCELLED = "cancelled", "Gifts cancelled"
@@ -97,7 +100,9 @@ class EventOutcome(models.TextChoices):
 
 
 class StoreEvent(models.Model):
-    """Every authentic event a store posted (signature checked), with what it did, for the operators."""
+    """Every authentic event a store posted (signature checked), with what it did, for the operators and
+    for the store (GET /api/v1/stores/<id>/events/<event_id>). An accepted event is stored `pending` with its
+    body; the worker applies it (api/event_worker.py), records the outcome and forgets the body."""
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="events")
     # The v1 signature: a second delivery of the very same signed request is a replay.
@@ -110,9 +115,20 @@ class StoreEvent(models.Model):
     status_code = models.PositiveSmallIntegerField()
     # Why, in our words; never the buyer's details (those reach the gift, and only its registrants).
     detail = models.CharField(max_length=500, blank=True)
+    # The verified body, kept only while the event is pending: it holds the buyer's details, which belong on
+    # the gift alone, so the worker empties it once it has applied the event.
+    body = models.TextField(blank=True)
+    # What the worker did, for the store's status read: gift ids recorded or cancelled, line ids already
+    # recorded, and for a refusal its code.
+    result = models.JSONField(default=dict, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]
+        indexes = [
+            # The worker's claim: the pending events, oldest first; small, since processed ones leave it.
+            models.Index(fields=["store", "id"], condition=Q(outcome="pending"), name="store_event_pending"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["store", "signature"], name="store_event_signature_once"),
             models.CheckConstraint(condition=~Q(signature=""), name="store_event_signed"),

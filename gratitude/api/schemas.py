@@ -226,12 +226,27 @@ class ResumeOut(BaseModel):
     released: int
 
 
+class StoreEventAcceptedOut(BaseModel):
+    """202: the event is verified and stored; the worker applies it and records the outcome on the event."""
+
+    status: Literal["accepted"]
+    event_id: int
+
+
 class StoreEventOut(BaseModel):
-    event_id: int | None
+    """What an event did, once the worker applied it (`outcome` is "pending" until then)."""
+
+    event_id: int
+    event: str
+    order_id: str
     outcome: str
+    received_at: datetime
+    processed_at: datetime | None
     recorded_gifts: list[int]
     cancelled_gifts: list[int]
     duplicate_lines: list[str]
+    # For a refused event: not_enough_wanted, refused, unknown_item_ref, ...
+    code: str | None
 
 
 class StoreLineIn(Input):

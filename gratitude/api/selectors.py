@@ -1,5 +1,5 @@
-"""Reads of tokens and store events, scoped to who asks: a person sees their own tokens; store events are
-for staff only (the view checks before it asks)."""
+"""Reads of tokens and store events, scoped to who asks: a person sees their own tokens; a store sees its own
+events; all store events are for staff only (the view checks before it asks)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,17 @@ def token_for(*, user: User, token_id: int) -> ApiToken:
 
 
 def store_events_for_staff(*, store_id: str = "") -> QuerySet[StoreEvent]:
-    events = StoreEvent.objects.select_related("store").order_by("-received_at", "-pk")
+    # Never the pending bodies: they hold buyers' details, which the page does not show.
+    events = StoreEvent.objects.select_related("store").defer("body").order_by("-received_at", "-pk")
     return events.filter(store__public_id=store_id) if store_id else events
+
+
+def store_event_for_store(*, store: Store, event_id: int) -> StoreEvent:
+    """One of `store`'s own events (another store's is a 404, as if it did not exist)."""
+    event = StoreEvent.objects.filter(store=store, pk=event_id).defer("body").first()
+    if event is None:
+        raise Http404("No such event")
+    return event
 
 
 def stores_for_staff() -> QuerySet[Store]:

@@ -1,40 +1,29 @@
 """Every change the API app makes: personal tokens (create, revoke, note their use), stores (add, rotate the
-signing secret) and store order events (verify, then record or cancel gifts through gifts.services).
+signing secret) and store order events (verify and store them; api/event_worker.py applies them).
 
 A store's event is trusted only after its signature is checked (HMAC-SHA256 over "<t>.<raw body>", five
 minutes' tolerance, constant-time comparison, each signed request once). Buyer words go through
-`gift_record` like words typed on our pages (docs/safety.md promise 16). See docs/api.md.
+`gift_record`, in the worker, like words typed on our pages (docs/safety.md promise 16). See docs/api.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from gratitude.accounts.models import User
-from gratitude.api.models import (
-    ApiToken,
-    EventOutcome,
-    Store,
-    StoreEvent,
-    StoreOrder,
-    StoreOrderLine,
-    TokenScope,
-)
-from gratitude.core.errors import GratitudeError, NotEnoughWanted
-from gratitude.gifts.models import GiftSource, GiftState
-from gratitude.gifts.services import gift_cancel, gift_record
+from gratitude.api.models import ApiToken, EventOutcome, Store, StoreEvent, TokenScope
+from gratitude.api.tasks import store_events_wake_up
+from gratitude.core.errors import GratitudeError
 from gratitude.registries.item_refs import item_ref_read
 from gratitude.registries.models import Item
 
@@ -170,15 +159,6 @@ class OrderEvent(_Strict):
     buyer: Buyer | None = None
 
 
-@dataclass
-class EventResult:
-    outcome: str
-    recorded: list[int] = field(default_factory=list)
-    cancelled: list[int] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
-    event_id: int | None = None
-
-
 _SIGNATURE = re.compile(r"^t=(\d{1,12}),v1=([0-9a-f]{64})$")
 
 
@@ -186,8 +166,11 @@ def _expected(secret: str, t: str, raw_body: bytes) -> str:
     return hmac.new(secret.encode(), t.encode() + b"." + raw_body, hashlib.sha256).hexdigest()
 
 
-def _verify(store: Store | None, header: str, raw_body: bytes, now: datetime) -> tuple[str, datetime]:
-    """The v1 signature and its time, if `header` signs `raw_body` for `store` within the tolerance."""
+def store_signature_verify(
+    *, store: Store | None, header: str, signed: bytes, now: datetime
+) -> tuple[str, datetime]:
+    """The v1 signature and its time, if `header` signs `signed` (the raw body; for a status read, the
+    path) for `store` within the tolerance; EventRefused(401) otherwise."""
     match = _SIGNATURE.match(header.strip().lower())
     if store is None or match is None:
         raise EventRefused(401, "bad_signature", "The signature is missing or does not match.")
@@ -200,21 +183,20 @@ def _verify(store: Store | None, header: str, raw_body: bytes, now: datetime) ->
     if store.previous_secret and store.previous_valid_until and now < store.previous_valid_until:
         secrets_now.append(store.previous_secret)
     # Every candidate is compared, in constant time, whatever the first answered.
-    matches = [hmac.compare_digest(_expected(secret, t, raw_body), given) for secret in secrets_now]
+    matches = [hmac.compare_digest(_expected(secret, t, signed), given) for secret in secrets_now]
     if not any(matches):
         raise EventRefused(401, "bad_signature", "The signature is missing or does not match.")
     return given, signed_at
 
 
-def _parse(raw_body: bytes) -> OrderEvent:
+def order_event_parse(raw_body: bytes | str) -> OrderEvent:
+    """The body as an OrderEvent, parsed once (pydantic reads the JSON itself); 400 or 422 if it is not."""
     try:
-        payload: Any = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise EventRefused(400, "bad_json", "The body is not JSON.") from exc
-    try:
-        event = OrderEvent.model_validate(payload)
+        event = OrderEvent.model_validate_json(raw_body)
     except ValidationError as exc:
         first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise EventRefused(400, "bad_json", "The body is not JSON.") from exc
         where = ".".join(str(part) for part in first["loc"]) or "body"
         raise EventRefused(422, "invalid_event", f"{where}: {first['msg']}") from exc
     if event.event == "order.paid" and (not event.lines or event.buyer is None):
@@ -226,149 +208,71 @@ def _parse(raw_body: bytes) -> OrderEvent:
     return event
 
 
-def _items_for(lines: list[OrderLine]) -> dict[str, Item]:
-    """Each line's item, by line id; 422 if any reference is forged or names an item that is gone."""
-    ids = {line.line_id: item_ref_read(line.item_ref) for line in lines}
-    found = Item.objects.select_related("registry").in_bulk([i for i in ids.values() if i is not None])
-    items: dict[str, Item] = {}
+def item_refs_read(lines: list[OrderLine]) -> dict[str, int]:
+    """Each line's item id, by line id, from its signed reference; 422 for a forged one, before any query."""
+    ids: dict[str, int] = {}
+    for line in lines:
+        item_id = item_ref_read(line.item_ref)
+        if item_id is None:
+            raise EventRefused(422, "unknown_item_ref", f"line {line.line_id}: unknown item reference.")
+        ids[line.line_id] = item_id
+    return ids
+
+
+def _check_items_exist(lines: list[OrderLine]) -> None:
+    """422 unless every line names an item that still exists: one query for all the lines."""
+    ids = item_refs_read(lines)
+    found = set(Item.objects.filter(pk__in=set(ids.values())).order_by().values_list("pk", flat=True))
     for line_id, item_id in ids.items():
-        item = found.get(item_id) if item_id is not None else None
-        if item is None:
+        if item_id not in found:
             raise EventRefused(422, "unknown_item_ref", f"line {line_id}: unknown item reference.")
-        items[line_id] = item
-    return items
-
-
-def _lock_order(store: Store, order_id: str) -> StoreOrder:
-    """The order's row, made if new, locked. It is the lock every event of this order takes first: two
-    deliveries of one order (or its payment and its cancel) run one after the other, never interleaved.
-    ON CONFLICT DO NOTHING makes "create unless it exists" one statement without a savepoint."""
-    StoreOrder.objects.bulk_create([StoreOrder(store=store, order_id=order_id)], ignore_conflicts=True)
-    return StoreOrder.objects.select_for_update().get(store=store, order_id=order_id)
-
-
-def _record_paid(store: Store, event: OrderEvent, result: EventResult) -> None:
-    assert event.lines is not None and event.buyer is not None  # checked by _parse
-    items = _items_for(event.lines)
-    order = _lock_order(store, event.order_id)
-    known = {line.line_id: line for line in StoreOrderLine.objects.filter(order=order)}
-    for line in event.lines:
-        existing = known.get(line.line_id)
-        if existing is not None and existing.gift_id is not None:
-            result.duplicates.append(line.line_id)
-            continue
-        if order.cancelled_at is not None or (existing is not None and existing.cancelled_at is not None):
-            continue
-        gift = gift_record(
-            item=items[line.line_id],
-            giver_name=event.buyer.name,
-            giver_email=event.buyer.email,
-            message=event.buyer.message,
-            giver_address=event.buyer.address,
-            quantity=line.quantity,
-            source=GiftSource.STORE,
-        )
-        if existing is None:
-            StoreOrderLine.objects.create(
-                order=order, line_id=line.line_id, gift=gift, quantity=line.quantity
-            )
-        else:
-            existing.gift = gift
-            existing.save(update_fields=["gift"])
-        result.recorded.append(gift.pk)
-    if result.recorded:
-        result.outcome = EventOutcome.RECORDED
-    elif result.duplicates:
-        result.outcome = EventOutcome.DUPLICATE
-    else:
-        result.outcome = EventOutcome.ALREADY_CANCELLED
-
-
-def _record_cancel(store: Store, event: OrderEvent, result: EventResult, reason: str) -> None:
-    order = _lock_order(store, event.order_id)
-    now = timezone.now()
-    if event.lines is None:
-        if order.cancelled_at is None:
-            order.cancelled_at = now
-            order.save(update_fields=["cancelled_at"])
-        targets = list(StoreOrderLine.objects.filter(order=order))
-    else:
-        targets = []
-        for line in event.lines:
-            row, _ = StoreOrderLine.objects.get_or_create(
-                order=order, line_id=line.line_id, defaults={"quantity": line.quantity}
-            )
-            targets.append(row)
-    for row in targets:
-        if row.cancelled_at is None:
-            row.cancelled_at = now
-            row.save(update_fields=["cancelled_at"])
-        if row.gift is not None and row.gift.state == GiftState.ACTIVE:
-            gift_cancel(gift=row.gift, reason=reason)
-            result.cancelled.append(row.gift.pk)
-    paid_before = any(row.gift_id is not None for row in targets)
-    if result.cancelled:
-        result.outcome = EventOutcome.CANCELLED
-    elif paid_before:
-        result.outcome = EventOutcome.DUPLICATE
-    else:
-        result.outcome = EventOutcome.REMEMBERED
-
-
-def _remember(
-    store: Store, signature: str, signed_at: datetime, event: OrderEvent | None, **fields: Any
-) -> int:
-    row = StoreEvent.objects.create(
-        store=store,
-        signature=signature,
-        signed_at=signed_at,
-        event=event.event if event else "",
-        order_id=event.order_id if event else "",
-        **fields,
-    )
-    return row.pk
 
 
 def store_event_ingest(
     *, store: Store | None, signature_header: str, raw_body: bytes, now: datetime | None = None
-) -> EventResult:
-    """Verify and apply one order event. Raises EventRefused (401 forged or stale, 409 replay, 400/422
-    refused) having recorded nothing but, for an authentic event, the event row with its outcome."""
+) -> StoreEvent:
+    """Verify one order event and store it, pending, for the worker (api/event_worker.py) to apply; the
+    caller answers 202. Raises EventRefused (401 forged or stale, 409 replay, 400/422 refused) having
+    stored nothing but, for an authentic event it refuses, the event row with its refusal.
+
+    Everything a store can get wrong is checked here, before the answer; what is left for the worker is
+    what depends on the registry at the moment the event is applied (how many are still wanted, the
+    buyer's words), and its outcome is recorded on the event."""
     now = now or timezone.now()
-    signature, signed_at = _verify(store, signature_header, raw_body, now)
-    assert store is not None  # _verify refuses an unknown store
+    signature, signed_at = store_signature_verify(
+        store=store, header=signature_header, signed=raw_body, now=now
+    )
+    assert store is not None  # verified: an unknown store is refused above
     event: OrderEvent | None = None
     try:
+        event = order_event_parse(raw_body)
+        if event.event == "order.paid":
+            assert event.lines is not None  # order_event_parse requires them
+            _check_items_exist(event.lines)
+    except EventRefused as exc:
+        _refuse(store, signature, signed_at, event, exc.status, exc.code, exc.message)
+    try:
         with transaction.atomic():
-            event = _parse(raw_body)
-            result = EventResult(outcome=EventOutcome.REJECTED)
-            if event.event == "order.paid":
-                _record_paid(store, event, result)
-            else:
-                _record_cancel(store, event, result, reason=f"{store.name}: {event.event}")
-            # Written last, in the same transaction: a second delivery of this very signed request fails
-            # here on the unique signature (after waiting for the first to commit) and everything it did
-            # is rolled back.
-            result.event_id = _remember(
-                store,
-                signature,
-                signed_at,
-                event,
-                outcome=result.outcome,
-                status_code=200,
-                detail=_summary(result),
+            # The one durable write: the event, pending, with its verified body; and, in the same
+            # transaction, the worker's wake-up (shared by the events of the same second).
+            row = StoreEvent.objects.create(
+                store=store,
+                signature=signature,
+                signed_at=signed_at,
+                event=event.event,
+                order_id=event.order_id,
+                outcome=EventOutcome.PENDING,
+                status_code=202,
+                body=raw_body.decode(),
             )
-            return result
+            store_events_wake_up()
     except IntegrityError as exc:
+        # The unique (store, signature): a second delivery of this very signed request waits for the
+        # first to commit, then fails here.
         if StoreEvent.objects.filter(store=store, signature=signature).exists():
             raise EventRefused(409, "replay", "This signed request was received before.") from exc
         raise
-    except NotEnoughWanted as exc:
-        _refuse(store, signature, signed_at, event, 409, "not_enough_wanted", str(exc))
-    except GratitudeError as exc:
-        _refuse(store, signature, signed_at, event, 422, "refused", str(exc))
-    except EventRefused as exc:
-        _refuse(store, signature, signed_at, event, exc.status, exc.code, exc.message)
+    return row
 
 
 def _refuse(
@@ -383,27 +287,19 @@ def _refuse(
     """Keep the refused event (nothing else of it was written) and raise its answer."""
     try:
         with transaction.atomic():
-            _remember(
-                store,
-                signature,
-                signed_at,
-                event,
+            StoreEvent.objects.create(
+                store=store,
+                signature=signature,
+                signed_at=signed_at,
+                event=event.event if event else "",
+                order_id=event.order_id if event else "",
                 outcome=EventOutcome.REJECTED,
                 status_code=status,
                 detail=f"{code}: {message}"[:500],
+                result={"code": code},
+                processed_at=timezone.now(),
             )
     except IntegrityError:
         raise EventRefused(409, "replay", "This signed request was received before.") from None
     logger.info("store %s event refused: %s", store.public_id, code)
     raise EventRefused(status, code, message)
-
-
-def _summary(result: EventResult) -> str:
-    parts = []
-    if result.recorded:
-        parts.append(f"recorded gifts {', '.join(map(str, result.recorded))}")
-    if result.cancelled:
-        parts.append(f"cancelled gifts {', '.join(map(str, result.cancelled))}")
-    if result.duplicates:
-        parts.append(f"lines already recorded: {', '.join(result.duplicates)}")
-    return "; ".join(parts)[:500]

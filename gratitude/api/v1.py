@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from ninja import NinjaAPI, Path, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -20,7 +21,8 @@ from gratitude.api import schemas as s
 from gratitude.api.auth import SIGNED_IN, Caller, optional_caller
 from gratitude.api.models import Store
 from gratitude.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_list, page_queryset
-from gratitude.api.services import EventRefused, store_event_ingest
+from gratitude.api.selectors import store_event_for_store
+from gratitude.api.services import EventRefused, store_event_ingest, store_signature_verify
 from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied
 from gratitude.gifts import selectors as gift_selectors
 from gratitude.gifts import services as gift_services
@@ -513,7 +515,13 @@ _SIGNATURE_HEADER = {
 @stores.post(
     "/{store_id}/events",
     auth=None,
-    response={200: s.StoreEventOut, 400: s.ErrorOut, 401: s.ErrorOut, 409: s.ErrorOut, 422: s.ErrorOut},
+    response={
+        202: s.StoreEventAcceptedOut,
+        400: s.ErrorOut,
+        401: s.ErrorOut,
+        409: s.ErrorOut,
+        422: s.ErrorOut,
+    },
     openapi_extra={
         "parameters": [_SIGNATURE_HEADER],
         "requestBody": {
@@ -522,23 +530,59 @@ _SIGNATURE_HEADER = {
         },
     },
 )
-def store_events(request: HttpRequest, store_id: str) -> HttpResponse | s.StoreEventOut:
-    """A store's signed order event; csrf-exempt by design (the signature is the credential)."""
+def store_events(request: HttpRequest, store_id: str) -> HttpResponse:
+    """A store's signed order event; csrf-exempt by design (the signature is the credential). 202 means
+    verified and stored: the worker applies it and records its outcome on the event (read it back below)."""
     store = Store.objects.filter(public_id=store_id[:40]).first()
     try:
-        result = store_event_ingest(
+        row = store_event_ingest(
             store=store,
             signature_header=request.headers.get("X-Gratitude-Signature", "")[:200],
             raw_body=request.body,
         )
     except EventRefused as exc:
         return _error(request, exc.status, exc.code, exc.message)
+    # Written directly: the answer is two fixed fields, and this is the hottest path of the API.
+    return HttpResponse(
+        b'{"status": "accepted", "event_id": %d}' % row.pk, status=202, content_type="application/json"
+    )
+
+
+@stores.get(
+    "/{store_id}/events/{event_id}",
+    auth=None,
+    response={200: s.StoreEventOut, 401: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut},
+    openapi_extra={"parameters": [_SIGNATURE_HEADER]},
+)
+def store_event_read(
+    request: HttpRequest, store_id: str, event_id: int = _ID
+) -> HttpResponse | s.StoreEventOut:
+    """What one of the store's events did, for the store itself: signed like an event, over the request's
+    path instead of a body ("<t>.<path>"). A read changes nothing, so the same signature may be sent again."""
+    store = Store.objects.filter(public_id=store_id[:40]).first()
+    try:
+        store_signature_verify(
+            store=store,
+            header=request.headers.get("X-Gratitude-Signature", "")[:200],
+            signed=request.path.encode(),
+            now=timezone.now(),
+        )
+    except EventRefused as exc:
+        return _error(request, exc.status, exc.code, exc.message)
+    assert store is not None  # verified: an unknown store is refused above
+    row = store_event_for_store(store=store, event_id=event_id)
+    result = row.result or {}
     return s.StoreEventOut(
-        event_id=result.event_id,
-        outcome=result.outcome,
-        recorded_gifts=result.recorded,
-        cancelled_gifts=result.cancelled,
-        duplicate_lines=result.duplicates,
+        event_id=row.pk,
+        event=row.event,
+        order_id=row.order_id,
+        outcome=row.outcome,
+        received_at=row.received_at,
+        processed_at=row.processed_at,
+        recorded_gifts=result.get("recorded_gifts", []),
+        cancelled_gifts=result.get("cancelled_gifts", []),
+        duplicate_lines=result.get("duplicate_lines", []),
+        code=result.get("code"),
     )
 
 

@@ -24,6 +24,7 @@ class GiftsConfig(AppConfig):
     def ready(self) -> None:
         from gratitude.accounts.signals import quiet_mode_enabled
         from gratitude.gifts import selectors
+        from gratitude.registries import versions
         from gratitude.registries.gift_facts import register_gift_facts
         from gratitude.registries.signals import registry_paused
 
@@ -33,6 +34,11 @@ class GiftsConfig(AppConfig):
         )
         # A paused registry's open holds end, in the pause's own transaction (docs/quiet-mode.md).
         registry_paused.connect(_release_holds_of_paused_registry, dispatch_uid="gifts.release_paused_holds")
+
+        # A gift or a hold changes what the share page shows: a new cache version for its registry.
+        versions.connect(
+            [("gifts.Gift", versions.child_changed), ("gifts.Reservation", versions.reservation_changed)]
+        )
 
         # Quiet mode on: the holds on the person's own registries end (docs/quiet-mode.md).
         quiet_mode_enabled.connect(_release_holds_of_quiet_owner, dispatch_uid="gifts.release_quiet_holds")

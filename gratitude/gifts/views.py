@@ -31,9 +31,10 @@ from gratitude.gifts.forms import (
     ReserveForm,
 )
 from gratitude.gifts.models import GiftSource
+from gratitude.gifts.share_cache import share_page_rows
 from gratitude.notifications.web.rate_limit import over_limit
 from gratitude.registries import pictures, selectors
-from gratitude.registries.listing import ITEM, guest_table_rows, item_rows, url_for_each
+from gratitude.registries.listing import ITEM, guest_table_rows, url_for_each
 from gratitude.registries.models import Item, Registry
 
 # Session key: the holds this browser made, newest last, so the list says "you reserved this" to them alone.
@@ -90,7 +91,7 @@ def shared_registry(request: HttpRequest, share_key: str) -> HttpResponse:
     }
     keep_surprise = _member_keeping_the_surprise(request, registry)
     closed = registry.archived_at is not None
-    rows = item_rows(selectors.items_with_availability(registry=registry), links)
+    rows, names = share_page_rows(registry=registry, links=links)
     photo = registry.photo
     return render(
         request,
@@ -105,7 +106,7 @@ def shared_registry(request: HttpRequest, share_key: str) -> HttpResponse:
             ),
             "keep_surprise": keep_surprise,
             "closed": closed,
-            "names": " & ".join(selectors.registrant_names(registry=registry)),
+            "names": " & ".join(names),
             "photo_src": pictures.url(photo, 320) if photo else "",
             "photo_srcset": pictures.srcset(photo) if photo else "",
             "photo_height": photo.height_at(photo.widths[0]) if photo else 0,

@@ -25,3 +25,7 @@ class RegistriesConfig(AppConfig):
         # The send-time guards ask about paused registries and digest choices
         # (notifications/sending/ports.py).
         register_registry_facts(REGISTRY_FACTS)
+        # Every write that changes a share page gives its registry a new cache version.
+        from gratitude.registries import versions
+
+        versions.connect()

@@ -1,6 +1,7 @@
 """End to end, over real sockets: a giver opens the share page, follows an item's buy link to a local fake
-store, whose checkout posts a signed `order.paid` to our webhook; the worker runs; the registrant gets
-exactly one gift alert at a real SMTP server (aiosmtpd), and the gift is on their Thank You List."""
+store, whose checkout posts a signed `order.paid` to our webhook (202: stored); the worker records the gift;
+the registrant gets exactly one gift alert at a real SMTP server (aiosmtpd), and the gift is on their Thank
+You List."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from gratitude.api.models import StoreEvent
 from gratitude.api.services import store_add
 from gratitude.gifts.models import Gift, GiftSource
 from gratitude.testing.factories import make_item, make_registry, make_user
@@ -100,12 +102,17 @@ def test_a_store_purchase_alerts_the_registrant_once_and_lands_on_the_thank_you_
     with urllib.request.urlopen(buy, timeout=10) as checkout:  # noqa: S310 - the fake store on 127.0.0.1
         assert checkout.status == 200
 
-    assert [status for status, _ in fake_store.answers] == [200]
-    assert fake_store.answers[0][1]["outcome"] == "recorded"
-    gift = Gift.objects.get()
-    assert (gift.item_id, gift.source, gift.giver_name) == (item.pk, GiftSource.STORE, "Robin Buyer")
+    # Verified and stored: the answer says accepted; the worker records the gift.
+    assert [status for status, _ in fake_store.answers] == [202]
+    assert fake_store.answers[0][1]["status"] == "accepted"
+    assert not Gift.objects.exists()
 
     call_command("worker", drain=True, verbosity=0)
+    event = StoreEvent.objects.get(pk=fake_store.answers[0][1]["event_id"])
+    assert event.outcome == "recorded"
+    gift = Gift.objects.get()
+    assert (gift.item_id, gift.source, gift.giver_name) == (item.pk, GiftSource.STORE, "Robin Buyer")
+    assert event.result["recorded_gifts"] == [gift.pk]
     # A second run finds nothing more to send: one purchase, one alert.
     call_command("worker", drain=True, verbosity=0)
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from gratitude.api.models import ApiToken
 from gratitude.api.services import api_token_authenticate, api_token_create, store_add
-from gratitude.api.tests.webhook_support import paid, post_event
+from gratitude.api.tests.webhook_support import outcome_of, paid, post_event
 from gratitude.testing.factories import make_item, make_user
 
 pytestmark = pytest.mark.django_db
@@ -54,11 +54,18 @@ def test_the_token_page_needs_a_signed_in_person(client: Client) -> None:
 
 def test_operators_see_each_store_event_with_its_outcome_and_no_buyer_details(client: Client) -> None:
     store, secret = store_add(name="Corner shop")
-    post_event(client, store.public_id, secret, paid("A-77", ("1", make_item(), 1), address="1 Secret Lane"))
+    response = post_event(
+        client, store.public_id, secret, paid("A-77", ("1", make_item(), 1), address="1 Secret Lane")
+    )
     operator = make_user()
     operator.is_staff = True
     operator.save(update_fields=["is_staff"])
     client.force_login(operator)
+    page = client.get("/ops/stores/").content.decode()
+    # Accepted, not yet applied: the page says so, and shows nothing of the buyer the stored body holds.
+    assert "Corner shop" in page and "A-77" in page and "Accepted; waiting for the worker" in page
+    assert "1 Secret Lane" not in page and "Sam Buyer" not in page
+    assert outcome_of(response)["outcome"] == "recorded"
     page = client.get("/ops/stores/").content.decode()
     assert "Corner shop" in page and "A-77" in page and "Gifts recorded" in page
     assert "1 Secret Lane" not in page and "Sam Buyer" not in page

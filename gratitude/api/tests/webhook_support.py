@@ -1,4 +1,5 @@
-"""Helpers for tests that play a store: sign a body the way docs/api.md tells stores to, and post it."""
+"""Helpers for tests that play a store: sign a body the way docs/api.md tells stores to, post it, and read
+what the worker made of it (the webhook answers 202; the outcome is recorded on the event)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 
 from django.test import Client
 
+from gratitude.api.models import StoreEvent
+from gratitude.api.tasks import apply_store_events
 from gratitude.registries.item_refs import item_ref_make
 from gratitude.registries.models import Item
 
@@ -42,3 +45,20 @@ def post_event(
         content_type="application/json",
         headers={"X-Gratitude-Signature": sign(secret, body, t)},
     )
+
+
+def run_worker() -> int:
+    """What `gratitude worker` does on a wake-up: apply every pending store event. Returns how many."""
+    return apply_store_events.call()
+
+
+def outcome_of(response: Any) -> dict[str, Any]:
+    """The accepted event's outcome as the worker recorded it (running the worker first if it is pending):
+    what the webhook's answer carried when events were applied in the request."""
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "accepted"
+    row = StoreEvent.objects.get(pk=response.json()["event_id"])
+    if row.outcome == "pending":
+        run_worker()
+        row.refresh_from_db()
+    return {"outcome": row.outcome, **row.result}

@@ -17,6 +17,7 @@ from gratitude.registries.models import (
     Registry,
 )
 from gratitude.registries.services.shared import _clean_and_save, _require_open
+from gratitude.registries.versions import registry_version_bump
 
 # The most of one item a registry can want, or a gift or hold can be (forms say so too).
 MAX_QUANTITY = 10_000
@@ -150,6 +151,8 @@ def item_move(*, item: Item, direction: str) -> Item:
                 row.position = position
                 changed.append(row)
         Item.objects.bulk_update(changed, ["position"])
+        # bulk_update sends no save signal: the share page's cache version is bumped here.
+        registry_version_bump(item.registry_id)
     return locked[item.pk]
 
 

@@ -30,6 +30,8 @@ PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
     ("gratitude.accounts.services.unfinished_signups_clear", 3600),
     # Pictures kept from a store link the registrant never confirmed (docs/registries.md, "Pictures").
     ("gratitude.registries.services.add_from_store.pictures_unused_clear", 3600),
+    # Store order events the webhook accepted (gratitude/api/event_worker.py): the sweep behind the wake-ups.
+    ("gratitude.api.event_worker.store_events_apply_pending", 1),
 )
 
 
