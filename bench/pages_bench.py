@@ -387,7 +387,7 @@ def report(
     say("")
     header = (
         f"{'page':<38} {'req/s':>7} {'bare req/s':>10} {'ratio':>6} {'target':>6} {'CPU ms/req':>10}"
-        f" {'HTML KB':>8}  verdict"
+        f" {'bare CPU':>8} {'CPU ratio':>9} {'HTML KB':>8}  verdict"
     )
     say(header)
     say("-" * len(header))
@@ -395,10 +395,13 @@ def report(
     for page in pages:
         app, ref = mine[page.key], bare[page.key]
         ratio = app.rate / ref.rate
+        # What the ratio would be if the CPU were the only limit (a loaded machine's scheduling is not).
+        cpu_ratio = ref.cpu_ms / app.cpu_ms if app.cpu_ms else 0.0
         ok = ratio >= page.target and sizes[page.key] <= MAX_HTML and app.bad == 0
         say(
             f"{page.label:<38} {app.rate:>7.0f} {ref.rate:>10.0f} {ratio:>6.3f} {page.target:>6.2f}"
-            f" {app.cpu_ms:>10.2f} {sizes[page.key] / 1024:>8.1f}  {'PASS' if ok else 'MISS'}"
+            f" {app.cpu_ms:>10.2f} {ref.cpu_ms:>8.2f} {cpu_ratio:>9.3f}"
+            f" {sizes[page.key] / 1024:>8.1f}  {'PASS' if ok else 'MISS'}"
             + (f" ({app.bad} answers not 2xx/3xx)" if app.bad else "")
             + (f" ({app.timeouts} wrk timeouts)" if app.timeouts else "")
         )
@@ -408,13 +411,15 @@ def report(
             "ratio": round(ratio, 3),
             "target": page.target,
             "cpu_ms": round(app.cpu_ms, 2),
+            "bare_cpu_ms": round(ref.cpu_ms, 3),
+            "cpu_ratio": round(cpu_ratio, 3),
             "bytes": sizes[page.key],
             "pass": ok,
         }
     say(
         f"req/s: wrk -t1 -c10 against {SERVER_LABELS[server]}; bare: the same server, options and Python"
         " answering the same number of bytes; CPU ms/req: the workers' user+system time over the run's"
-        " requests"
+        " requests (bare CPU: the bare app's); CPU ratio: bare CPU / CPU, the ratio if CPU alone limited"
     )
     say("")
     return results
