@@ -100,6 +100,15 @@ class Registry(models.Model):
     class Meta:
         verbose_name_plural = "registries"
         constraints = [models.CheckConstraint(condition=~Q(title=""), name="registry_title_not_empty")]
+        indexes = [
+            # Search's walk over findable registries in result order (latest event first), stopping at
+            # a page of results: a common name is answered without reading its thousands of matches
+            # (selectors.registry_search). NULLs are equal keys here: "archived_at IS NULL" uses the index.
+            models.Index(
+                fields=["visibility", "archived_at", "paused_at", "-event_date", "id"],
+                name="registry_search_order",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
