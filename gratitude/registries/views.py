@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from gratitude.accounts.invitation_views import invitation_answer
 from gratitude.accounts.models import User
+from gratitude.core import fragments
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
 from gratitude.notifications.web.rate_limit import over_limit
 from gratitude.registries import conf, pictures, selectors
@@ -586,8 +587,14 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "results": results,
-            "rows": _search_rows(results or []),
-            "min_letters": selectors.SEARCH_MIN_LETTERS,
+            "cards": (
+                fragments.render(
+                    "registries/search_results.html",
+                    {"rows": _search_rows(results), "min_letters": selectors.SEARCH_MIN_LETTERS},
+                )
+                if results is not None
+                else ""
+            ),
         },
         status=400 if form.errors else 200,
     )
@@ -604,6 +611,8 @@ def _search_rows(results: list[selectors.SearchResult]) -> list[dict[str, str]]:
     head, tail = reverse("gifts:shared_registry", args=[_SHARE_KEY_PLACEHOLDER]).split(
         _SHARE_KEY_PLACEHOLDER, 1
     )
+    # Results sorted by date share their months: each is formatted once (date_format looks up the locale).
+    months = {month: date_format(month, "F Y") for month in {r.event_month for r in results} if month}
     return [
         {
             "url": (
@@ -613,7 +622,7 @@ def _search_rows(results: list[selectors.SearchResult]) -> list[dict[str, str]]:
             ),
             "title": result.title,
             "names": " & ".join(result.names),
-            "month": date_format(result.event_month, "F Y") if result.event_month else "",
+            "month": months[result.event_month] if result.event_month else "",
         }
         for result in results
     ]
