@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from gratitude.registries.forms import CURRENCIES, AddFromLinkForm, ItemForm
 
@@ -35,12 +36,21 @@ def link_fields(form: AddFromLinkForm) -> SafeString:
     return SafeString(render_to_string(LINK_FIELDS_TEMPLATE, {"link_form": form}).strip())
 
 
-@lru_cache(maxsize=len(CURRENCIES) + 1)
 def blank_item_fields(currency: str) -> SafeString:
     """The blank add-item form for a registry in `currency`: the same bytes every time, so kept."""
+    return _blank_item_fields(currency, get_language())
+
+
+def blank_link_fields() -> SafeString:
+    return _blank_link_fields(get_language())
+
+
+# Keyed by the active language too: the labels are words, should the site ever speak more than one.
+@lru_cache(maxsize=4 * (len(CURRENCIES) + 1))
+def _blank_item_fields(currency: str, language: str | None) -> SafeString:
     return item_fields(blank_item_form(currency))
 
 
-@lru_cache(maxsize=1)
-def blank_link_fields() -> SafeString:
+@lru_cache(maxsize=4)
+def _blank_link_fields(language: str | None) -> SafeString:
     return link_fields(AddFromLinkForm())
