@@ -119,3 +119,16 @@ def _forget_headers(**kwargs: Any) -> None:
 
 
 setting_changed.connect(_forget_headers, dispatch_uid="gratitude-security-headers")
+
+
+class PermissionsPolicyMiddleware:
+    """Permissions-Policy alone, for the short machine path (config/wsgi.py), whose JSON answers set their own
+    strict Content-Security-Policy; the pages get both headers from SecurityHeadersMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
