@@ -11,6 +11,9 @@ The entry is kept under the registry's id and the page's absolute address, and c
 version read BEFORE anything the page was built from (the registry row, pause and quiet mode, the rows,
 the names): any write bumps the version after its commit, so a page built from older data is never served
 again (registries/versions.py). It also expires with the kept rows (the first held hold's end).
+
+Each process also keeps the last pages it served, so a repeat visit asks the shared cache only for the
+16-byte version, not for the page: still one round trip per request, and still every write seen at once.
 """
 
 from __future__ import annotations
@@ -29,6 +32,12 @@ _registry_of: dict[str, int] = {}
 _REMEMBERED = 10_000
 _HTML = "text/html; charset=utf-8"
 
+# Page key -> (version, page, kept until) of the pages this process served last: a page found here costs one
+# GET of its registry's 16-byte version instead of fetching the page itself. The version is still asked of the
+# shared cache on every request, so the next request in every process sees a write. ~10 KB each, bounded.
+_in_process: dict[str, tuple[str, bytes, float]] = {}
+_IN_PROCESS_PAGES = 256
+
 
 def _page_key(registry_id: int, request: HttpRequest) -> str:
     # The address is on the page (link previews), and it includes the host and scheme: keyed by it whole.
@@ -40,6 +49,12 @@ def start_keeping(request: HttpRequest) -> None:
     keeping(request)
 
 
+def _remember(page_key: str, entry: tuple[str, bytes, float]) -> None:
+    if len(_in_process) >= _IN_PROCESS_PAGES:
+        _in_process.clear()
+    _in_process[page_key] = entry
+
+
 def kept_page(request: HttpRequest, share_key: str) -> tuple[HttpResponse | None, str | None]:
     """(the kept page for this visitor, or None; the registry's version, read before anything else, to keep
     the page the caller renders under, or None when this process has not yet seen this link)."""
@@ -47,13 +62,21 @@ def kept_page(request: HttpRequest, share_key: str) -> tuple[HttpResponse | None
     if registry_id is None:
         return None, None
     version_key, page_key = registry_version_key(registry_id), _page_key(registry_id, request)
-    found = cache.get_many([version_key, page_key])
-    version = found.get(version_key)
+    mine = _in_process.get(page_key)
+    if mine is not None:
+        version = cache.get(version_key)
+        entry = mine
+    else:
+        found = cache.get_many([version_key, page_key])
+        version, entry = found.get(version_key), found.get(page_key)
     if version is None:  # evicted or flushed: a new version, under which nothing is kept yet
         return None, registry_version(registry_id=registry_id)
-    entry = found.get(page_key)
-    if entry is not None and entry[0] == version:
+    # A page also ends when its first held hold does: a hold lapses without any write, so no version says it.
+    if entry is not None and entry[0] == version and time.time() < entry[2]:
+        if entry is not mine:
+            _remember(page_key, entry)
         return for_this_visitor(request, entry[1], _HTML), str(version)
+    _in_process.pop(page_key, None)
     return None, str(version)
 
 
@@ -73,5 +96,8 @@ def keep_page(
     page = body.encode()
     seconds = int(kept_until - time.time())
     if version is not None and seconds > 0:
-        cache.set(_page_key(registry_id, request), (version, page), timeout=seconds)
+        entry = (version, page, kept_until)
+        page_key = _page_key(registry_id, request)
+        cache.set(page_key, entry, timeout=seconds)
+        _remember(page_key, entry)
     return for_this_visitor(request, page, _HTML)

@@ -204,3 +204,24 @@ def test_text_typed_like_the_placeholder_is_shown_escaped_not_replaced(listed):
     )
     page = _kept(registry)
     assert "&lt;csrf-token-of-this-visitor&gt;" in page
+
+
+def test_a_write_made_by_another_process_is_on_the_next_request_although_this_process_kept_the_page(listed):
+    # This process keeps the pages it served last and asks the shared cache only for the version; a write made
+    # in another process (a worker, another web worker) reaches it only through that version. Here the row is
+    # changed with no signal this process sees, then the version is bumped as the other process would.
+    from gratitude.gifts import guest_page
+    from gratitude.registries.models import Item
+    from gratitude.registries.versions import registry_version_bump
+
+    _, registry, item = listed
+    assert "Napkins" in _kept(registry)
+    assert any(key.startswith(f"share-guest-page:{registry.pk}:") for key in guest_page._in_process)
+    Item.objects.filter(pk=item.pk).update(title="Tea towels")  # update(): no post_save, no bump here
+
+    assert "Napkins" in _guest_sees(registry)  # nothing said the page changed: the kept one is still right
+    registry_version_bump(registry.pk)  # what the other process's write does after its commit
+
+    page = _guest_sees(registry)
+    assert "Tea towels" in page
+    assert "Napkins" not in page
