@@ -63,6 +63,7 @@ def kept_page(request: HttpRequest, share_key: str) -> tuple[HttpResponse | None
         return None, None
     version_key, page_key = registry_version_key(registry_id), _page_key(registry_id, request)
     mine = _in_process.get(page_key)
+    entry: tuple[str, bytes, float] | None
     if mine is not None:
         version = cache.get(version_key)
         entry = mine
