@@ -1,21 +1,27 @@
 """Store webhooks (docs/api.md): signed `order.paid` events accepted per second on PostgreSQL, served by
-gunicorn, and applied by `gratitude worker` processes, each recorded exactly once.
+gunicorn with the production config, and applied by `gratitude worker` processes, each recorded exactly once.
 
-    python bench/webhook_bench.py      # 3,000 events; 2 gunicorn workers, 8 client threads, 2 workers
-    BENCH_WEBHOOK_EVENTS=5000 BENCH_WEBHOOK_WORKERS=3 BENCH_WEBHOOK_CLIENTS=12 python bench/webhook_bench.py
+    python bench/webhook_bench.py      # 5,000 events; config/gunicorn.py's defaults, wrk on 8 connections
+    BENCH_WEBHOOK_EVENTS=10000 BENCH_WEBHOOK_WORKERS=2 BENCH_WEBHOOK_THREADS=4 python bench/webhook_bench.py
 
 1. A throw-away PostgreSQL database (BENCH_PG, default postgres://postgres@127.0.0.1:5432), migrated, with one
    registry of 200 items (so gifts spread over many item locks), its owner alert-enabled, and one store.
-2. gunicorn (`--no-control-socket`, sync workers) on 127.0.0.1:BENCH_WEBHOOK_PORT (default 18660), and
+2. gunicorn with config/gunicorn.py (gthread; BENCH_WEBHOOK_WORKERS and BENCH_WEBHOOK_THREADS override its
+   GUNICORN_WORKERS / GUNICORN_THREADS) on 127.0.0.1:BENCH_WEBHOOK_PORT (default 18660), and
    BENCH_WEBHOOK_APPLIERS (default 2) `gratitude worker` processes running alongside from the start, as in
    production (BENCH_WEBHOOK_APPLY_AFTER=1: only after the last answer). Alerts wait for their settle
    window (an hour here), so the figures are about recording.
-3. Client threads on keep-alive connections post BENCH_WEBHOOK_EVENTS signed events, one line each; every
-   tenth order is delivered a second time, signed afresh (a store's retry): accepted, then applied as
-   "duplicate". Afterwards 50 requests are sent again byte for byte (replays) and must be refused with 409.
-4. Two rates: ingest (events answered 202 per second, until the last answer) and end to end (until the
-   workers have applied every event). Checked in the database: one gift, one order line and one gift alert
-   per order, none for the retries; every event applied ("recorded" per order, "duplicate" per retry).
+3. The client is `wrk` (installed with apt-get if missing, as bench/pages_bench.py does) with
+   bench/webhook_events.lua: BENCH_WEBHOOK_EVENTS events, one line each, are signed beforehand (fresh
+   timestamps, well inside the 5-minute tolerance) into a file, and wrk posts each exactly once over
+   BENCH_WEBHOOK_CONNECTIONS (default 8) keep-alive connections, so the load generator costs the shared
+   cores little. Every tenth order is delivered a second time, signed afresh (a store's retry): accepted,
+   then applied as "duplicate". Afterwards 50 requests are sent again byte for byte (replays) and must be
+   refused with 409.
+4. Two rates: ingest (events answered 202 per second, from wrk's start until its last answer) and end to
+   end (until the workers have applied every event). Checked in the database: one gift, one order line and
+   one gift alert per order, none for the retries; every event applied ("recorded" per order, "duplicate"
+   per retry).
 Target: >= 500 events/s ingested (retries included). Prints a line per figure and one JSON line; exits 1 if
 the target or the exactly-once check is missed.
 """
@@ -27,12 +33,12 @@ import hmac
 import http.client
 import json
 import os
-import queue
 import secrets
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -46,13 +52,15 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-EVENTS = env_int("BENCH_WEBHOOK_EVENTS", 3000)
-WORKERS = env_int("BENCH_WEBHOOK_WORKERS", 2)
-CLIENTS = env_int("BENCH_WEBHOOK_CLIENTS", 8)
+EVENTS = env_int("BENCH_WEBHOOK_EVENTS", 5000)
+# 0: config/gunicorn.py's own defaults (GUNICORN_WORKERS, GUNICORN_THREADS), as production runs it.
+WORKERS = env_int("BENCH_WEBHOOK_WORKERS", 0)
+THREADS = env_int("BENCH_WEBHOOK_THREADS", 0)
+# BENCH_WEBHOOK_CLIENTS is the knob's old name (client threads before wrk).
+CONNECTIONS = env_int("BENCH_WEBHOOK_CONNECTIONS", env_int("BENCH_WEBHOOK_CLIENTS", 8))
+WRK_THREADS = env_int("BENCH_WEBHOOK_WRK_THREADS", 1)
+# 0: no worker at all, the ingest alone (every event must then be stored once, pending).
 APPLIERS = env_int("BENCH_WEBHOOK_APPLIERS", 2)
-# >1: gunicorn's gthread workers with this many threads each (they keep client connections alive; the
-# default sync workers, as README's deployment line runs, close each connection after one request).
-THREADS = env_int("BENCH_WEBHOOK_THREADS", 1)
 # 1: start the workers only after the last answer (a burst absorbed first, applied afterwards), so the ingest
 # figure is the request path's alone.
 APPLY_AFTER = env_int("BENCH_WEBHOOK_APPLY_AFTER", 0) == 1
@@ -115,53 +123,87 @@ def body_for(order: int, refs: list[str]) -> bytes:
     ).encode()
 
 
-def post_all(
-    store_id: str, secret: str, refs: list[str]
-) -> tuple[float, dict[str, int], int, list[tuple[bytes, str]]]:
-    """Post every event; returns the seconds it took, the answers counted, how many were not 202, and a few
-    (body, signature) pairs to replay."""
-    orders = EVENTS * 10 // 11
-    plan: queue.Queue[tuple[int, int]] = queue.Queue()
-    for order in range(orders):
-        plan.put((order, 0))
-        if order % 10 == 0 and plan.qsize() < EVENTS:
-            # A retry of the same order, signed afresh (another time, so another signature: not a replay).
-            plan.put((order, 2))
-    outcomes: dict[str, int] = {}
-    failures = [0]
+def wrk_path() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise SystemExit(
+            "wrk is missing and cannot be installed here (needs root and apt-get): apt-get install wrk"
+        )
+    print("wrk missing: installing Debian's wrk package", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"]
+    if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, check=False)
+        subprocess.run(install, env=env, capture_output=True, check=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("apt-get install wrk did not provide wrk")
+    return found
+
+
+def sign_all(secret: str, refs: list[str]) -> tuple[Path, list[tuple[bytes, str]], int]:
+    """Every event to post, signed now, one "<signature>\t<body>" a line; the first few to replay; and how
+    many orders they are (the rest are retries)."""
+    lines: list[str] = []
     sent: list[tuple[bytes, str]] = []
-    lock = threading.Lock()
-    path = f"/api/v1/stores/{store_id}/events"
-
-    def client() -> None:
-        connection = http.client.HTTPConnection(HOST, PORT, timeout=30)
-        while True:
-            try:
-                order, earlier = plan.get_nowait()
-            except queue.Empty:
+    for order in range(EVENTS * 10 // 11):
+        plan = [(order, 0)]
+        if order % 10 == 0 and len(lines) + 1 < EVENTS:
+            # A retry of the same order, signed afresh (another time, so another signature: not a replay).
+            plan.append((order, 2))
+        for number, earlier in plan:
+            if len(lines) == EVENTS:
                 break
-            body = body_for(order, refs)
+            body = body_for(number, refs)
             signature = sign(secret, body, earlier=earlier)
-            headers = {"Content-Type": "application/json", "X-Gratitude-Signature": signature}
-            connection.request("POST", path, body=body, headers=headers)
-            response = connection.getresponse()
-            answer = json.loads(response.read() or b"{}")
-            with lock:
-                if response.status != 202:
-                    failures[0] += 1
-                outcome = answer.get("status", answer.get("code", "?"))
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-                if len(sent) < REPLAYS:
-                    sent.append((body, signature))
-        connection.close()
+            lines.append(f"{signature}\t{body.decode()}")
+            if len(sent) < REPLAYS:
+                sent.append((body, signature))
+    events = WORKDIR / "events.tsv"
+    events.write_text("\n".join(lines) + "\n")
+    return events, sent, len({line.split('"order_id": "', 1)[1].split('"', 1)[0] for line in lines})
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+
+def post_all(store_id: str, events: Path) -> tuple[float, dict[str, int]]:
+    """wrk posts every event once; returns the seconds until the last answer and the answers by status."""
+    command = [
+        wrk_path(),
+        f"-t{WRK_THREADS}",
+        f"-c{max(CONNECTIONS, WRK_THREADS)}",
+        "-d600s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(ROOT / "bench" / "webhook_events.lua"),
+        f"http://{HOST}:{PORT}",
+    ]
+    env = {
+        **os.environ,
+        "WEBHOOK_PATH": f"/api/v1/stores/{store_id}/events",
+        "WEBHOOK_EVENTS": str(events),
+        "WEBHOOK_THREADS": str(WRK_THREADS),
+    }
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started, outcomes, failures[0], sent
+    wrk = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    assert wrk.stdout is not None
+    done = 0
+    seconds = float("nan")
+    statuses: dict[str, int] = {}
+    for line in wrk.stdout:
+        if line.strip() == "done":
+            done += 1
+            if done == WRK_THREADS:
+                # Every thread has every answer: stop wrk now rather than at the end of -d.
+                seconds = time.perf_counter() - started
+                wrk.send_signal(signal.SIGINT)
+        elif line.startswith("statuses "):
+            for part in filter(None, line.split()[1].split(",")):
+                code, count = part.split("=")
+                statuses[code] = int(count)
+    wrk.wait(timeout=60)
+    return seconds, statuses
 
 
 def replay(store_id: str, sent: list[tuple[bytes, str]]) -> int:
@@ -174,6 +216,8 @@ def replay(store_id: str, sent: list[tuple[bytes, str]]) -> int:
         response = connection.getresponse()
         answer = json.loads(response.read() or b"{}")
         refused += response.status == 409 and answer.get("code") == "replay"
+        if response.status != 409:
+            print(f"replay answered {response.status}: {answer}")
     connection.close()
     return refused
 
@@ -234,21 +278,22 @@ def main() -> int:
     appliers: list[subprocess.Popen[bytes]] = []
     try:
         store_id, secret, refs = seed()
+        server_env = {**os.environ, **SETTINGS_ENV, "GUNICORN_BIND": f"{HOST}:{PORT}"}
+        if WORKERS:
+            server_env["GUNICORN_WORKERS"] = str(WORKERS)
+        if THREADS:
+            server_env["GUNICORN_THREADS"] = str(THREADS)
         gunicorn = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
-                "--no-control-socket",
-                "--workers",
-                str(WORKERS),
-                *(["--worker-class", "gthread", "--threads", str(THREADS)] if THREADS > 1 else []),
-                "--bind",
-                f"{HOST}:{PORT}",
+                "-c",
+                str(ROOT / "config" / "gunicorn.py"),
                 "--log-level",
                 "warning",
                 "config.wsgi",
             ],
             cwd=ROOT,
-            env={**os.environ, **SETTINGS_ENV},
+            env=server_env,
         )
 
         def start_appliers() -> list[subprocess.Popen[bytes]]:
@@ -265,15 +310,18 @@ def main() -> int:
         if not APPLY_AFTER:
             appliers = start_appliers()
         wait_for_port(gunicorn)
+        events_file, sent, orders = sign_all(secret, refs)
         load = os.getloadavg()[0]
         web_cpu = cpu_seconds(gunicorn.pid)
         started = time.perf_counter()
-        seconds, outcomes, failures, sent = post_all(store_id, secret, refs)
+        seconds, outcomes = post_all(store_id, events_file)
+        failures = sum(count for status, count in outcomes.items() if status != "202")
         web_cpu = cpu_seconds(gunicorn.pid) - web_cpu
         if APPLY_AFTER:
             appliers = start_appliers()
-        wait_applied()
-        end_to_end = time.perf_counter() - started
+        if APPLIERS:
+            wait_applied()
+        end_to_end = time.perf_counter() - started if APPLIERS else float("nan")
         replays_refused = replay(store_id, sent)
         from django.db import connection
         from django.db.models import Count
@@ -283,7 +331,6 @@ def main() -> int:
         from gratitude.notifications.models import Notification
 
         posted = sum(outcomes.values())
-        orders = len({json.loads(body_for(n, refs))["order_id"] for n in range(EVENTS * 10 // 11)})
         gifts = Gift.objects.count()
         lines = StoreOrderLine.objects.count()
         alerts = Notification.objects.filter(kind="gift_alert").count()
@@ -296,10 +343,11 @@ def main() -> int:
         rate = posted / seconds
         e2e_rate = posted / end_to_end
         once = (
-            gifts == lines == alerts == orders
+            gifts == lines == alerts == (orders if APPLIERS else 0)
             and failures == 0
             and events == posted
-            and applied == {"recorded": orders, "duplicate": retries}
+            # BENCH_WEBHOOK_APPLIERS=0 (ingest alone): every event stored once, pending.
+            and applied == ({"recorded": orders, "duplicate": retries} if APPLIERS else {"pending": posted})
             and replays_refused == len(sent)
         )
         print(f"load average         {load:.1f} at the start (2 cores, shared)")
@@ -320,9 +368,9 @@ def main() -> int:
                     "per_second": round(rate, 1),
                     "end_to_end_per_second": round(e2e_rate, 1),
                     "web_cpu_ms_per_event": round(web_cpu / posted * 1000, 2),
-                    "gunicorn_workers": WORKERS,
-                    "clients": CLIENTS,
-                    "threads": THREADS,
+                    "gunicorn_workers": WORKERS or "config",
+                    "threads": THREADS or "config",
+                    "connections": CONNECTIONS,
                     "appliers": APPLIERS,
                     "apply_after": APPLY_AFTER,
                     "orders": orders,

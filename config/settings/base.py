@@ -91,9 +91,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Content-Security-Policy (CSP below) and Permissions-Policy on every response.
-    "csp.middleware.CSPMiddleware",
-    "gratitude.core.middleware.PermissionsPolicyMiddleware",
+    # Content-Security-Policy (CSP in security.py) and Permissions-Policy on every response, built once per
+    # process (django-csp's own middleware only for a response a view changed).
+    "gratitude.core.middleware.SecurityHeadersMiddleware",
     "gratitude.core.middleware.RejectNulMiddleware",
     # django-axes wants to be last so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",

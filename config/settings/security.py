@@ -67,7 +67,8 @@ CACHE_KEY_PREFIX = os.environ.get("GRATITUDE_CACHE_KEY_PREFIX", "").strip() or _
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend, one client per pool (core/cache.py).
+            "BACKEND": "gratitude.core.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             # A Redis that does not answer fails the request quickly instead of hanging a worker.

@@ -14,3 +14,9 @@ class AccountsConfig(AppConfig):
         # The send-time guards ask who a quiet person's trusted delegate is
         # (notifications/sending/quiet_mode.py).
         register_people_facts(PEOPLE_FACTS)
+
+        from gratitude.accounts.services import unfinished_signups_clear
+        from gratitude.notifications import periodic_jobs
+
+        # Hourly: forget the passwords of sign-ups never finished.
+        periodic_jobs.register(unfinished_signups_clear, every_seconds=3600)

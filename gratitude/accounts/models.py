@@ -54,6 +54,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
+    class Meta:
+        indexes = [
+            # The few people in quiet mode, for "is this registry's owner quiet?" (registries.selectors.
+            # stepped_back): PostgreSQL answers it for a whole search at once, which without this index
+            # meant reading every account (20 to 50 ms at 100,000 people).
+            models.Index(
+                fields=["quiet_since"], condition=models.Q(quiet_since__isnull=False), name="user_quiet_since"
+            )
+        ]
+
     def __str__(self) -> str:
         return self.email
 

@@ -26,6 +26,7 @@ from gratitude.accounts.forms import (
 )
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
+from gratitude.core.guest_pages import kept_for_plain_guests
 from gratitude.notifications.sending.occasion_opt_outs import occasion_opt_outs_set, opt_outs_of
 
 
@@ -35,6 +36,7 @@ def _person(request: HttpRequest) -> User:
     return user
 
 
+@kept_for_plain_guests  # the empty form, rendered once per process for plain guests (core/guest_pages.py)
 def signup(request: HttpRequest) -> HttpResponse:
     """One answer whatever the address's state (new, an invitee's or a giver's account with no password,
     someone's account, a deactivated one): nobody is logged in, one message goes to the address, and the
@@ -130,6 +132,11 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+
+# A plain guest's login page is rendered once per process (core/guest_pages.py); never_cache outside, so a
+# kept answer carries the same "do not store" headers as a rendered one.
+login_page = never_cache(kept_for_plain_guests(LoginView.as_view()))
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -14,6 +14,7 @@ import logging
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import NoReturn
 
 from django.db import IntegrityError, transaction
@@ -21,11 +22,11 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from gratitude.accounts.models import User
+from gratitude.api.event_rows import items_found, pending_event_insert, store_for_signature
 from gratitude.api.models import ApiToken, EventOutcome, Store, StoreEvent, TokenScope
-from gratitude.api.tasks import store_events_wake_up
+from gratitude.api.tasks import store_events_wake_up, store_events_wake_up_due
 from gratitude.core.errors import GratitudeError
 from gratitude.registries.item_refs import item_ref_read
-from gratitude.registries.models import Item
 
 logger = logging.getLogger("gratitude.api")
 
@@ -222,23 +223,25 @@ def item_refs_read(lines: list[OrderLine]) -> dict[str, int]:
 def _check_items_exist(lines: list[OrderLine]) -> None:
     """422 unless every line names an item that still exists: one query for all the lines."""
     ids = item_refs_read(lines)
-    found = set(Item.objects.filter(pk__in=set(ids.values())).order_by().values_list("pk", flat=True))
+    found = items_found(set(ids.values()))
     for line_id, item_id in ids.items():
         if item_id not in found:
             raise EventRefused(422, "unknown_item_ref", f"line {line_id}: unknown item reference.")
 
 
 def store_event_ingest(
-    *, store: Store | None, signature_header: str, raw_body: bytes, now: datetime | None = None
-) -> StoreEvent:
-    """Verify one order event and store it, pending, for the worker (api/event_worker.py) to apply; the
-    caller answers 202. Raises EventRefused (401 forged or stale, 409 replay, 400/422 refused) having
-    stored nothing but, for an authentic event it refuses, the event row with its refusal.
+    *, store_public_id: str, signature_header: str, raw_body: bytes, now: datetime | None = None
+) -> int:
+    """Verify one order event and store it, pending, for the worker (api/event_worker.py) to apply; returns
+    its id, which the caller answers with 202. Raises EventRefused (401 forged or stale, 409 replay, 400/422
+    refused) having stored nothing but, for an authentic event it refuses, the event row with its refusal.
 
     Everything a store can get wrong is checked here, before the answer; what is left for the worker is
     what depends on the registry at the moment the event is applied (how many are still wanted, the
-    buyer's words), and its outcome is recorded on the event."""
+    buyer's words), and its outcome is recorded on the event. Three statements in steady state (the store,
+    the items, the insert, each prepared SQL: api/event_rows.py), no transaction of their own."""
     now = now or timezone.now()
+    store = store_for_signature(store_public_id)
     signature, signed_at = store_signature_verify(
         store=store, header=signature_header, signed=raw_body, now=now
     )
@@ -251,28 +254,36 @@ def store_event_ingest(
             _check_items_exist(event.lines)
     except EventRefused as exc:
         _refuse(store, signature, signed_at, event, exc.status, exc.code, exc.message)
+    insert = partial(
+        pending_event_insert,
+        store_id=store.pk,
+        signature=signature,
+        signed_at=signed_at,
+        received_at=now,
+        event=event.event,
+        order_id=event.order_id,
+        body=raw_body.decode(),
+    )
     try:
+        wake_up_due = store_events_wake_up_due()
+        if not wake_up_due and not transaction.get_connection().in_atomic_block:
+            # The one durable write, a statement of its own (autocommit): a wake-up seen within the
+            # second serves this event too (api/tasks.py).
+            return insert()
+        # Inside a caller's transaction, a savepoint: a replay's failed insert must not spoil it.
         with transaction.atomic():
-            # The one durable write: the event, pending, with its verified body; and, in the same
-            # transaction, the worker's wake-up (shared by the events of the same second).
-            row = StoreEvent.objects.create(
-                store=store,
-                signature=signature,
-                signed_at=signed_at,
-                event=event.event,
-                order_id=event.order_id,
-                outcome=EventOutcome.PENDING,
-                status_code=202,
-                body=raw_body.decode(),
-            )
-            store_events_wake_up()
+            # The event and, in the same transaction, the worker's wake-up (shared by the events of the
+            # same second).
+            event_id = insert()
+            if wake_up_due:
+                store_events_wake_up()
+        return event_id
     except IntegrityError as exc:
         # The unique (store, signature): a second delivery of this very signed request waits for the
         # first to commit, then fails here.
         if StoreEvent.objects.filter(store=store, signature=signature).exists():
             raise EventRefused(409, "replay", "This signed request was received before.") from exc
         raise
-    return row
 
 
 def _refuse(

@@ -24,6 +24,12 @@ def apply_store_events() -> int:
 _wake_up_seen_at = [float("-inf")]
 
 
+def store_events_wake_up_due() -> bool:
+    """False within WAKE_UP_SHARED_WITHIN of this process's last committed event with a wake-up known to be
+    waiting: that wake-up serves the next events too, and they need neither the check nor a transaction."""
+    return time.monotonic() - _wake_up_seen_at[0] >= WAKE_UP_SHARED_WITHIN.total_seconds()
+
+
 def store_events_wake_up() -> None:
     """Queue one wake-up for the worker unless one queued within WAKE_UP_SHARED_WITHIN still waits: a store
     posting 500 events a second queues a handful of tasks, not 500, as the outbox does. If a worker takes
@@ -36,7 +42,7 @@ def store_events_wake_up() -> None:
     from django_tasks_db.models import DBTaskResult
 
     assert transaction.get_connection().in_atomic_block, "the wake-up belongs in the event's transaction"
-    if time.monotonic() - _wake_up_seen_at[0] < WAKE_UP_SHARED_WITHIN.total_seconds():
+    if not store_events_wake_up_due():
         return
     now = timezone.now()
     waiting = DBTaskResult.objects.filter(

@@ -22,7 +22,8 @@ from gratitude.api.auth import SIGNED_IN, Caller, optional_caller
 from gratitude.api.models import Store
 from gratitude.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_list, page_queryset
 from gratitude.api.selectors import store_event_for_store
-from gratitude.api.services import EventRefused, store_event_ingest, store_signature_verify
+from gratitude.api.services import EventRefused, store_signature_verify
+from gratitude.api.webhook import SIGNATURE_HEADER, store_events_answer
 from gratitude.core.errors import GratitudeError, NotEnoughWanted, PermissionDenied
 from gratitude.gifts import selectors as gift_selectors
 from gratitude.gifts import services as gift_services
@@ -532,19 +533,12 @@ _SIGNATURE_HEADER = {
 )
 def store_events(request: HttpRequest, store_id: str) -> HttpResponse:
     """A store's signed order event; csrf-exempt by design (the signature is the credential). 202 means
-    verified and stored: the worker applies it and records its outcome on the event (read it back below)."""
-    store = Store.objects.filter(public_id=store_id[:40]).first()
-    try:
-        row = store_event_ingest(
-            store=store,
-            signature_header=request.headers.get("X-Gratitude-Signature", "")[:200],
-            raw_body=request.body,
-        )
-    except EventRefused as exc:
-        return _error(request, exc.status, exc.code, exc.message)
-    # Written directly: the answer is two fixed fields, and this is the hottest path of the API.
-    return HttpResponse(
-        b'{"status": "accepted", "event_id": %d}' % row.pk, status=202, content_type="application/json"
+    verified and stored: the worker applies it and records its outcome on the event (read it back below).
+    gunicorn answers this URL on config/wsgi.py's machine path with the same function (api/webhook.py)."""
+    return store_events_answer(
+        store_id=store_id,
+        signature_header=request.headers.get(SIGNATURE_HEADER, ""),
+        raw_body=request.body,
     )
 
 

@@ -28,13 +28,14 @@ SHARE_PAGE_SECONDS = 300
 
 def share_page_rows(
     *, registry: Registry, links: dict[str, Callable[[int], str]]
-) -> tuple[list[ItemRow], list[str]]:
-    """(the item rows with their guest links, the registrants' names), from the cache when current."""
+) -> tuple[list[ItemRow], list[str], float]:
+    """(the item rows with their guest links, the registrants' names, the time (epoch seconds) they stop
+    being current without any write: the first held hold's end), from the cache when current."""
     # The version is read before the rows: a write committed after this read bumps it, so rows read
     # before that write are stored under a version no request asks for again.
     version = registry_version(registry_id=registry.pk)
-    key = f"share-page:{registry.pk}:{version}:{registry.share_key}"
-    cached: tuple[list[ItemRow], list[str]] | None = cache.get(key)
+    key = f"share-rows:{registry.pk}:{version}:{registry.share_key}"
+    cached: tuple[list[ItemRow], list[str], float] | None = cache.get(key)
     if cached is not None:
         return cached
     now = timezone.now()
@@ -46,6 +47,7 @@ def share_page_rows(
     seconds = SHARE_PAGE_SECONDS
     if next_end is not None:
         seconds = min(seconds, int((next_end - now).total_seconds()))
+    kept_until = now.timestamp() + max(seconds, 0)
     if seconds > 0:
-        cache.set(key, (rows, names), timeout=seconds)
-    return rows, names
+        cache.set(key, (rows, names, kept_until), timeout=seconds)
+    return rows, names, kept_until

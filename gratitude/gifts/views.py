@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
@@ -20,7 +21,8 @@ from django.views.decorators.http import require_POST
 
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
-from gratitude.gifts import conf, services
+from gratitude.core.guest_pages import is_plain_guest
+from gratitude.gifts import conf, guest_page, services
 from gratitude.gifts import selectors as gift_selectors
 from gratitude.gifts.forms import (
     ContributionForm,
@@ -77,6 +79,14 @@ def _member_keeping_the_surprise(request: HttpRequest, registry: Registry) -> bo
 
 
 def shared_registry(request: HttpRequest, share_key: str) -> HttpResponse:
+    # A plain guest (no session, no query string) is served the kept page when it is current (guest_page.py);
+    # the version comes back either way, read before the registry row, to keep what is rendered below.
+    plain_guest = is_plain_guest(request)
+    version = None
+    if plain_guest:
+        kept, version = guest_page.kept_page(request, share_key)
+        if kept is not None:
+            return kept
     registry = selectors.registry_for_share_key(share_key=share_key)
     if registry is None:
         return _link_not_found(request)
@@ -89,32 +99,39 @@ def shared_registry(request: HttpRequest, share_key: str) -> HttpResponse:
         "reserve": url_for_each("gifts:reserve", [key, ITEM]),
         "contribute": url_for_each("gifts:contribute", [key, ITEM]),
     }
-    keep_surprise = _member_keeping_the_surprise(request, registry)
+    keep_surprise = not plain_guest and _member_keeping_the_surprise(request, registry)
     closed = registry.archived_at is not None
-    rows, names = share_page_rows(registry=registry, links=links)
+    rows, names, kept_until = share_page_rows(registry=registry, links=links)
     photo = registry.photo
-    return render(
+    context = {
+        "registry": registry,
+        "rows": guest_table_rows(
+            rows,
+            show_status=not keep_surprise,
+            actions=not closed,
+            held_here={} if plain_guest or keep_surprise else _holds_shown(request, registry),
+        ),
+        "keep_surprise": keep_surprise,
+        "closed": closed,
+        "names": " & ".join(names),
+        "photo_src": pictures.url(photo, 320) if photo else "",
+        "photo_srcset": pictures.srcset(photo) if photo else "",
+        "photo_height": photo.height_at(photo.widths[0]) if photo else 0,
+        "photo_width": photo.widths[0] if photo else 0,
+        # Link previews (Open Graph, Twitter): the registry's title and photo, never what is on the list.
+        "preview_url": request.build_absolute_uri(),
+        "preview_image": request.build_absolute_uri(pictures.url(photo, 1280)) if photo else "",
+    }
+    if not plain_guest:
+        return render(request, "gifts/shared_registry.html", context)
+    guest_page.start_keeping(request)
+    return guest_page.keep_page(
         request,
-        "gifts/shared_registry.html",
-        {
-            "registry": registry,
-            "rows": guest_table_rows(
-                rows,
-                show_status=not keep_surprise,
-                actions=not closed,
-                held_here=_holds_shown(request, registry) if not keep_surprise else {},
-            ),
-            "keep_surprise": keep_surprise,
-            "closed": closed,
-            "names": " & ".join(names),
-            "photo_src": pictures.url(photo, 320) if photo else "",
-            "photo_srcset": pictures.srcset(photo) if photo else "",
-            "photo_height": photo.height_at(photo.widths[0]) if photo else 0,
-            "photo_width": photo.widths[0] if photo else 0,
-            # Link previews (Open Graph, Twitter): the registry's title and photo, never what is on the list.
-            "preview_url": request.build_absolute_uri(),
-            "preview_image": request.build_absolute_uri(pictures.url(photo, 1280)) if photo else "",
-        },
+        share_key=share_key,
+        registry_id=registry.pk,
+        version=version,
+        body=render_to_string("gifts/shared_registry.html", context, request),
+        kept_until=kept_until,
     )
 
 

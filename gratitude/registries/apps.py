@@ -29,3 +29,10 @@ class RegistriesConfig(AppConfig):
         from gratitude.registries import versions
 
         versions.connect()
+
+        from gratitude.notifications import periodic_jobs
+        from gratitude.registries.services.add_from_store import pictures_unused_clear
+
+        # Hourly: pictures kept from a store link the registrant never confirmed (docs/registries.md,
+        # "Pictures").
+        periodic_jobs.register(pictures_unused_clear, every_seconds=3600)

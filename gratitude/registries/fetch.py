@@ -35,7 +35,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import extruct
 import httpcore
 import httpx
 
@@ -463,6 +462,10 @@ def _offer(product: dict[str, Any]) -> tuple[Decimal | None, str]:
 
 def read_product(body: str, *, url: str) -> ProductDetails:
     """The product a page describes, from JSON-LD, then microdata, then Open Graph (field by field)."""
+    # Imported here, not at the top: extruct (with lxml, rdflib, html5lib) took a third of every process's
+    # start-up, and most processes (the mail worker, a management command) never read a store page.
+    import extruct
+
     try:
         data = extruct.extract(
             body, base_url=url, syntaxes=["json-ld", "microdata", "opengraph"], uniform=True, errors="ignore"

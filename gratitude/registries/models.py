@@ -100,6 +100,17 @@ class Registry(models.Model):
     class Meta:
         verbose_name_plural = "registries"
         constraints = [models.CheckConstraint(condition=~Q(title=""), name="registry_title_not_empty")]
+        indexes = [
+            # Search's walk over the findable registries in result order (latest event first), stopping at a
+            # page of results: a common name is answered without reading its thousands of matches
+            # (selectors.registry_search). Partial rather than keyed on archived_at and paused_at: PostgreSQL
+            # takes "IS NULL" for a filter, not an equality, and would not see the order in such an index.
+            models.Index(
+                fields=["visibility", "-event_date", "id"],
+                condition=Q(archived_at__isnull=True, paused_at__isnull=True),
+                name="registry_search_order",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

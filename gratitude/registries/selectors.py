@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -30,6 +33,9 @@ from gratitude.registries.tokens import digest_matches, read_invitation_token
 SEARCH_RESULTS_LIMIT = 50
 # Shorter prefixes match too much of the index to be useful, and would let anyone page through it.
 SEARCH_MIN_LETTERS = 2
+# A word matching at most this many registries is looked up by its matches, a commoner one by walking the
+# findable registries in result order (registry_search).
+SEARCH_RARE_MATCHES = 500
 
 
 def registries_for_member(*, user: User) -> QuerySet[Registry]:
@@ -298,13 +304,7 @@ def registry_search(*, name: str, month: date | None = None, city: str = "") -> 
     terms = [term for term in search_terms(name) if len(term) >= SEARCH_MIN_LETTERS]
     if not terms:
         return []
-    registries = Registry.objects.filter(visibility=Visibility.PUBLIC, archived_at__isnull=True).exclude(
-        stepped_back()
-    )
-    for term in terms:
-        # A range on the indexed term is a prefix match every database can answer from the index.
-        matching = RegistrySearchName.objects.filter(term__gte=term, term__lt=term + "\U0010ffff")
-        registries = registries.filter(pk__in=matching.values("registry_id"))
+    narrowing = Q()
     if month is not None:
         first = month.replace(day=1)
         following = (
@@ -312,14 +312,38 @@ def registry_search(*, name: str, month: date | None = None, city: str = "") -> 
             if first.month == 12
             else first.replace(month=first.month + 1)
         )
-        registries = registries.filter(event_date__gte=first, event_date__lt=following)
+        narrowing &= Q(event_date__gte=first, event_date__lt=following)
     if city.strip():
-        registries = registries.filter(show_city_region=True, city__iexact=city.strip())
-    found = list(
-        registries.order_by("-event_date", "pk").values("pk", "title", "event_date", "share_key")[
-            :SEARCH_RESULTS_LIMIT
+        narrowing &= Q(show_city_region=True, city__iexact=city.strip())
+    # A range on the indexed term is a prefix match every database answers from the index.
+    with_terms = [
+        RegistrySearchName.objects.filter(term__gte=term, term__lt=term + "\U0010ffff") for term in terms
+    ]
+    # How common is each word? At most SEARCH_RARE_MATCHES + 1 of its matches are read to tell (counted in
+    # rows, not registries: a registry matches a prefix once per word of its names that starts so).
+    probes = [
+        list(with_term.values_list("registry_id", flat=True)[: SEARCH_RARE_MATCHES + 1])
+        for with_term in with_terms
+    ]
+    rare = [set(ids) for ids in probes if len(ids) <= SEARCH_RARE_MATCHES]
+    if not rare and len(terms) > 1:
+        # Several common words ("alex rivera"): their few registries in common are found here, from each
+        # word's matches, faster than by walking the order index against every word.
+        ids = [with_term.values_list("registry_id", flat=True) for with_term in with_terms]
+        common = list(ids[0].intersection(*ids[1:])[: SEARCH_RARE_MATCHES + 1])
+        if len(common) <= SEARCH_RARE_MATCHES:
+            rare = [set(common)]
+            probes = [[] for _ in terms]  # every word checked: nothing left to check in SQL
+    candidates = set.intersection(*rare) if rare else set()
+    if rare and len(candidates) <= SEARCH_RARE_MATCHES:
+        unread = [
+            with_term
+            for with_term, ids in zip(with_terms, probes, strict=True)
+            if len(ids) > SEARCH_RARE_MATCHES
         ]
-    )
+        found = _search_few(candidates, unread, narrowing)
+    else:
+        found = _search_many(with_terms, narrowing)
     names: dict[int, list[str]] = {}
     for registry_id, display_name in (
         RegistryMember.objects.filter(registry_id__in=[row["pk"] for row in found], role__in=SEARCHABLE_ROLES)
@@ -337,6 +361,62 @@ def registry_search(*, name: str, month: date | None = None, city: str = "") -> 
         )
         for row in found
     ]
+
+
+def _findable() -> Q:
+    """The registries search may show: public, neither archived nor stepped back (paused, or an owner in quiet
+    mode). paused_at is in stepped_back() too; said here on its own it is an equality the order index uses."""
+    return Q(visibility=Visibility.PUBLIC, archived_at__isnull=True, paused_at__isnull=True) & ~stepped_back()
+
+
+_SEARCH_FIELDS = ("pk", "title", "event_date", "share_key")
+
+
+def _search_few(
+    candidates: set[int], unread: list[QuerySet[RegistrySearchName]], narrowing: Q
+) -> list[dict[str, Any]]:
+    """A page of results among a few registries (those of a rare word): read by key, sorted here. `unread`
+    are the common words whose matches were not all read: each candidate is checked against them.
+
+    Whether each is findable is worked out in the SELECT, not the WHERE: given "visibility = 'public'" in the
+    WHERE, SQLite (without statistics) walks the order index through every findable registry to find these
+    few, which at 100,000 registries costs more than the rest of the page."""
+    if not candidates:
+        return []
+    registries = Registry.objects.filter(narrowing, pk__in=candidates)
+    for with_term in unread:
+        # By registry on the foreign key's index: "IN (every match of the word)" read thousands of rows.
+        registries = registries.filter(Exists(with_term.filter(registry_id=OuterRef("pk"))))
+    rows = registries.annotate(findable=ExpressionWrapper(_findable(), output_field=BooleanField())).values(
+        *_SEARCH_FIELDS, "findable"
+    )
+    order = _search_order(nulls_first=connection.features.nulls_order_largest)
+    return sorted((row for row in rows if row["findable"]), key=order)[:SEARCH_RESULTS_LIMIT]
+
+
+def _search_many(with_terms: list[QuerySet[RegistrySearchName]], narrowing: Q) -> list[dict[str, Any]]:
+    """A page of results when every word is common (thousands of matches for "maria"): the findable
+    registries are walked in result order on the order index (registry_search_order), each checked against
+    the words' matches, and the walk stops at a page. Reading every match by key and sorting them cost ten
+    times as much."""
+    registries = Registry.objects.filter(_findable(), narrowing)
+    for with_term in with_terms:
+        registries = registries.filter(pk__in=with_term.values("registry_id"))
+    return list(registries.order_by("-event_date", "pk").values(*_SEARCH_FIELDS)[:SEARCH_RESULTS_LIMIT])
+
+
+def _search_order(*, nulls_first: bool) -> Callable[[dict[str, Any]], tuple[int, int, int]]:
+    """The key that sorts rows as ORDER BY event_date DESC, id does on this database: PostgreSQL puts a
+    missing date first (NULL sorts as the largest value), SQLite last."""
+    missing = 0 if nulls_first else 2
+
+    def key(row: dict[str, Any]) -> tuple[int, int, int]:
+        event_date = row["event_date"]
+        if event_date is None:
+            return (missing, 0, row["pk"])
+        return (1, -event_date.toordinal(), row["pk"])
+
+    return key
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,11 @@ from django.db import transaction
 _KEY = "registry-version:{}"
 
 
+def registry_version_key(registry_id: int) -> str:
+    """The version's key in the shared cache, for a reader that fetches it with other keys in one trip."""
+    return _KEY.format(registry_id)
+
+
 def registry_version(*, registry_id: int) -> str:
     """The registry's current version; read it BEFORE reading the data a cached entry is built from."""
     key = _KEY.format(registry_id)

@@ -22,9 +22,10 @@ from django.views.decorators.http import require_POST
 
 from gratitude.accounts.invitation_views import invitation_answer
 from gratitude.accounts.models import User
+from gratitude.core import fragments
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
 from gratitude.notifications.web.rate_limit import over_limit
-from gratitude.registries import conf, pictures, selectors
+from gratitude.registries import add_forms, conf, pictures, selectors
 from gratitude.registries.currency import currency_from_accept_language
 from gratitude.registries.fetch import ProductDetails
 from gratitude.registries.forms import (
@@ -94,13 +95,13 @@ def registry_new(request: HttpRequest) -> HttpResponse:
 def registry_detail(request: HttpRequest, registry_id: int) -> HttpResponse:
     member = selectors.member_for(user=_viewer(request), registry_id=registry_id)
     registry = member.registry
-    return _detail_page(request, registry, ItemForm(initial={"currency": registry.currency}))
+    return _detail_page(request, registry, None)
 
 
 def _detail_page(
     request: HttpRequest,
     registry: Registry,
-    item_form: ItemForm,
+    item_form: ItemForm | None,
     status: int = 200,
     link_form: AddFromLinkForm | None = None,
     fetched: Picture | None = None,
@@ -121,11 +122,17 @@ def _detail_page(
             "progress": None
             if hide_details
             else selectors.progress_of(availability, currency=registry.currency),
-            "summary": gift_summary(registry=registry),
-            "item_form": item_form,
-            "link_form": link_form or AddFromLinkForm(),
-            "fetched_picture": fetched,
-            "fetched_picture_src": pictures.url(fetched, 320) if fetched else "",
+            # Only "covered only" shows the count (the progress line says it otherwise).
+            "summary": gift_summary(registry=registry) if hide_details else None,
+            # None: the blank forms, kept rendered (add_forms.py); a form with input is rendered afresh.
+            "item_fields": add_forms.blank_item_fields(registry.currency)
+            if item_form is None
+            else add_forms.item_fields(
+                item_form, fetched_picture_src=pictures.url(fetched, 320) if fetched else ""
+            ),
+            "link_fields": add_forms.blank_link_fields()
+            if link_form is None
+            else add_forms.link_fields(link_form),
             **share_context(request, registry),
         },
         status=status,
@@ -176,9 +183,7 @@ def item_from_link(request: HttpRequest, registry_id: int) -> HttpResponse:
     registry = selectors.registry_for_member(user=_viewer(request), registry_id=registry_id)
     link_form = AddFromLinkForm(request.POST)
     if not link_form.is_valid():
-        return _detail_page(
-            request, registry, ItemForm(initial={"currency": registry.currency}), 400, link_form
-        )
+        return _detail_page(request, registry, None, 400, link_form)
     link = link_form.cleaned_data["link"]
     try:
         # Each fetch costs the server a connection and up to 5 s; and a kept picture, until cleared.
@@ -586,8 +591,14 @@ def search(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "results": results,
-            "rows": _search_rows(results or []),
-            "min_letters": selectors.SEARCH_MIN_LETTERS,
+            "cards": (
+                fragments.render(
+                    "registries/search_results.html",
+                    {"rows": _search_rows(results), "min_letters": selectors.SEARCH_MIN_LETTERS},
+                )
+                if results is not None
+                else ""
+            ),
         },
         status=400 if form.errors else 200,
     )
@@ -604,6 +615,8 @@ def _search_rows(results: list[selectors.SearchResult]) -> list[dict[str, str]]:
     head, tail = reverse("gifts:shared_registry", args=[_SHARE_KEY_PLACEHOLDER]).split(
         _SHARE_KEY_PLACEHOLDER, 1
     )
+    # Results sorted by date share their months: each is formatted once (date_format looks up the locale).
+    months = {month: date_format(month, "F Y") for month in {r.event_month for r in results} if month}
     return [
         {
             "url": (
@@ -613,7 +626,7 @@ def _search_rows(results: list[selectors.SearchResult]) -> list[dict[str, str]]:
             ),
             "title": result.title,
             "names": " & ".join(result.names),
-            "month": date_format(result.event_month, "F Y") if result.event_month else "",
+            "month": months[result.event_month] if result.event_month else "",
         }
         for result in results
     ]

@@ -25,8 +25,10 @@ from gratitude.registries.models import Registry
 from gratitude.thanks import conf
 from gratitude.thanks.models import AddressRequest, EnteredAddress, ThankYouChange, ThankYouStatus
 
-GIFTS_PER_PAGE = 50
-GIVERS_PER_PAGE = 25
+# 30 gifts a page keeps the list under 30 KB of HTML with room for long names, messages and addresses
+# (docs/thank-you-list.md, "Pages"); the filters ride along in the pager's links, the export has every gift.
+GIFTS_PER_PAGE = 30
+GIVERS_PER_PAGE = 15  # a giver's card is larger: its gifts, address and "one note" form
 STATUS_LABELS = dict(ThankYouStatus.choices)
 ADDRESS_LINK_SALT = "gratitude.thanks.address_request"
 # Long enough for a giver back from holiday; a stale link just shows the "not valid" page.

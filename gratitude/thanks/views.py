@@ -22,7 +22,7 @@ from gratitude.core.errors import GratitudeError, show_on_form
 from gratitude.gifts.models import Gift
 from gratitude.registries.models import Registry
 from gratitude.registries.selectors import registry_for_member
-from gratitude.thanks import exports, selectors, services
+from gratitude.thanks import exports, rows, selectors, services
 from gratitude.thanks.forms import AddressForm, EnteredAddressForm, FilterForm, MarkForm, NoteForm
 from gratitude.thanks.models import ThankYouStatus
 
@@ -60,6 +60,8 @@ def _list_page(
     undo = request.session.pop(UNDO_SESSION_KEY, None)
     number = page.page.number
     every_giver = filter_form.querystring(view="", page="", giver="")
+    giver_link_query = f"{every_giver}&" if every_giver else ""
+    thanks_url = reverse("thanks:list", args=[registry.pk])
     return render(
         request,
         "thanks/list.html",
@@ -75,9 +77,14 @@ def _list_page(
             "gifts_view_query": filter_form.querystring(view="", page=""),
             "givers_view_query": filter_form.querystring(view="givers", page=""),
             "every_giver_query": every_giver,
-            "giver_link_query": f"{every_giver}&" if every_giver else "",
+            "giver_link_query": giver_link_query,
+            "gift_rows": []
+            if page.grouped
+            else rows.gift_table_rows(
+                page.rows, thanks_url=thanks_url, giver_link_query=giver_link_query, hidden=page.hidden
+            ),
             "filtered_giver": page.overview.givers.get(page.filters.giver),
-            "thanks_url": reverse("thanks:list", args=[registry.pk]),
+            "thanks_url": thanks_url,
             "mark_form": mark_form,
             "undo": undo if undo and undo.get("registry") == registry.pk else None,
             "hide_details": page.hidden,

@@ -19,7 +19,14 @@ from django.test import Client
 
 from gratitude.api.models import EventOutcome, StoreEvent, StoreOrderLine
 from gratitude.api.services import store_add, store_rotate
-from gratitude.api.tests.webhook_support import outcome_of, paid, post_event, run_worker, sign
+from gratitude.api.tests.webhook_support import (
+    WsgiClient,
+    outcome_of,
+    paid,
+    post_event,
+    run_worker,
+    sign,
+)
 from gratitude.gifts.models import Gift, GiftSource, GiftState
 from gratitude.notifications.models import Notification
 from gratitude.registries.item_refs import item_ref_make
@@ -34,6 +41,13 @@ def _no_wake_up_remembered() -> None:
     from gratitude.api import tasks
 
     tasks._wake_up_seen_at[0] = float("-inf")
+
+
+@pytest.fixture(params=["full", "machine"])
+def client(request: pytest.FixtureRequest) -> Client | WsgiClient:
+    """Every rule is checked on both routes to the webhook: Django's test client through the full middleware
+    and django-ninja, and config/wsgi.py's application as gunicorn calls it (the machine path)."""
+    return Client() if request.param == "full" else WsgiClient()
 
 
 @pytest.fixture
@@ -500,3 +514,78 @@ def test_after_a_committed_event_the_next_second_skips_even_the_wake_up_check(
     assert not [q for q in queries.captured_queries if "django_tasks_database" in q["sql"]]
     run_worker()
     assert Gift.objects.count() == 2
+
+
+# --- The machine path (config/wsgi.py) -----------------------------------------------------------------
+
+
+def test_gunicorn_s_application_answers_the_webhook_on_the_machine_path(store: tuple[str, str]) -> None:
+    """The short path: no session or CSRF cookie, the request id, the JSON security headers, the same
+    answers as django-ninja's operation."""
+    from gratitude.api.webhook import JSON_CSP
+
+    item = make_item()
+    machine = post_event(WsgiClient(), *store, paid("A-1", ("1", item, 1)))
+    full = post_event(Client(), *store, paid("A-2", ("1", item, 1)))
+    assert machine.status_code == full.status_code == 202
+    assert machine.json()["status"] == full.json()["status"] == "accepted"
+    assert "set-cookie" not in machine.headers
+    assert machine["X-Request-ID"] and machine["X-Content-Type-Options"] == "nosniff"
+    assert machine["Content-Security-Policy"] == full["Content-Security-Policy"] == JSON_CSP
+    assert machine["X-Frame-Options"] == "DENY"
+    refused = [
+        post_event(c, store[0], "whsec_wrong", paid("A-3", ("1", item, 1))) for c in (WsgiClient(), Client())
+    ]
+    assert [r.status_code for r in refused] == [401, 401]
+    assert (
+        refused[0].json()
+        == refused[1].json()
+        == {
+            "code": "bad_signature",
+            "message": "The signature is missing or does not match.",
+            "errors": [],
+        }
+    )
+    assert refused[0]["Content-Type"] == refused[1]["Content-Type"]
+
+
+def test_other_methods_and_addresses_keep_the_full_application(store: tuple[str, str]) -> None:
+    client = WsgiClient()
+    # Only POST takes the machine path; a GET is django-ninja's 405, with the pages' CSP middleware.
+    assert client.get(f"/api/v1/stores/{store[0]}/events").status_code == 405
+    assert client.get("/api/v1/openapi.json").status_code == 200
+    # Another address under the store is the full application's (here the event read's 405 to a POST).
+    assert client.post(f"/api/v1/stores/{store[0]}/events/1", b"{}", "application/json").status_code == 405
+
+
+def test_the_webhook_is_still_documented_in_the_openapi_schema() -> None:
+    schema = Client().get("/api/v1/openapi.json").json()
+    operation = schema["paths"]["/api/v1/stores/{store_id}/events"]["post"]
+    assert set(operation["responses"]) == {"202", "400", "401", "409", "422"}
+    assert any(p["name"] == "X-Gratitude-Signature" for p in operation["parameters"])
+
+
+def test_a_rotated_secret_takes_effect_on_the_next_request(client: Any, store: tuple[str, str]) -> None:
+    """Nothing about a store is kept between requests: its new secret verifies at once."""
+    from gratitude.api.models import Store
+
+    item = make_item()
+    assert post_event(client, *store, paid("A-1", ("1", item, 1))).status_code == 202
+    new_secret = store_rotate(store=Store.objects.get(public_id=store[0]))
+    assert post_event(client, store[0], new_secret, paid("A-2", ("1", item, 1))).status_code == 202
+    with time_machine.travel(time.time() + 25 * 3600, tick=False):
+        # After the grace period the old secret no longer verifies, on the very next request.
+        old = post_event(client, *store, paid("A-3", ("1", item, 1)))
+        assert old.status_code == 401
+
+
+def test_a_removed_store_is_refused_on_the_next_request(client: Any) -> None:
+    from gratitude.api.models import Store
+
+    row, secret = store_add(name="Gone shop")
+    item = make_item()
+    assert post_event(client, row.public_id, secret, b'{"event": "x"}').status_code == 422
+    StoreEvent.objects.filter(store=row).delete()
+    Store.objects.filter(pk=row.pk).delete()
+    response = post_event(client, row.public_id, secret, paid("A-1", ("1", item, 1)))
+    assert response.status_code == 401 and response.json()["code"] == "bad_signature"

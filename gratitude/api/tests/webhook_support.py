@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import time
 from typing import Any
-
-from django.test import Client
 
 from gratitude.api.models import StoreEvent
 from gratitude.api.tasks import apply_store_events
@@ -36,7 +35,7 @@ def paid(order_id: str, *lines: tuple[str, Item, int], **buyer: str) -> dict[str
 
 
 def post_event(
-    client: Client, store_id: str, secret: str, payload: dict[str, Any] | bytes, t: int | None = None
+    client: Any, store_id: str, secret: str, payload: dict[str, Any] | bytes, t: int | None = None
 ) -> Any:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     return client.post(
@@ -62,3 +61,72 @@ def outcome_of(response: Any) -> dict[str, Any]:
         run_worker()
         row.refresh_from_db()
     return {"outcome": row.outcome, **row.result}
+
+
+class WsgiResponse:
+    """What `WsgiClient` answers: the parts of a test client's response these tests read."""
+
+    def __init__(self, status: str, headers: list[tuple[str, str]], content: bytes) -> None:
+        self.status_code = int(status.split()[0])
+        self.headers = {name.lower(): value for name, value in headers}
+        self.content = content
+
+    def __getitem__(self, name: str) -> str:
+        return self.headers[name.lower()]
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class WsgiClient:
+    """Requests through config/wsgi.py's `application`, as gunicorn sends them: the store webhook then takes
+    the machine path (core/lean_wsgi.py), every other request the full application. Like Django's test
+    client, it keeps the test's database connection open across the request's signals."""
+
+    def post(
+        self, path: str, data: bytes = b"", content_type: str = "", headers: dict[str, str] | None = None
+    ) -> WsgiResponse:
+        return self._request("POST", path, data, content_type, headers or {})
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> WsgiResponse:
+        return self._request("GET", path, b"", "", headers or {})
+
+    def _request(
+        self, method: str, path: str, body: bytes, content_type: str, headers: dict[str, str]
+    ) -> WsgiResponse:
+        from django.core.signals import request_finished, request_started
+        from django.db import close_old_connections
+
+        from config.wsgi import application
+
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SCRIPT_NAME": "",
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": content_type,
+            **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
+        }
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+        # The request's signals would close the test's connection (and its transaction) otherwise.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            answer = application(
+                environ, lambda status, headers, exc_info=None: started.append((status, headers))
+            )
+            try:
+                content = b"".join(answer)
+            finally:
+                getattr(answer, "close", lambda: None)()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        return WsgiResponse(started[0][0], started[0][1], content)

@@ -76,6 +76,14 @@ def text_links(text: str) -> list[str]:
 
 def link_allowed(url: str) -> bool:
     """https to SITE_URL's host and port; http only outside production, only to a local host."""
+    prefix = _allowed_prefix(settings.SITE_URL, conf.env())
+    if prefix and url.startswith(prefix):
+        # Most links of a message: SITE_URL itself, then a path, which cannot change the host.
+        return True
+    return _link_allowed_slowly(url)
+
+
+def _link_allowed_slowly(url: str) -> bool:
     try:
         parts = urlsplit(url)
         same_place = (parts.hostname, parts.port) == _place_of(settings.SITE_URL)
@@ -93,6 +101,20 @@ def _place_of(site_url: str) -> tuple[str | None, int | None]:
     # Keyed on the setting's value: asked for every link of every message, parsed once.
     site = urlsplit(site_url)
     return site.hostname, site.port
+
+
+@cache
+def _allowed_prefix(site_url: str, env: str) -> str:
+    """SITE_URL followed by "/" when SITE_URL is itself an allowed link (otherwise ""): any URL starting
+    with it has SITE_URL's scheme, host and port and no user or password, so it is allowed too."""
+    prefix = site_url.rstrip("/") + "/"
+    try:
+        parts = urlsplit(prefix)
+    except ValueError:
+        return ""
+    if parts.username or parts.password or parts.path != "/" or parts.query or parts.fragment:
+        return ""
+    return prefix if _link_allowed_slowly(prefix) else ""
 
 
 def problems_in_html(html: str) -> list[str]:

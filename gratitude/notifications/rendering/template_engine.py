@@ -135,14 +135,23 @@ def _defang(value: Any) -> str:
     """Typed by someone other than the reader, for one line: inert, and never more than one line."""
     if isinstance(value, jinja2.Undefined) or value is None:
         return ""
-    return single_line(defang(str(value)))
+    return _defanged(str(value), one_line=True)
 
 
 def _defang_text(value: Any) -> str:
     """Typed by someone other than the reader, over several lines: inert, its line breaks kept."""
     if isinstance(value, jinja2.Undefined) or value is None:
         return ""
-    return defang(str(value))
+    return _defanged(str(value), one_line=False)
+
+
+@lru_cache(maxsize=256)
+def _defanged(text: str, *, one_line: bool) -> str:
+    # A message prints the same words several times (the registry's title in the Subject, the text, the
+    # HTML and the why line), and each defang normalises the text and runs the link finder over it: a
+    # tenth of a render. The answer depends on the text alone; bounded, so a long run holds at most 256.
+    defanged = defang(text)
+    return single_line(defanged) if one_line else defanged
 
 
 FILTERS: dict[str, Callable[..., Any]] = {

@@ -114,7 +114,12 @@ def _settle_many(row_ids: list[int], worker_id: str, **changes: object) -> int:
 
 
 def _fenced_update(
-    row_ids: list[int], worker_id: str, values: dict[str, object], *, increment_attempts: bool = False
+    row_ids: list[int],
+    worker_id: str,
+    values: dict[str, object],
+    *,
+    increment_attempts: bool = False,
+    commit_without_waiting: bool = False,
 ) -> int:
     """UPDATE the rows we still hold (state sending, our lease) in one plain SQL statement.
 
@@ -126,7 +131,9 @@ def _fenced_update(
     params: list[Any] = [
         ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in values.values()
     ]
-    sql = _update_statement(connection.vendor, tuple(values), increment_attempts, len(row_ids))
+    sql = _update_statement(
+        connection.vendor, tuple(values), increment_attempts, len(row_ids), commit_without_waiting
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *row_ids, NotificationState.SENDING.value, worker_id])
         updated: int = cursor.rowcount
@@ -134,7 +141,9 @@ def _fenced_update(
 
 
 @lru_cache(maxsize=64)
-def _update_statement(vendor: str, names: tuple[str, ...], increment_attempts: bool, ids: int) -> str:
+def _update_statement(
+    vendor: str, names: tuple[str, ...], increment_attempts: bool, ids: int, commit_without_waiting: bool
+) -> str:
     """The fenced UPDATE's text, made once per shape (a handful: attempt, sent, each batch outcome)."""
     column = partial(_quoted_column, vendor)
     assignments = [f"{column(name)} = %s" for name in names]
@@ -143,8 +152,15 @@ def _update_statement(vendor: str, names: tuple[str, ...], increment_attempts: b
     placeholders = ", ".join(["%s"] * ids)
     table = connection.ops.quote_name(Notification._meta.db_table)
     where = f"{column('id')} IN ({placeholders}) AND {column('state')} = %s AND {column('lease_owner')} = %s"
+    # PostgreSQL only (see _count_attempt): synchronous_commit off for this statement's own transaction,
+    # set by the statement itself, where BEGIN, SET LOCAL and COMMIT took three more round trips.
+    lazy = (
+        " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS lazy"
+        if commit_without_waiting
+        else ""
+    )
     # Identifiers come from the model's own metadata and every value is a bound parameter.
-    return f"UPDATE {table} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608
+    return f"UPDATE {table} SET {', '.join(assignments)}{lazy} WHERE {where}"  # noqa: S608
 
 
 @cache
@@ -347,18 +363,14 @@ def _count_attempt(row_ids: list[int], worker_id: str) -> None:
     """One attempt more, written before the message is handed to SMTP: a worker that dies mid-send still
     spends the row's retry budget, so a message that kills workers cannot loop forever.
 
-    On PostgreSQL this one commit does not wait for the disk (synchronous_commit off for its transaction):
+    On PostgreSQL this one commit does not wait for the disk (synchronous_commit off for its transaction,
+    set inside the UPDATE itself, so the write is one statement in autocommit):
     waiting for it was half of a message's time there (docs/benchmarks.md). The count is visible to every
     other worker at once and survives any worker's death; only a crash of the database server itself in
     the next fraction of a second could lose it, and then one message gets one try more. The record of a
     sent message is never written this way: it commits to disk before the next message (promise 7)."""
-    if connection.vendor != "postgresql":
-        _fenced_update(row_ids, worker_id, {}, increment_attempts=True)
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        _fenced_update(row_ids, worker_id, {}, increment_attempts=True)
+    lazy = connection.vendor == "postgresql"
+    _fenced_update(row_ids, worker_id, {}, increment_attempts=True, commit_without_waiting=lazy)
 
 
 def _send(group: _Ready, batch: _Batch, connection: Any, stats: DeliveryStats) -> None:

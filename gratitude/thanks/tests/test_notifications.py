@@ -342,9 +342,10 @@ def test_a_forged_reminder_to_a_stranger_is_never_sent_and_trips_the_breaker(smt
 
 
 def test_a_failing_periodic_job_is_logged_and_delivery_goes_on(smtp_settings, monkeypatch, caplog):
-    from gratitude.notifications.management.commands import worker
+    from gratitude.notifications import periodic_jobs
 
-    monkeypatch.setattr(worker, "PERIODIC_JOBS", (("gratitude.thanks.tests.test_notifications.boom", 3600),))
+    monkeypatch.setattr(periodic_jobs, "_jobs", {})
+    periodic_jobs.register(boom, every_seconds=3600)
     _asked()
 
     drain()

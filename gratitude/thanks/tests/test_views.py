@@ -756,3 +756,46 @@ def test_the_list_carries_the_registry_navigation_with_the_pause_link(client, al
     assert 'data-testid="pause-link"' in page
     assert reverse("registries:pause", args=[registry.pk]) in page
     assert reverse("registries:settings", args=[registry.pk]) in page
+
+
+# --- size ---------------------------------------------------------------------------------------------------
+
+
+def test_a_page_of_200_gifts_stays_under_30_kb_and_the_export_still_has_every_gift(client, alex):
+    """30 gifts a page, each with every column (item, giver and address, message, dates, status): under
+    30 KB of HTML; the pager walks all 200, and the CSV export is not paged."""
+    from gratitude.gifts.models import Gift, GiftState
+
+    _, registry = alex
+    items = [make_item(registry=registry, title=f"Gift idea {n}", quantity=1000) for n in range(20)]
+    Gift.objects.bulk_create(
+        Gift(
+            registry=registry,
+            item=items[n % 20],
+            giver_name=f"Giver {n % 120} Ålvarez-Ng",
+            giver_email=f"giver{n % 120}@example.test" if n % 10 < 7 else "",
+            giver_address="1 Long Road\nSomewhere 12345" if n % 5 == 0 else "",
+            message="Wishing you every happiness!" if n % 2 else "",
+            quantity=1,
+            state=GiftState.ACTIVE,
+        )
+        for n in range(200)
+    )
+
+    pages = [_thanks(client, registry, page=n) for n in range(1, 8)]
+
+    assert len(pages[0].content) < 30 * 1024
+    assert "Page 1 of 7" in pages[0].content.decode()
+    assert [_rows(page) for page in pages] == [30] * 6 + [20]
+    export = client.get(reverse("thanks:export_csv", args=[registry.pk]))
+    assert b"".join(export.streaming_content).count(b"Giver ") == 200
+
+
+def test_the_list_escapes_an_items_title_in_its_link_and_its_tick_box(client, alex):
+    _, registry = alex
+    make_gift(item=make_item(registry=registry, title='"><script>alert(1)</script>'))
+
+    content = _thanks(client, registry).content.decode()
+
+    assert "<script>alert(1)" not in content
+    assert 'aria-label="Tick &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in content

@@ -15,24 +15,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
-from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker as TaskWorker
 
+from gratitude.notifications import periodic_jobs
 from gratitude.notifications.sending.delivery import deliver_due, worker_identity
 
 logger = logging.getLogger("gratitude.notifications")
-
-# Services that queue outbox rows on a schedule: (dotted path, at most every N seconds per worker). Every
-# worker process runs them, so each must be idempotent (its outbox keys make a second run write nothing).
-PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
-    ("gratitude.thanks.services.thank_you_reminders_enqueue", 3600),
-    # Not an outbox job, but it belongs to the same clock: forget unfinished sign-ups' passwords.
-    ("gratitude.accounts.services.unfinished_signups_clear", 3600),
-    # Pictures kept from a store link the registrant never confirmed (docs/registries.md, "Pictures").
-    ("gratitude.registries.services.add_from_store.pictures_unused_clear", 3600),
-    # Store order events the webhook accepted (gratitude/api/event_worker.py): the sweep behind the wake-ups.
-    ("gratitude.api.event_worker.store_events_apply_pending", 1),
-)
 
 
 class Command(BaseCommand):
@@ -85,16 +73,18 @@ class Command(BaseCommand):
             self.stdout.write(f"drained: {total} outbox rows handled")
 
     def _run_periodic_jobs(self, last_run: dict[str, float]) -> None:
+        # The apps register their jobs (notifications/periodic_jobs.py): thank-you reminders, forgetting
+        # unfinished sign-ups, unused pictures, the store events' sweep.
         now = time.monotonic()
-        for path, every in PERIODIC_JOBS:
-            if path in last_run and now - last_run[path] < every:
+        for job in periodic_jobs.all_jobs():
+            if job.name in last_run and now - last_run[job.name] < job.every_seconds:
                 continue
-            last_run[path] = now
+            last_run[job.name] = now
             try:
-                import_string(path)()
+                job.run()
             except Exception:
                 # A failing job must not stop delivery: it is logged, and tried again next period.
-                logger.exception("periodic job %s failed", path)
+                logger.exception("periodic job %s failed", job.name)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         # Finish the batch in hand (every row in it gets its outcome recorded), then exit.

@@ -1,0 +1,97 @@
+"""Pages as a plain guest gets them (no session, no messages, nothing in the query string), rendered once and
+served again with only the visitor's CSRF token put in: the login and sign-up pages here, kept in the
+process; the share page (gifts/guest_page.py), kept in the shared cache under its registry's version.
+
+What a plain guest's page holds is the same for every plain guest of the same address except the CSRF token,
+so it is rendered once with CSRF_PLACEHOLDER where the token goes (the `site` context processor puts it in
+while a page is being kept), and each visitor gets their own masked token, and its cookie, exactly as a
+rendered page would give them. A visitor with a session (logged in, or with holds) or with messages waiting
+goes the ordinary way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
+from django.utils.safestring import SafeString, mark_safe
+
+# Escaped text never holds "<", so nothing a person types can turn into the placeholder (nor be replaced
+# by a visitor's token).
+CSRF_PLACEHOLDER: SafeString = mark_safe("<csrf-token-of-this-visitor>")
+_PLACEHOLDER = CSRF_PLACEHOLDER.encode()
+_KEEPING = "_gratitude_keeping_page"  # the request attribute that asks for the placeholder
+_KEPT_ADDRESSES = 64  # per view: an address is a host (ALLOWED_HOSTS) and a scheme
+
+
+def is_plain_guest(request: HttpRequest) -> bool:
+    """No session, no messages, nothing in the query string: nothing on the page depends on who this is."""
+    cookies = request.COOKIES
+    return (
+        request.method == "GET"
+        and not request.META.get("QUERY_STRING")
+        and settings.SESSION_COOKIE_NAME not in cookies
+        and "messages" not in cookies  # the messages cookie storage's name (django.contrib.messages)
+    )
+
+
+def keeping(request: HttpRequest) -> None:
+    """Render this request's page with CSRF_PLACEHOLDER for its token (the `site` context processor)."""
+    setattr(request, _KEEPING, True)
+
+
+def is_keeping(request: HttpRequest) -> bool:
+    return getattr(request, _KEEPING, False)
+
+
+def for_this_visitor(request: HttpRequest, page: bytes, content_type: str) -> HttpResponse:
+    """The kept page with this visitor's token; get_token has CsrfViewMiddleware set the cookie."""
+    token = get_token(request).encode()
+    return HttpResponse(page.replace(_PLACEHOLDER, token), content_type=content_type)
+
+
+_kept_by_views: list[dict[str, tuple[bytes, str]]] = []
+
+
+def kept_for_plain_guests(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A page that depends on nothing but the code and the settings for a plain guest (the login and
+    sign-up forms), rendered once per process and address and kept in memory; anyone else goes to `view`.
+    Headers a view adds (never_cache) go around this decorator, so a kept answer gets them too."""
+    kept: dict[str, tuple[bytes, str]] = {}
+    _kept_by_views.append(kept)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not is_plain_guest(request):
+            return view(request, *args, **kwargs)
+        address = request.build_absolute_uri()
+        page = kept.get(address)
+        if page is not None:
+            return for_this_visitor(request, *page)
+        keeping(request)
+        response = view(request, *args, **kwargs)
+        render = getattr(response, "render", None)
+        if render is not None:
+            render()
+        if not isinstance(response, HttpResponse) or response.status_code != 200 or response.cookies:
+            return response  # a redirect, an error, a stream, or a page with its own cookies: not kept
+        if len(kept) >= _KEPT_ADDRESSES:
+            kept.clear()
+        kept[address] = (response.content, response["Content-Type"])
+        return for_this_visitor(request, *kept[address])
+
+    return wrapper
+
+
+def _forget_kept_pages(**kwargs: Any) -> None:
+    # Tests change settings a page shows (the environment badge, the dev mailbox link): render afresh.
+    for kept in _kept_by_views:
+        kept.clear()
+
+
+setting_changed.connect(_forget_kept_pages, dispatch_uid="gratitude-kept-guest-pages")
