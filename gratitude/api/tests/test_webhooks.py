@@ -615,3 +615,26 @@ def test_the_machine_path_s_refusals_carry_the_strict_headers_and_store_nothing(
         assert response["Content-Security-Policy"] == JSON_CSP
         assert response["Permissions-Policy"] == settings.PERMISSIONS_POLICY
     assert StoreEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("where", ["order_id", "line_id", "buyer_name", "buyer_message"])
+def test_a_nul_in_any_field_is_refused_422_and_records_nothing(
+    client: Any, store: tuple[str, str], where: str
+):
+    # PostgreSQL cannot keep a NUL in text: it must be refused as bad input, not fail later as a 500.
+    item = make_item()
+    payload = paid("A-1", ("1", item, 1))
+    if where == "order_id":
+        payload["order_id"] = "A-\x001"
+    elif where == "line_id":
+        payload["lines"][0]["line_id"] = "1\x00"
+    else:
+        payload["buyer"][where.removeprefix("buyer_")] = "Robin\x00"
+
+    response = post_event(client, *store, payload)
+
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "invalid_event"
+    assert StoreEvent.objects.get().outcome == EventOutcome.REJECTED  # kept for operators, as refused
+    run_worker()
+    assert not Gift.objects.exists()
