@@ -64,6 +64,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
+from wrk_tool import wrk_path
 
 from gratitude.accounts.models import User
 from gratitude.gifts.models import Gift, GiftState
@@ -135,11 +136,6 @@ def free_port() -> int:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
 
-
-def wrk_path() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise SystemExit(
             "wrk is missing and cannot be installed here (needs root and apt-get): apt-get install wrk"

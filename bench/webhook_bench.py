@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from wrk_tool import wrk_path
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 HOST = "127.0.0.1"
@@ -122,11 +124,6 @@ def body_for(order: int, refs: list[str]) -> bytes:
         }
     ).encode()
 
-
-def wrk_path() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise SystemExit(
             "wrk is missing and cannot be installed here (needs root and apt-get): apt-get install wrk"

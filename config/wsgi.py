@@ -14,13 +14,15 @@ full_application = get_wsgi_application()  # sets Django up
 from gratitude.core.lean_wsgi import LeanWSGIHandler  # noqa: E402 - needs Django set up
 
 # What a JSON answer to a machine needs: the request id on every log line and in X-Request-ID, the security
-# headers (nosniff, HSTS, referrer; X-Frame-Options, Permissions-Policy), the NUL refusal. Not sessions,
-# CSRF (the signature is the credential), auth, messages, htmx, axes; the view sets a fixed strict CSP.
+# headers (a fixed strict CSP and Permissions-Policy on every answer, errors included; nosniff, HSTS,
+# referrer; X-Frame-Options), the Host checked, the NUL refusal. Not sessions, CSRF (the signature is the
+# credential), auth, messages, htmx, axes.
 MACHINE_MIDDLEWARE = [
     "gratitude.core.middleware.RequestIdMiddleware",
+    "gratitude.core.middleware.MachineAnswerHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "gratitude.core.middleware.PermissionsPolicyMiddleware",
+    "gratitude.core.middleware.HostCheckMiddleware",
     "gratitude.core.middleware.RejectNulMiddleware",
 ]
 machine_application = LeanWSGIHandler(middleware=MACHINE_MIDDLEWARE, urlconf="gratitude.api.machine_urls")

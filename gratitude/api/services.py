@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
 from gratitude.accounts.models import User
 from gratitude.api.event_rows import items_found, pending_event_insert, store_for_signature
@@ -136,6 +136,14 @@ class EventRefused(Exception):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL cannot store a NUL in text: refused here as bad input (422), never a 500 later.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class OrderLine(_Strict):

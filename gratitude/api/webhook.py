@@ -13,10 +13,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from gratitude.api.services import EventRefused, store_event_ingest
+from gratitude.core.middleware import MACHINE_CSP
 
 SIGNATURE_HEADER = "X-Gratitude-Signature"
-# A JSON answer is never a document to render or frame: the strictest policy, fixed, costs nothing to send.
-JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
+# A JSON answer is never a document to render or frame: the strictest policy, on both routes (the machine
+# path's middleware gives it to its errors too).
+JSON_CSP = MACHINE_CSP
 
 
 def store_events_answer(*, store_id: str, signature_header: str, raw_body: bytes) -> HttpResponse:

@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 CSRF_PLACEHOLDER: SafeString = mark_safe("<csrf-token-of-this-visitor>")
 _PLACEHOLDER = CSRF_PLACEHOLDER.encode()
 _KEEPING = "_gratitude_keeping_page"  # the request attribute that asks for the placeholder
-_KEPT_ADDRESSES = 64  # per view: an address is a host (ALLOWED_HOSTS) and a scheme
+_KEPT_ADDRESSES = 64  # per view: an address is a path (a view under several URLs)
 
 
 def is_plain_guest(request: HttpRequest) -> bool:
@@ -69,7 +69,9 @@ def kept_for_plain_guests(view: Callable[..., HttpResponseBase]) -> Callable[...
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_plain_guest(request):
             return view(request, *args, **kwargs)
-        address = request.build_absolute_uri()
+        # By path alone, not the Host a request brought: the page does not name it, and a stranger could
+        # otherwise spell the Host many ways to fill the process with copies.
+        address = request.path
         page = kept.get(address)
         if page is not None:
             return for_this_visitor(request, *page)

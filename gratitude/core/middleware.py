@@ -121,14 +121,32 @@ def _forget_headers(**kwargs: Any) -> None:
 setting_changed.connect(_forget_headers, dispatch_uid="gratitude-security-headers")
 
 
-class PermissionsPolicyMiddleware:
-    """Permissions-Policy alone, for the short machine path (config/wsgi.py), whose JSON answers set their own
-    strict Content-Security-Policy; the pages get both headers from SecurityHeadersMiddleware."""
+# A JSON answer to a machine is never a document to render or frame: the strictest policy, fixed.
+MACHINE_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+class MachineAnswerHeadersMiddleware:
+    """For the short machine path (config/wsgi.py): every answer, the errors of the layers inside included
+    (a NUL in the path, a body too large, a 500), gets the strict CSP and the Permissions-Policy, as every
+    page gets the site's from SecurityHeadersMiddleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", MACHINE_CSP)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+class HostCheckMiddleware:
+    """The Host header checked against ALLOWED_HOSTS (400 otherwise), for a path without CommonMiddleware,
+    which is where the pages have it checked."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.get_host()  # raises DisallowedHost: Django answers 400 and logs it as a security event
+        return self.get_response(request)

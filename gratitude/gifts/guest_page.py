@@ -7,7 +7,7 @@ page is rendered once with a placeholder where the token goes, kept, and each vi
 who may be keeping the surprise; a giver whose holds say "you reserved this") or with messages waiting goes
 the ordinary way and is never served a kept page.
 
-The entry is kept under the registry's id and the page's absolute address, and carries the registry's
+The entry is kept under the registry's id and the page's path, and carries the registry's
 version read BEFORE anything the page was built from (the registry row, pause and quiet mode, the rows,
 the names): any write bumps the version after its commit, so a page built from older data is never served
 again (registries/versions.py). It also expires with the kept rows (the first held hold's end).
@@ -40,8 +40,9 @@ _IN_PROCESS_PAGES = 256
 
 
 def _page_key(registry_id: int, request: HttpRequest) -> str:
-    # The address is on the page (link previews), and it includes the host and scheme: keyed by it whole.
-    return f"share-guest-page:{registry_id}:{request.build_absolute_uri()}"
+    # By path alone: the page names the site by SITE_URL, never by the Host a request brought, so the Host's
+    # spellings (case, a trailing dot, a port) cannot make us keep one copy each.
+    return f"share-guest-page:{registry_id}:{request.path}"
 
 
 def start_keeping(request: HttpRequest) -> None:

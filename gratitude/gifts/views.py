@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
 from gratitude.core.guest_pages import is_plain_guest
+from gratitude.core.links import site_link
 from gratitude.gifts import conf, guest_page, services
 from gratitude.gifts import selectors as gift_selectors
 from gratitude.gifts.forms import (
@@ -118,9 +119,11 @@ def shared_registry(request: HttpRequest, share_key: str) -> HttpResponse:
         "photo_srcset": pictures.srcset(photo) if photo else "",
         "photo_height": photo.height_at(photo.widths[0]) if photo else 0,
         "photo_width": photo.widths[0] if photo else 0,
-        # Link previews (Open Graph, Twitter): the registry's title and photo, never what is on the list.
-        "preview_url": request.build_absolute_uri(),
-        "preview_image": request.build_absolute_uri(pictures.url(photo, 1280)) if photo else "",
+        # Link previews (Open Graph, Twitter): the registry's title and photo, never what is on the list. At
+        # the site's own address (SITE_URL), never the Host a request brought: the page is the same for
+        # every guest, whatever they sent, and is kept once (gifts/guest_page.py).
+        "preview_url": site_link(request.path),
+        "preview_image": _on_this_site(pictures.url(photo, 1280)) if photo else "",
     }
     if not plain_guest:
         return render(request, "gifts/shared_registry.html", context)
@@ -413,3 +416,8 @@ def gift_received(request: HttpRequest, registry_id: int, gift_id: int) -> HttpR
         f"“{gift.item.title}” from {gift.giver_name}: {'received' if received else 'not received yet'}.",
     )
     return redirect("member_gifts:list", registry_id=registry_id)
+
+
+def _on_this_site(url: str) -> str:
+    """A picture's address as a link preview needs it: absolute, at SITE_URL unless storage gave its own."""
+    return url if url.startswith(("https://", "http://")) else site_link(url)

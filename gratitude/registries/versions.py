@@ -13,13 +13,18 @@ next read makes a new token, so an entry built under an older one can never be f
 
 from __future__ import annotations
 
+import logging
 import secrets
+import time
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
 
 _KEY = "registry-version:{}"
+_AFTER_COMMIT_TRIES = 3
+_KEPT_AT_MOST_SECONDS = 300  # gifts/share_cache.py SHARE_PAGE_SECONDS: no share page is kept longer
+logger = logging.getLogger("gratitude.registries")
 
 
 def registry_version_key(registry_id: int) -> str:
@@ -47,7 +52,26 @@ def registry_version_bump(registry_id: int | None) -> None:
         return
     key = _KEY.format(registry_id)
     cache.set(key, secrets.token_hex(8), timeout=None)
-    transaction.on_commit(lambda: cache.set(key, secrets.token_hex(8), timeout=None))
+    transaction.on_commit(lambda: _bump_after_commit(key))
+
+
+def _bump_after_commit(key: str) -> None:
+    """The bump that counts, tried again on a passing cache failure: without it a page kept between the two
+    bumps (a link just made private, a registry just paused) would be served until its entry expires."""
+    for attempt in range(1, _AFTER_COMMIT_TRIES + 1):
+        try:
+            cache.set(key, secrets.token_hex(8), timeout=None)
+            return
+        except Exception:
+            if attempt == _AFTER_COMMIT_TRIES:
+                # The write is committed; failing its request now would not undo it. Operators are told.
+                logger.exception(
+                    "%s not changed after a commit: kept share pages may show older data for up to %s s",
+                    key,
+                    _KEPT_AT_MOST_SECONDS,
+                )
+                return
+            time.sleep(0.05 * attempt)
 
 
 # --- Receivers (connected in RegistriesConfig.ready) ------------------------------------------------

@@ -589,3 +589,52 @@ def test_a_removed_store_is_refused_on_the_next_request(client: Any) -> None:
     Store.objects.filter(pk=row.pk).delete()
     response = post_event(client, row.public_id, secret, paid("A-1", ("1", item, 1)))
     assert response.status_code == 401 and response.json()["code"] == "bad_signature"
+
+
+def test_the_machine_path_s_refusals_carry_the_strict_headers_and_store_nothing(
+    store: tuple[str, str], settings: Any
+) -> None:
+    """Errors answered by the layers around the view (a NUL in the path, a Host we do not serve, a body
+    over the size limit) get the strict CSP and Permissions-Policy too, as the full app's errors get the
+    site's, and record nothing."""
+    from gratitude.api.webhook import JSON_CSP
+
+    item = make_item()
+    body = json.dumps(paid("A-1", ("1", item, 1))).encode()
+    signed = {"X-Gratitude-Signature": sign(store[1], body)}
+    client = WsgiClient()
+    nul = client.post(f"/api/v1/stores/{store[0]}\x00/events", body, "application/json", signed)
+    stranger_host = client.post(
+        f"/api/v1/stores/{store[0]}/events", body, "application/json", {**signed, "Host": "evil.example"}
+    )
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    too_large = client.post(f"/api/v1/stores/{store[0]}/events", body, "application/json", signed)
+
+    for response in (nul, stranger_host, too_large):
+        assert response.status_code == 400
+        assert response["Content-Security-Policy"] == JSON_CSP
+        assert response["Permissions-Policy"] == settings.PERMISSIONS_POLICY
+    assert StoreEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("where", ["order_id", "line_id", "buyer_name", "buyer_message"])
+def test_a_nul_in_any_field_is_refused_422_and_records_nothing(
+    client: Any, store: tuple[str, str], where: str
+):
+    # PostgreSQL cannot keep a NUL in text: it must be refused as bad input, not fail later as a 500.
+    item = make_item()
+    payload = paid("A-1", ("1", item, 1))
+    if where == "order_id":
+        payload["order_id"] = "A-\x001"
+    elif where == "line_id":
+        payload["lines"][0]["line_id"] = "1\x00"
+    else:
+        payload["buyer"][where.removeprefix("buyer_")] = "Robin\x00"
+
+    response = post_event(client, *store, payload)
+
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "invalid_event"
+    assert StoreEvent.objects.get().outcome == EventOutcome.REJECTED  # kept for operators, as refused
+    run_worker()
+    assert not Gift.objects.exists()

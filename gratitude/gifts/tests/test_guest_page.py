@@ -181,13 +181,15 @@ def test_a_giver_with_a_hold_sees_it_on_a_kept_page(listed):
     assert "You reserved this" not in _guest_sees(registry)
 
 
-def test_a_query_string_is_rendered_not_kept(listed):
+def test_a_query_string_is_rendered_not_kept(listed, settings):
     _, registry, _ = listed
     _kept(registry)
     with CaptureQueriesContext(connection) as queries:
         page = Client().get(_url(registry) + "?from=mail").content.decode()
     assert len(queries) > 0
-    assert "?from=mail" in page  # the link preview's address is this one's
+    # The link preview names the page's own address at SITE_URL, without what the query string added.
+    assert "?from=mail" not in page
+    assert f'<meta property="og:url" content="{settings.SITE_URL}{_url(registry)}">' in page
 
 
 def test_text_typed_like_the_placeholder_is_shown_escaped_not_replaced(listed):
@@ -225,3 +227,29 @@ def test_a_write_made_by_another_process_is_on_the_next_request_although_this_pr
     page = _guest_sees(registry)
     assert "Tea towels" in page
     assert "Napkins" not in page
+
+
+def test_the_hosts_spellings_share_one_kept_page_that_names_the_site_by_site_url(listed, settings):
+    # Django accepts a Host in any case, with a trailing dot or a port; were the page kept under the Host a
+    # request brought, a stranger could make us keep one copy per spelling. It is kept once, by path, and
+    # names the site by SITE_URL.
+    from django.core.cache import cache
+
+    from gratitude.gifts import guest_page
+
+    _, registry, _ = listed
+    _kept(registry)
+    mine = f"share-guest-page:{registry.pk}:"  # this registry's pages in this process (ids are reused)
+    keys_before = {k for k in guest_page._in_process if k.startswith(mine) and registry.share_key in k}
+    for host in ("TESTSERVER", "testserver.", "testserver:0001", "testserver:8443", "localhost"):
+        with CaptureQueriesContext(connection) as queries:
+            response = Client(HTTP_HOST=host).get(_url(registry))
+        assert response.status_code == 200, host
+        assert len(queries) == 0, host  # the one kept page, not a new render
+        page = response.content.decode()
+        assert f'<meta property="og:url" content="{settings.SITE_URL}{_url(registry)}">' in page
+        assert host not in page
+
+    keys_after = {k for k in guest_page._in_process if k.startswith(mine) and registry.share_key in k}
+    assert keys_after == keys_before == {f"share-guest-page:{registry.pk}:{_url(registry)}"}
+    assert cache.get(f"share-guest-page:{registry.pk}:{_url(registry)}") is not None
