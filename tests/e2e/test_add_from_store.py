@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Page, ViewportSize, expect
 
 from gratitude.registries.models import Item
@@ -149,4 +150,5 @@ def test_the_share_page_with_names_and_photo_and_the_copy_button(
     assert box is not None and box["width"] <= viewport["width"] * 0.45
     phone_screenshot(guest_page, "share-page-with-photo")
     og_image = guest_page.locator("meta[property='og:image']").get_attribute("content") or ""
-    assert og_image.startswith(f"{live_server.url}/media/pictures/")
+    # The link preview names the site by SITE_URL, not by the address this browser used.
+    assert og_image.startswith(f"{settings.SITE_URL}/media/pictures/")
