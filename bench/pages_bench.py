@@ -33,7 +33,6 @@ import os
 import platform
 import re
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -135,21 +134,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
-
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise SystemExit(
-            "wrk is missing and cannot be installed here (needs root and apt-get): apt-get install wrk"
-        )
-    say("wrk missing: installing Debian's wrk package")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"]
-    if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
-        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, check=False)
-        subprocess.run(install, env=env, capture_output=True, check=True)
-    found = shutil.which("wrk")
-    if not found:
-        raise SystemExit("apt-get install wrk did not provide wrk")
-    return found
 
 
 # --- Data ---------------------------------------------------------------------------------------

@@ -34,7 +34,6 @@ import http.client
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -123,21 +122,6 @@ def body_for(order: int, refs: list[str]) -> bytes:
             "buyer": {"name": f"Buyer {order}", "message": "Enjoy"},
         }
     ).encode()
-
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise SystemExit(
-            "wrk is missing and cannot be installed here (needs root and apt-get): apt-get install wrk"
-        )
-    print("wrk missing: installing Debian's wrk package", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"]
-    if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
-        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, check=False)
-        subprocess.run(install, env=env, capture_output=True, check=True)
-    found = shutil.which("wrk")
-    if not found:
-        raise SystemExit("apt-get install wrk did not provide wrk")
-    return found
 
 
 def sign_all(secret: str, refs: list[str]) -> tuple[Path, list[tuple[bytes, str]], int]:
