@@ -384,3 +384,20 @@ def test_the_canary_slice_is_a_count_or_a_share(settings, setting, frozen, size)
 
     settings.GRATITUDE_CANARY_SLICE = setting
     assert canary_size(frozen) == size
+
+
+def test_a_campaign_greets_by_the_chosen_name_or_says_hello(operators):
+    """Campaigns greet like every other kind (rendering.messages.greeting): the name the person chose,
+    defanged, or "Hello," when they chose none; never the part of their address before @, which can read as
+    a domain."""
+    author, _ = operators
+    (nameless,) = make_registrants(1)
+    nameless.display_name = ""
+    nameless.email = "paypal.com.secure-login@example.test"
+    nameless.save(update_fields=["display_name", "email"])
+
+    preview = campaign_preview(campaign=draft(author))
+
+    assert preview.rendered is not None
+    assert preview.rendered.text.startswith("Hello,\n")
+    assert "paypal.com" not in preview.rendered.text.split("Reference code")[0]
