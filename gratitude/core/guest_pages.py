@@ -5,8 +5,12 @@ process; the share page (gifts/guest_page.py), kept in the shared cache under it
 What a plain guest's page holds is the same for every plain guest of the same address except the CSRF token,
 so it is rendered once with CSRF_PLACEHOLDER where the token goes (the `site` context processor puts it in
 while a page is being kept), and each visitor gets their own masked token, and its cookie, exactly as a
-rendered page would give them. A visitor with a session (logged in, or with holds) or with messages waiting
-goes the ordinary way.
+rendered page would give them (core/csrf_tokens.py). A visitor with a session (logged in, or with holds) or
+with messages waiting goes the ordinary way.
+
+Served by gunicorn, a plain guest's GET of a kept page that is current never reaches the full application:
+config/wsgi.py finds it first and serves it on a short chain (core/guest_wsgi.py), handing it to the view in
+the environ (KEPT_PAGE).
 """
 
 from __future__ import annotations
