@@ -64,14 +64,23 @@ def compiled(
     build: Callable[..., QuerySet[Any]],
     markers: dict[str, Any],
     columns: Sequence[str],
+    *,
+    counted: bool = False,
 ) -> CompiledQuery:
     """The statement `build(**markers)` compiles to on this database, compiled once per `shape` (which must
     name everything the statement depends on besides the markers' values). `columns` is what the statement
-    must select, in order: a queryset that selects otherwise is refused rather than misread."""
-    key = (connection.vendor, shape)
+    must select, in order: a queryset that selects otherwise is refused rather than misread. `counted`:
+    the statement answers one row, the number of rows the queryset's would be."""
+    key = (connection.vendor, shape, counted)
     found = _compiled.get(key)
     if found is None:
-        found = _compiled[key] = _compile(build(**markers), markers, tuple(columns))
+        found = _compile(build(**markers), markers, tuple(columns))
+        if counted:
+            # What QuerySet.count() runs for a sliced queryset, without running it. The inner SQL is the
+            # ORM's, every request value a parameter of it.
+            counting = f"SELECT COUNT(*) FROM ({found.sql}) counted"  # noqa: S608
+            found = CompiledQuery(sql=counting, params=found.params, slots=found.slots)
+        _compiled[key] = found
     return found
 
 
