@@ -589,7 +589,7 @@ def search(request: HttpRequest) -> HttpResponse:
         request,
         "registries/search.html",
         {
-            "form": form,
+            "form": fragments.render("registries/search_form.html", {"fields": _search_form_fields(form)}),
             "results": results,
             "cards": (
                 fragments.render(
@@ -602,6 +602,28 @@ def search(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _search_form_fields(form: SearchForm) -> list[dict[str, Any]]:
+    """What registries/search_form.html prints for each input: what SearchForm declares, the value as typed
+    (as Django shows a bound form's) and the input's errors."""
+    fields = []
+    for name, field in form.fields.items():
+        widget = field.widget
+        value = form.data.get(name) if form.is_bound else None
+        fields.append(
+            {
+                "name": name,
+                "label": field.label,
+                "type": widget.input_type,
+                "value": "" if value is None else str(value),
+                "maxlength": widget.attrs.get("maxlength"),
+                "placeholder": widget.attrs.get("placeholder"),
+                "required": field.required,
+                "errors": list(form.errors.get(name, [])) if form.is_bound else [],
+            }
+        )
+    return fields
 
 
 # Share keys are URL-safe base64 (new_share_key), which reverse() leaves as it is.
