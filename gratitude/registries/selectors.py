@@ -577,13 +577,33 @@ class RegistryStanding:
         return "Open"
 
 
+def _quiet_owner(registry_id: Any) -> QuerySet[RegistryMember]:
+    return RegistryMember.objects.filter(
+        registry_id=registry_id, role=MemberRole.OWNER, user__quiet_since__isnull=False
+    )
+
+
 def registry_standing(*, registry: Registry) -> RegistryStanding:
     """For a registry the caller already obtained as a member (registry_for_member or member_for)."""
-    owner_quiet = RegistryMember.objects.filter(
-        registry=registry, role=MemberRole.OWNER, user__quiet_since__isnull=False
-    ).exists()
+    return _standing(registry, owner_quiet=_quiet_owner(registry.pk).exists())
+
+
+def _standing(registry: Registry, *, owner_quiet: bool) -> RegistryStanding:
     return RegistryStanding(
         paused=registry.paused_at is not None,
         archived=registry.archived_at is not None,
         owner_quiet=owner_quiet,
     )
+
+
+def registry_page_for_member(*, user: User, registry_id: int) -> tuple[Registry, RegistryStanding]:
+    """registry_for_member and registry_standing in one query, for a member page's GET (the registry page,
+    the Thank You List): read in the same statement, so as current as the two apart. 404 for a non-member."""
+    registry = (
+        Registry.objects.filter(pk=registry_id, members__user=user)
+        .annotate(owner_is_quiet=Exists(_quiet_owner(OuterRef("pk"))))
+        .first()
+    )
+    if registry is None:
+        raise Http404("No such registry")
+    return registry, _standing(registry, owner_quiet=registry.owner_is_quiet)

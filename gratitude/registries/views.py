@@ -93,9 +93,8 @@ def registry_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def registry_detail(request: HttpRequest, registry_id: int) -> HttpResponse:
-    member = selectors.member_for(user=_viewer(request), registry_id=registry_id)
-    registry = member.registry
-    return _detail_page(request, registry, None)
+    registry, standing = selectors.registry_page_for_member(user=_viewer(request), registry_id=registry_id)
+    return _detail_page(request, registry, None, standing=standing)
 
 
 def _detail_page(
@@ -105,6 +104,7 @@ def _detail_page(
     status: int = 200,
     link_form: AddFromLinkForm | None = None,
     fetched: Picture | None = None,
+    standing: selectors.RegistryStanding | None = None,
 ) -> HttpResponse:
     from gratitude.registries.gift_facts import gift_summary
     from gratitude.registries.sharing import share_context
@@ -134,6 +134,8 @@ def _detail_page(
             if link_form is None
             else add_forms.link_fields(link_form),
             **share_context(request, registry),
+            # None: the template works it out ({% registry_standing %}).
+            "standing": standing,
         },
         status=status,
     )
