@@ -51,7 +51,8 @@ guest_application = GuestPagesHandler(
     ],
     fallback=full_application,
 )
-GUEST_ROUTE = re.compile(r"/r/[A-Za-z0-9_-]{1,64}/|/accounts/(?:login|signup)/")
+# Any of those paths, so every other GET pays one match and goes straight to the full application.
+GUEST_ROUTE = re.compile("|".join(f"(?:{route.path.pattern})" for route in guest_application.routes))
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -62,6 +62,7 @@ class GuestPagesHandler(LeanWSGIHandler):
     def __init__(self, *, routes: list[GuestRoute], fallback: WSGIApp) -> None:
         self.routes = list(routes)
         self.fallback = fallback
+        # No URL map: the route already chose the view (resolve_request below).
         super().__init__(middleware=GUEST_MIDDLEWARE, urlconf="")
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
