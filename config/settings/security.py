@@ -84,14 +84,6 @@ else:
         f"CACHE_URL must be redis://, rediss://, unix:// or locmem:, not {CACHE_URL!r}"
     )
 
-if "RedisCache" in CACHES["default"]["BACKEND"]:
-    # Sessions read from the shared cache, written to the database and the cache together: a logged-in page
-    # skips its session query (docs/benchmarks.md, "The registrant's pages, logged in"). Still durable (the
-    # database is the record; a session the cache lost or evicted is read back from it), and every ending
-    # is seen by every process at once: logout, a new key at login and a changed password delete or
-    # outdate the session in both places. Only with a cache every process shares: a per-process one would
-    # keep a logged-out session alive in the others.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

@@ -66,7 +66,13 @@ class GuestPagesHandler(LeanWSGIHandler):
         super().__init__(middleware=GUEST_MIDDLEWARE, urlconf="")
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        found = self._kept_page(environ) if is_plain_guest_environ(environ) else None
+        try:
+            found = self._kept_page(environ) if is_plain_guest_environ(environ) else None
+        except Exception:  # noqa: BLE001 - e.g. the shared cache is down
+            # The look-up runs before Django's error handling: an error here would reach the WSGI server as
+            # its own bare 500, without the security headers or a log line. The full application meets the
+            # same failure inside that handling and answers (and logs) as it always does.
+            found = None
         if found is None:
             return self.fallback(environ, start_response)
         environ[KEPT_PAGE], environ[_ROUTE] = found

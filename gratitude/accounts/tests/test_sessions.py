@@ -1,14 +1,15 @@
-"""Sessions are read from the shared cache and written to the database with it (cached_db,
-config/settings/security.py), and every way a session ends still ends it at once for every process: a copy
-of the cookie taken before logout, before login (the key is renewed) or before a password change opens
-nothing afterwards. A session whose cache entry was lost is read back from the database."""
+"""Every way a session ends ends it at once for every process: a copy of the cookie taken before logout,
+before login (the key is renewed) or before a password change opens nothing afterwards.
+
+Sessions live in the database only. Django's cached_db engine was tried for speed and withdrawn
+(docs/benchmarks.md, "The registrant's pages, logged in"): a logout during a cache failure, or racing a
+cache miss's refill, left a copy of the session alive in the cache for the cookie's whole age."""
 
 from __future__ import annotations
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -35,8 +36,9 @@ def _registry_page(client: Client, registry_id: int) -> int:
     return client.get(reverse("registries:detail", args=[registry_id])).status_code
 
 
-def test_sessions_use_the_shared_cache_in_front_of_the_database_here():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+def test_sessions_live_in_the_database_alone():
+    """No cache in front: nothing a logout deletes can outlive it in a cache (see the module's docstring)."""
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
 
 
 def test_a_copy_of_the_cookie_opens_nothing_after_logout():
@@ -83,15 +85,3 @@ def test_a_changed_password_ends_every_other_session():
     owner.save()
 
     assert _registry_page(client, registry.pk) == 302
-
-
-def test_a_session_the_cache_lost_is_read_back_from_the_database():
-    owner = make_user(email="sam@example.test", password=RIGHT)
-    registry = make_registry(owner=owner)
-    client = Client()
-    _login(client, "sam@example.test")
-    key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    cache.delete(f"django.contrib.sessions.cached_db{key}")
-
-    assert _registry_page(client, registry.pk) == 200
-    assert Session.objects.filter(session_key=key).exists()

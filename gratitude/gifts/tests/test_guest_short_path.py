@@ -9,6 +9,7 @@ security settings (HTTPS behind the proxy, HSTS, secure cookies)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import sys
@@ -246,3 +247,28 @@ def test_a_nul_in_the_path_is_refused_as_before(entry):
     answer = ask(app, "/r/abc\x00def/")
     assert answer.status == "400 Bad Request"
     assert answer.body == b"This address is not one of ours."
+
+
+def test_a_failing_shared_cache_is_answered_by_the_full_application_with_its_headers(
+    entry, pages, monkeypatch
+):
+    """The kept page is looked up before Django's error handling; if that look-up fails (Redis down), the
+    request goes to the full application, whose answer carries every security header and is logged, instead
+    of escaping to the WSGI server as a bare 500."""
+    from config import wsgi
+
+    app, _, handed = entry
+    path = pages["share page"]
+    _keep(app, path)
+    handed.clear()
+
+    def cache_down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("the shared cache is down")
+
+    broken = [dataclasses.replace(route, find=cache_down) for route in wsgi.guest_application.routes]
+    monkeypatch.setattr(wsgi.guest_application, "routes", broken)
+    answer = ask(app, path)
+
+    assert handed == [path]
+    assert answer.status.startswith("200")  # the full application still had its own way to the page
+    assert answer.header("Content-Security-Policy") and answer.header("Strict-Transport-Security")
