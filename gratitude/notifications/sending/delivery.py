@@ -108,12 +108,9 @@ def _settle(row_id: int, worker_id: str, **changes: object) -> bool:
 
 
 def _settle_many(row_ids: list[int], worker_id: str, **changes: object) -> int:
-    return _fenced_update(row_ids, worker_id, _settled(changes))
-
-
-def _settled(changes: dict[str, object]) -> dict[str, object]:
     # updated_at by hand (a plain UPDATE skips auto_now): "suppressed in the last hour" reads it.
-    return {"lease_owner": "", "lease_expires_at": None, "updated_at": timezone.now(), **changes}
+    values = {"lease_owner": "", "lease_expires_at": None, "updated_at": timezone.now(), **changes}
+    return _fenced_update(row_ids, worker_id, values)
 
 
 def _fenced_update(
@@ -371,14 +368,9 @@ def _count_attempt(row_ids: list[int], worker_id: str) -> None:
     waiting for it was half of a message's time there (docs/benchmarks.md). The count is visible to every
     other worker at once and survives any worker's death; only a crash of the database server itself in
     the next fraction of a second could lose it, and then one message gets one try more. The record of a
-    sent message is written the same way (see _send)."""
-    _fenced_update(row_ids, worker_id, {}, increment_attempts=True, commit_without_waiting=_lazy_commits())
-
-
-def _lazy_commits() -> bool:
-    """Whether the send path's per-message writes commit without waiting for the disk: on PostgreSQL, where
-    the commit is visible to every session at once and survives any worker's death (see _send)."""
-    return connection.vendor == "postgresql"
+    sent message is never written this way: it commits to disk before the next message (promise 7)."""
+    lazy = connection.vendor == "postgresql"
+    _fenced_update(row_ids, worker_id, {}, increment_attempts=True, commit_without_waiting=lazy)
 
 
 def _send(group: _Ready, batch: _Batch, connection: Any, stats: DeliveryStats) -> None:
@@ -425,17 +417,9 @@ def _send(group: _Ready, batch: _Batch, connection: Any, stats: DeliveryStats) -
         "message_id": str(email.extra_headers["Message-ID"]),
     }
     # The lead row keeps what went out, for the recipient's notification centre (one UPDATE per message).
-    # On PostgreSQL the record does not wait for the disk (synchronous_commit off for its own transaction),
-    # as SQLite's commits already do not (WAL, synchronous=NORMAL): committed, it is visible to every
-    # worker at once and survives this worker's death, so the window above stays one UPDATE long. Only a
-    # crash of the database server itself within 3 x wal_writer_delay (0.6 s by default) could lose it,
-    # and then the message goes again when its lease expires: docs/notifications.md, "The duplicate
-    # windows" (3). Waiting for the disk was most of a message's time on PostgreSQL (docs/benchmarks.md).
-    lazy = _lazy_commits()
-    lead_sent = _settled({**sent, "body_text": rendered.text, "body_html": rendered.html})
-    _fenced_update([lead.pk], worker_id, lead_sent, commit_without_waiting=lazy)
+    _settle_many([lead.pk], worker_id, body_text=rendered.text, body_html=rendered.html, **sent)
     if len(rows) > 1:
-        _fenced_update([row.pk for row in rows[1:]], worker_id, _settled(sent), commit_without_waiting=lazy)
+        _settle_many([row.pk for row in rows[1:]], worker_id, **sent)
     for row in rows:
         stats.note(row.pk, "sent")
     stats.messages += 1

@@ -1,6 +1,6 @@
 """The attempt count written before each send (sending/delivery._count_attempt): one fenced statement, and on
 PostgreSQL a commit that does not wait for the disk for that statement's transaction only, never for the
-statements around it (the record of a sent message does the same for its own: test_sent_record.py)."""
+record of a sent message (docs/safety.md promise 7)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_on_postgresql_only_the_attempts_own_transaction_skips_the_wait_for_the_
     with transaction.atomic():
         delivery._count_attempt([row_id], "worker-a")
         assert _synchronous_commit() == "off"  # set by the UPDATE, for its transaction
-    # Committed: the session's own setting is back, for whatever the worker writes next.
+    # Committed: the next statement (a sent record, in autocommit) waits for the disk again.
     assert _synchronous_commit() == "on"
     delivery._count_attempt([row_id], "worker-a")  # in autocommit: its own transaction only
     assert _synchronous_commit() == "on"
