@@ -11,10 +11,10 @@ A GET is the one call on every kept share page (its registry's version, gifts/gu
 rate limit. Through redis.Redis it costs about 165 µs of CPU here: the pool's checkout (a second recv, a
 peek at the socket to see it holds no stray data), its release and redis-py's observability hooks; the
 same GET on a connection the thread keeps costs about 100 µs, most of it the socket's own system calls
-(docs/benchmarks.md, "A GET on the thread's own connection"). The connection is made with the pool's own settings (address, database, password, TLS,
-timeouts), opened lazily in the thread and the process that use it (never inherited across a fork), and
-on any error it is closed, a reply half-read with it, and the GET goes the pool's way, which answers or
-raises as Django's backend always did.
+(docs/benchmarks.md, "A GET on the thread's own connection"). The connection is made with the pool's own
+settings (address, database, password, TLS, timeouts), opened lazily in the thread and the process that
+use it (never inherited across a fork), and on any error it is closed, a reply half-read with it, and the
+GET goes the pool's way, which answers or raises as Django's backend always did.
 """
 
 from __future__ import annotations
