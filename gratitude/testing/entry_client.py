@@ -12,11 +12,11 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from django.core.handlers.wsgi import WSGIRequest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.http import HttpResponse
 from django.test import Client
 from django.test.client import ClientHandler
+
+from gratitude.testing.wsgi_call import call_wsgi
 
 
 class EntryHandler:
@@ -31,23 +31,7 @@ class EntryHandler:
             return response
         from config.wsgi import application
 
-        started: list[tuple[str, list[tuple[str, str]]]] = []
-        # As Django's test handler does: the request's signals would close the test's connection (and its
-        # transaction) otherwise.
-        request_started.disconnect(close_old_connections)
-        request_finished.disconnect(close_old_connections)
-        try:
-            answer = application(
-                environ, lambda status, headers, exc_info=None: started.append((status, headers))
-            )
-            try:
-                content = b"".join(answer)
-            finally:
-                getattr(answer, "close", lambda: None)()
-        finally:
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
-        status, headers = started[-1]
+        status, headers, content = call_wsgi(application, environ)
         response = HttpResponse(content, status=int(status.split()[0]))
         del response["Content-Type"]  # the answer's own headers only, in its order
         for name, value in headers:

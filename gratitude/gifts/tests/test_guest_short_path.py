@@ -24,6 +24,7 @@ from django.test import override_settings
 
 from gratitude.core.guest_wsgi import GuestPagesHandler
 from gratitude.testing.factories import make_item, make_registry, make_user
+from gratitude.testing.wsgi_call import call_wsgi
 
 pytestmark = pytest.mark.django_db
 
@@ -63,9 +64,6 @@ class Answer:
 
 def ask(app: Any, path: str, **extra: str) -> Answer:
     """One request as gunicorn makes it, through `app` (a WSGI callable)."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
     path, _, query = path.partition("?")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": "GET",
@@ -83,18 +81,7 @@ def ask(app: Any, path: str, **extra: str) -> Answer:
         "wsgi.errors": sys.stderr,
         **extra,
     }
-    started: list[tuple[str, list[tuple[str, str]]]] = []
-    # The request's signals would close the test's connection (and its transaction) otherwise.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        answer = app(environ, lambda status, headers, exc_info=None: started.append((status, headers)))
-        body = b"".join(answer)
-        getattr(answer, "close", lambda: None)()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    return Answer(*started[-1], body)
+    return Answer(*call_wsgi(app, environ))
 
 
 @pytest.fixture
