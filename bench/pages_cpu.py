@@ -5,6 +5,8 @@
 The same production settings and data as bench/pages_bench.py, but no server: the WSGI handler is called
 directly with a request like wrk's (no cookies, X-Forwarded-Proto: https), best of 3 rounds of N requests
 (BENCH_CPU_REQUESTS, default 400), in CPU time (time.process_time), so a loaded machine moves it little.
+Each page is asked of config/wsgi.py's `application` (what gunicorn serves: kept guest pages on their short
+path) and of the full Django application beside it, in the same run.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ def main() -> None:
         "login": "/accounts/login/",
         "signup": "/accounts/signup/",
     }
-    app = WSGIHandler()
+    from config.wsgi import application as entry
+
+    apps: dict[str, Any] = {"entry": entry, "full": WSGIHandler()}
     statuses: list[str] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
@@ -57,17 +61,21 @@ def main() -> None:
 
     for name in sys.argv[1:] or list(paths):
         path = paths[name]
-        body = b"".join(app(environ(path), start_response))
-        assert statuses[-1].startswith("200"), statuses[-1]
-        for _ in range(20):
-            b"".join(app(environ(path), start_response))
-        best = float("inf")
-        for _ in range(3):
-            started = time.process_time()
-            for _ in range(REQUESTS):
+        for label, app in apps.items():
+            body = b"".join(app(environ(path), start_response))
+            assert statuses[-1].startswith("200"), statuses[-1]
+            for _ in range(20):
                 b"".join(app(environ(path), start_response))
-            best = min(best, time.process_time() - started)
-        print(f"{name:<8} {1000 * best / REQUESTS:6.3f} ms CPU/request  {len(body):,} bytes", flush=True)
+            best = float("inf")
+            for _ in range(3):
+                started = time.process_time()
+                for _ in range(REQUESTS):
+                    b"".join(app(environ(path), start_response))
+                best = min(best, time.process_time() - started)
+            print(
+                f"{name:<8} {label:<6} {1000 * best / REQUESTS:6.3f} ms CPU/request  {len(body):,} bytes",
+                flush=True,
+            )
     from django.core.cache import cache
 
     cache.clear()

@@ -43,6 +43,10 @@ def refuse_links(*, field: str, text: str, what: str) -> None:
     (docs/safety.md promise 16)."""
     from gratitude.core.untrusted_text import contains_link
 
+    # A NUL is no letter anyone types, and PostgreSQL refuses it in text: refused here, it is a clear error on
+    # the field from every door (forms refuse it already; the API and store events did not, and answered 500).
+    if "\x00" in text:
+        raise GratitudeError(f"{what} can't contain a NUL character", field=field)
     if contains_link(text):
         raise GratitudeError(f"{what} can't contain links or web or email addresses", field=field)
 

@@ -23,7 +23,7 @@ import time
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from gratitude.core.guest_pages import for_this_visitor, keeping
+from gratitude.core.guest_pages import KeptPage, for_this_visitor, keeping
 from gratitude.registries.versions import registry_version, registry_version_key
 
 # share key -> registry id, learnt from pages rendered here. A fact that never changes (a reset link is a new
@@ -39,10 +39,10 @@ _in_process: dict[str, tuple[str, bytes, float]] = {}
 _IN_PROCESS_PAGES = 256
 
 
-def _page_key(registry_id: int, request: HttpRequest) -> str:
+def _page_key(registry_id: int, path: str) -> str:
     # By path alone: the page names the site by SITE_URL, never by the Host a request brought, so the Host's
     # spellings (case, a trailing dot, a port) cannot make us keep one copy each.
-    return f"share-guest-page:{registry_id}:{request.path}"
+    return f"share-guest-page:{registry_id}:{path}"
 
 
 def start_keeping(request: HttpRequest) -> None:
@@ -59,10 +59,22 @@ def _remember(page_key: str, entry: tuple[str, bytes, float]) -> None:
 def kept_page(request: HttpRequest, share_key: str) -> tuple[HttpResponse | None, str | None]:
     """(the kept page for this visitor, or None; the registry's version, read before anything else, to keep
     the page the caller renders under, or None when this process has not yet seen this link)."""
+    page, version = _current_page(share_key, request.path)
+    return (None if page is None else for_this_visitor(request, page, _HTML)), version
+
+
+def current_page(path: str, kwargs: dict[str, str]) -> KeptPage | None:
+    """For the short path (core/guest_wsgi.py): the kept page at `path` if it is current, else None (and the
+    request goes the ordinary way, which reads the version again to keep what it renders)."""
+    page, _version = _current_page(kwargs["share_key"], path)
+    return None if page is None else (page, _HTML)
+
+
+def _current_page(share_key: str, path: str) -> tuple[bytes | None, str | None]:
     registry_id = _registry_of.get(share_key)
     if registry_id is None:
         return None, None
-    version_key, page_key = registry_version_key(registry_id), _page_key(registry_id, request)
+    version_key, page_key = registry_version_key(registry_id), _page_key(registry_id, path)
     mine = _in_process.get(page_key)
     entry: tuple[str, bytes, float] | None
     if mine is not None:
@@ -77,7 +89,7 @@ def kept_page(request: HttpRequest, share_key: str) -> tuple[HttpResponse | None
     if entry is not None and entry[0] == version and time.time() < entry[2]:
         if entry is not mine:
             _remember(page_key, entry)
-        return for_this_visitor(request, entry[1], _HTML), str(version)
+        return entry[1], str(version)
     _in_process.pop(page_key, None)
     return None, str(version)
 
@@ -99,7 +111,7 @@ def keep_page(
     seconds = int(kept_until - time.time())
     if version is not None and seconds > 0:
         entry = (version, page, kept_until)
-        page_key = _page_key(registry_id, request)
+        page_key = _page_key(registry_id, request.path)
         cache.set(page_key, entry, timeout=seconds)
         _remember(page_key, entry)
     return for_this_visitor(request, page, _HTML)

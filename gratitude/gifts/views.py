@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, PermissionDenied, show_on_form
-from gratitude.core.guest_pages import is_plain_guest
+from gratitude.core.guest_pages import handed_kept_page, is_plain_guest
 from gratitude.core.links import site_link
 from gratitude.gifts import conf, guest_page, services
 from gratitude.gifts import selectors as gift_selectors
@@ -80,6 +80,9 @@ def _member_keeping_the_surprise(request: HttpRequest, registry: Registry) -> bo
 
 
 def shared_registry(request: HttpRequest, share_key: str) -> HttpResponse:
+    handed = handed_kept_page(request)  # found current by the short path before the request started
+    if handed is not None:
+        return handed
     # A plain guest (no session, no query string) is served the kept page when it is current (guest_page.py);
     # the version comes back either way, read before the registry row, to keep what is rendered below.
     plain_guest = is_plain_guest(request)

@@ -9,13 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from gratitude.accounts.models import User
+from gratitude.registries import compiled_queries, gift_facts
 from gratitude.registries import conf as registries_conf
-from gratitude.registries import gift_facts
 from gratitude.registries.models import (
     InvitationState,
     Item,
@@ -300,67 +300,164 @@ def registry_search(*, name: str, month: date | None = None, city: str = "") -> 
     Link-only, private, paused and archived registries never appear, nor those whose owner is in quiet mode.
     City narrows the search only among registries whose registrants chose to show their city; results never
     show it.
+
+    Each statement is the ORM's, compiled once per shape (compiled_queries.py): the querysets below say what
+    is asked, the request's words, dates and ids are its parameters.
     """
     terms = [term for term in search_terms(name) if len(term) >= SEARCH_MIN_LETTERS]
     if not terms:
         return []
-    narrowing = Q()
-    if month is not None:
+    narrowing = _Narrowing.of(month, city)
+    # How common is each word? Its matches are counted, up to SEARCH_RARE_MATCHES + 1 (in rows, not
+    # registries: a registry matches a prefix once per word of its names that starts so), and only a rare
+    # word's are read: counting in the database costs a fifth of reading hundreds of ids.
+    term_marker = {"term": compiled_queries.text_marker("term")}
+    probe = compiled_queries.compiled(("probe", SEARCH_RARE_MATCHES), _probe, term_marker, ["registry_id"])
+    count = compiled_queries.compiled(
+        ("probe count", SEARCH_RARE_MATCHES), _probe, term_marker, ["registry_id"], counted=True
+    )
+    # A rare word's registries; None for a common word's, which were not read.
+    probes: list[list[int] | None] = [
+        [row[0] for row in probe.rows({"term": term})]
+        if count.rows({"term": term})[0][0] <= SEARCH_RARE_MATCHES
+        else None
+        for term in terms
+    ]
+    rare = [set(ids) for ids in probes if ids is not None]
+    if not rare and len(terms) > 1:
+        # Several common words ("alex rivera"): their few registries in common are found here, from each
+        # word's matches, faster than by walking the order index against every word.
+        common_ids = compiled_queries.compiled(
+            ("common", len(terms), SEARCH_RARE_MATCHES), _common, _term_markers(len(terms)), ["registry_id"]
+        ).rows(_term_values(terms))
+        if len(common_ids) <= SEARCH_RARE_MATCHES:
+            rare = [{row[0] for row in common_ids}]
+            probes = [[] for _ in terms]  # every word checked: nothing left to check in SQL
+    candidates = set.intersection(*rare) if rare else set()
+    if rare and len(candidates) <= SEARCH_RARE_MATCHES:
+        unread = [term for term, ids in zip(terms, probes, strict=True) if ids is None]
+        found = _search_few(candidates, unread, narrowing)
+    else:
+        found = _search_many(terms, narrowing)
+    names: dict[int, list[str]] = {}
+    if found:
+        ids = [row[0] for row in found]
+        statement = compiled_queries.compiled(
+            ("names", _bucket(len(ids))), _names, _id_markers(_bucket(len(ids))), ["registry_id", "name"]
+        )
+        for registry_id, display_name in statement.rows(_id_values(ids)):
+            names.setdefault(registry_id, []).append(display_name)
+    return [
+        SearchResult(
+            title=title,
+            names=names.get(pk, []),
+            event_month=event_date.replace(day=1) if event_date else None,
+            share_key=share_key,
+        )
+        for pk, title, event_date, share_key in found
+    ]
+
+
+@dataclass(frozen=True)
+class _Narrowing:
+    """The month and city a search is narrowed by, as its statements' shape and values."""
+
+    first: date | None
+    following: date | None
+    city: str
+
+    @classmethod
+    def of(cls, month: date | None, city: str) -> _Narrowing:
+        if month is None:
+            return cls(None, None, city.strip())
         first = month.replace(day=1)
         following = (
             first.replace(year=first.year + 1, month=1)
             if first.month == 12
             else first.replace(month=first.month + 1)
         )
+        return cls(first, following, city.strip())
+
+    @property
+    def shape(self) -> tuple[bool, bool]:
+        return (self.first is not None, bool(self.city))
+
+    def markers(self) -> dict[str, Any]:
+        markers: dict[str, Any] = {}
+        if self.first is not None:
+            markers["first"] = compiled_queries.date_marker(0)
+            markers["following"] = compiled_queries.date_marker(1)
+        if self.city:
+            markers["city"] = compiled_queries.text_marker("city")
+        return markers
+
+    def values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if self.first is not None and self.following is not None:
+            values["first"] = compiled_queries.date_parameter(self.first)
+            values["following"] = compiled_queries.date_parameter(self.following)
+        if self.city:
+            values["city"] = compiled_queries.iexact_parameter(self.city)
+        return values
+
+
+def _narrowing_q(first: date | None = None, following: date | None = None, city: str = "") -> Q:
+    narrowing = Q()
+    if first is not None:
         narrowing &= Q(event_date__gte=first, event_date__lt=following)
-    if city.strip():
-        narrowing &= Q(show_city_region=True, city__iexact=city.strip())
+    if city:
+        narrowing &= Q(show_city_region=True, city__iexact=city)
+    return narrowing
+
+
+def _matching(term: str) -> QuerySet[RegistrySearchName]:
     # A range on the indexed term is a prefix match every database answers from the index.
-    with_terms = [
-        RegistrySearchName.objects.filter(term__gte=term, term__lt=term + "\U0010ffff") for term in terms
-    ]
-    # How common is each word? At most SEARCH_RARE_MATCHES + 1 of its matches are read to tell (counted in
-    # rows, not registries: a registry matches a prefix once per word of its names that starts so).
-    probes = [
-        list(with_term.values_list("registry_id", flat=True)[: SEARCH_RARE_MATCHES + 1])
-        for with_term in with_terms
-    ]
-    rare = [set(ids) for ids in probes if len(ids) <= SEARCH_RARE_MATCHES]
-    if not rare and len(terms) > 1:
-        # Several common words ("alex rivera"): their few registries in common are found here, from each
-        # word's matches, faster than by walking the order index against every word.
-        ids = [with_term.values_list("registry_id", flat=True) for with_term in with_terms]
-        common = list(ids[0].intersection(*ids[1:])[: SEARCH_RARE_MATCHES + 1])
-        if len(common) <= SEARCH_RARE_MATCHES:
-            rare = [set(common)]
-            probes = [[] for _ in terms]  # every word checked: nothing left to check in SQL
-    candidates = set.intersection(*rare) if rare else set()
-    if rare and len(candidates) <= SEARCH_RARE_MATCHES:
-        unread = [
-            with_term
-            for with_term, ids in zip(with_terms, probes, strict=True)
-            if len(ids) > SEARCH_RARE_MATCHES
-        ]
-        found = _search_few(candidates, unread, narrowing)
-    else:
-        found = _search_many(with_terms, narrowing)
-    names: dict[int, list[str]] = {}
-    for registry_id, display_name in (
-        RegistryMember.objects.filter(registry_id__in=[row["pk"] for row in found], role__in=SEARCHABLE_ROLES)
+    return RegistrySearchName.objects.filter(term__gte=term, term__lt=term + "\U0010ffff")
+
+
+def _probe(term: str) -> QuerySet[Any]:
+    return _matching(term).values_list("registry_id")[: SEARCH_RARE_MATCHES + 1]
+
+
+def _common(**terms: str) -> QuerySet[Any]:
+    ids = [_matching(term).values_list("registry_id") for term in terms.values()]
+    return ids[0].intersection(*ids[1:])[: SEARCH_RARE_MATCHES + 1]
+
+
+def _names(**ids: int) -> QuerySet[Any]:
+    return (
+        RegistryMember.objects.filter(registry_id__in=list(ids.values()), role__in=SEARCHABLE_ROLES)
         .filter(~Q(user__display_name=""))
         .order_by("registry_id", "joined_at")
-        .values_list("registry_id", "user__display_name")
-    ):
-        names.setdefault(registry_id, []).append(display_name)
-    return [
-        SearchResult(
-            title=row["title"],
-            names=names.get(row["pk"], []),
-            event_month=row["event_date"].replace(day=1) if row["event_date"] else None,
-            share_key=row["share_key"],
-        )
-        for row in found
-    ]
+        .annotate(name=F("user__display_name"))
+        .values_list("registry_id", "name")
+    )
+
+
+def _term_markers(count: int) -> dict[str, Any]:
+    return {f"term{i}": compiled_queries.text_marker(f"term{i}") for i in range(count)}
+
+
+def _term_values(terms: list[str]) -> dict[str, Any]:
+    return {f"term{i}": term for i, term in enumerate(terms)}
+
+
+def _bucket(count: int) -> int:
+    """Lists of ids are asked in a few sizes (powers of two), so a few statements serve every count."""
+    size = 1
+    while size < count:
+        size *= 2
+    return size
+
+
+def _id_markers(count: int) -> dict[str, Any]:
+    return {f"id{i}": compiled_queries.id_marker(i) for i in range(count)}
+
+
+def _id_values(ids: list[int]) -> dict[str, Any]:
+    """`ids` padded to their bucket by repeating the first: asking for an id twice finds it once."""
+    padded = ids + [ids[0]] * (_bucket(len(ids)) - len(ids))
+    return {f"id{i}": registry_id for i, registry_id in enumerate(padded)}
 
 
 def _findable() -> Q:
@@ -370,11 +467,10 @@ def _findable() -> Q:
 
 
 _SEARCH_FIELDS = ("pk", "title", "event_date", "share_key")
+_SearchRow = tuple[int, str, date | None, str]
 
 
-def _search_few(
-    candidates: set[int], unread: list[QuerySet[RegistrySearchName]], narrowing: Q
-) -> list[dict[str, Any]]:
+def _search_few(candidates: set[int], unread: list[str], narrowing: _Narrowing) -> list[_SearchRow]:
     """A page of results among a few registries (those of a rare word): read by key, sorted here. `unread`
     are the common words whose matches were not all read: each candidate is checked against them.
 
@@ -383,38 +479,75 @@ def _search_few(
     few, which at 100,000 registries costs more than the rest of the page."""
     if not candidates:
         return []
-    registries = Registry.objects.filter(narrowing, pk__in=candidates)
-    for with_term in unread:
-        # By registry on the foreign key's index: "IN (every match of the word)" read thousands of rows.
-        registries = registries.filter(Exists(with_term.filter(registry_id=OuterRef("pk"))))
-    rows = registries.annotate(findable=ExpressionWrapper(_findable(), output_field=BooleanField())).values(
-        *_SEARCH_FIELDS, "findable"
+    ids = sorted(candidates)
+    size = _bucket(len(ids))
+    statement = compiled_queries.compiled(
+        ("few", size, len(unread), narrowing.shape),
+        _few,
+        {**_id_markers(size), **_term_markers(len(unread)), **narrowing.markers()},
+        [*_SEARCH_FIELDS, "findable"],
     )
+    rows = statement.rows({**_id_values(ids), **_term_values(unread), **narrowing.values()})
     order = _search_order(nulls_first=connection.features.nulls_order_largest)
-    return sorted((row for row in rows if row["findable"]), key=order)[:SEARCH_RESULTS_LIMIT]
+    found = [
+        (pk, title, compiled_queries.read_date(event_date), share_key)
+        for pk, title, event_date, share_key, findable in rows
+        if findable
+    ]
+    return sorted(found, key=order)[:SEARCH_RESULTS_LIMIT]
 
 
-def _search_many(with_terms: list[QuerySet[RegistrySearchName]], narrowing: Q) -> list[dict[str, Any]]:
+def _few(**markers: Any) -> QuerySet[Any]:
+    ids = [value for name, value in markers.items() if name.startswith("id")]
+    terms = [value for name, value in markers.items() if name.startswith("term")]
+    registries = Registry.objects.filter(_narrowing_q(**_narrowing_of(markers)), pk__in=ids)
+    for term in terms:
+        # By registry on the foreign key's index: "IN (every match of the word)" read thousands of rows.
+        registries = registries.filter(Exists(_matching(term).filter(registry_id=OuterRef("pk"))))
+    return registries.annotate(
+        findable=ExpressionWrapper(_findable(), output_field=BooleanField())
+    ).values_list(*_SEARCH_FIELDS, "findable")
+
+
+def _search_many(terms: list[str], narrowing: _Narrowing) -> list[_SearchRow]:
     """A page of results when every word is common (thousands of matches for "maria"): the findable
     registries are walked in result order on the order index (registry_search_order), each checked against
     the words' matches, and the walk stops at a page. Reading every match by key and sorting them cost ten
     times as much."""
-    registries = Registry.objects.filter(_findable(), narrowing)
-    for with_term in with_terms:
-        registries = registries.filter(pk__in=with_term.values("registry_id"))
-    return list(registries.order_by("-event_date", "pk").values(*_SEARCH_FIELDS)[:SEARCH_RESULTS_LIMIT])
+    statement = compiled_queries.compiled(
+        ("many", len(terms), narrowing.shape, SEARCH_RESULTS_LIMIT),
+        _many,
+        {**_term_markers(len(terms)), **narrowing.markers()},
+        _SEARCH_FIELDS,
+    )
+    return [
+        (pk, title, compiled_queries.read_date(event_date), share_key)
+        for pk, title, event_date, share_key in statement.rows({**_term_values(terms), **narrowing.values()})
+    ]
 
 
-def _search_order(*, nulls_first: bool) -> Callable[[dict[str, Any]], tuple[int, int, int]]:
+def _many(**markers: Any) -> QuerySet[Any]:
+    terms = [value for name, value in markers.items() if name.startswith("term")]
+    registries = Registry.objects.filter(_findable(), _narrowing_q(**_narrowing_of(markers)))
+    for term in terms:
+        registries = registries.filter(pk__in=_matching(term).values("registry_id"))
+    return registries.order_by("-event_date", "pk").values_list(*_SEARCH_FIELDS)[:SEARCH_RESULTS_LIMIT]
+
+
+def _narrowing_of(markers: dict[str, Any]) -> dict[str, Any]:
+    return {name: markers[name] for name in ("first", "following", "city") if name in markers}
+
+
+def _search_order(*, nulls_first: bool) -> Callable[[_SearchRow], tuple[int, int, int]]:
     """The key that sorts rows as ORDER BY event_date DESC, id does on this database: PostgreSQL puts a
     missing date first (NULL sorts as the largest value), SQLite last."""
     missing = 0 if nulls_first else 2
 
-    def key(row: dict[str, Any]) -> tuple[int, int, int]:
-        event_date = row["event_date"]
+    def key(row: _SearchRow) -> tuple[int, int, int]:
+        pk, _title, event_date, _share_key = row
         if event_date is None:
-            return (missing, 0, row["pk"])
-        return (1, -event_date.toordinal(), row["pk"])
+            return (missing, 0, pk)
+        return (1, -event_date.toordinal(), pk)
 
     return key
 
@@ -444,13 +577,33 @@ class RegistryStanding:
         return "Open"
 
 
+def _quiet_owner(registry_id: Any) -> QuerySet[RegistryMember]:
+    return RegistryMember.objects.filter(
+        registry_id=registry_id, role=MemberRole.OWNER, user__quiet_since__isnull=False
+    )
+
+
 def registry_standing(*, registry: Registry) -> RegistryStanding:
     """For a registry the caller already obtained as a member (registry_for_member or member_for)."""
-    owner_quiet = RegistryMember.objects.filter(
-        registry=registry, role=MemberRole.OWNER, user__quiet_since__isnull=False
-    ).exists()
+    return _standing(registry, owner_quiet=_quiet_owner(registry.pk).exists())
+
+
+def _standing(registry: Registry, *, owner_quiet: bool) -> RegistryStanding:
     return RegistryStanding(
         paused=registry.paused_at is not None,
         archived=registry.archived_at is not None,
         owner_quiet=owner_quiet,
     )
+
+
+def registry_page_for_member(*, user: User, registry_id: int) -> tuple[Registry, RegistryStanding]:
+    """registry_for_member and registry_standing in one query, for a member page's GET (the registry page,
+    the Thank You List): read in the same statement, so as current as the two apart. 404 for a non-member."""
+    registry = (
+        Registry.objects.filter(pk=registry_id, members__user=user)
+        .annotate(owner_is_quiet=Exists(_quiet_owner(OuterRef("pk"))))
+        .first()
+    )
+    if registry is None:
+        raise Http404("No such registry")
+    return registry, _standing(registry, owner_quiet=registry.owner_is_quiet)

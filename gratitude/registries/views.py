@@ -93,9 +93,8 @@ def registry_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def registry_detail(request: HttpRequest, registry_id: int) -> HttpResponse:
-    member = selectors.member_for(user=_viewer(request), registry_id=registry_id)
-    registry = member.registry
-    return _detail_page(request, registry, None)
+    registry, standing = selectors.registry_page_for_member(user=_viewer(request), registry_id=registry_id)
+    return _detail_page(request, registry, None, standing=standing)
 
 
 def _detail_page(
@@ -105,6 +104,7 @@ def _detail_page(
     status: int = 200,
     link_form: AddFromLinkForm | None = None,
     fetched: Picture | None = None,
+    standing: selectors.RegistryStanding | None = None,
 ) -> HttpResponse:
     from gratitude.registries.gift_facts import gift_summary
     from gratitude.registries.sharing import share_context
@@ -134,6 +134,8 @@ def _detail_page(
             if link_form is None
             else add_forms.link_fields(link_form),
             **share_context(request, registry),
+            # None: the template works it out ({% registry_standing %}).
+            "standing": standing,
         },
         status=status,
     )
@@ -589,7 +591,7 @@ def search(request: HttpRequest) -> HttpResponse:
         request,
         "registries/search.html",
         {
-            "form": form,
+            "form": fragments.render("registries/search_form.html", {"fields": _search_form_fields(form)}),
             "results": results,
             "cards": (
                 fragments.render(
@@ -602,6 +604,28 @@ def search(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _search_form_fields(form: SearchForm) -> list[dict[str, Any]]:
+    """What registries/search_form.html prints for each input: what SearchForm declares, the value as typed
+    (as Django shows a bound form's) and the input's errors."""
+    fields = []
+    for name, field in form.fields.items():
+        widget = field.widget
+        value = form.data.get(name) if form.is_bound else None
+        fields.append(
+            {
+                "name": name,
+                "label": field.label,
+                "type": widget.input_type,
+                "value": "" if value is None else str(value),
+                "maxlength": widget.attrs.get("maxlength"),
+                "placeholder": widget.attrs.get("placeholder"),
+                "required": field.required,
+                "errors": list(form.errors.get(name, [])) if form.is_bound else [],
+            }
+        )
+    return fields
 
 
 # Share keys are URL-safe base64 (new_share_key), which reverse() leaves as it is.

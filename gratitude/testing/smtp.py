@@ -1,6 +1,8 @@
 """A real SMTP server for tests and benchmarks (aiosmtpd), recording what it accepted.
 
-Its `respond` hook lets a test make the server answer 451 (temporary) or 550 (permanent), or stall.
+Its `respond` hook lets a test make the server answer 451 (temporary) or 550 (permanent), or stall;
+`refuse_sender` and `refuse_recipient` refuse MAIL or RCPT; `pipelining` has it announce PIPELINING
+(RFC 2920), as Postfix and the providers' relays do (aiosmtpd reads pipelined commands in order either way).
 """
 
 from __future__ import annotations
@@ -30,8 +32,43 @@ class SmtpSink:
     messages: list[EmailMessage] = field(default_factory=list)
     # Return None to accept, or an SMTP reply such as "451 try later" / "550 no such user".
     respond: Callable[[EmailMessage], str | None] = lambda message: None
+    pipelining: bool = False
+    # Return None to accept, or an SMTP reply such as "550 no such user", for MAIL FROM / each RCPT TO.
+    refuse_sender: Callable[[str], str | None] = lambda address: None
+    refuse_recipient: Callable[[str], str | None] = lambda address: None
+    commands: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        self.commands.append(f"MAIL {address}")
+        reply = self.refuse_sender(address)
+        if reply is not None:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        self.commands.append(f"RCPT {address}")
+        reply = self.refuse_recipient(address)
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

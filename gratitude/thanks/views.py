@@ -21,7 +21,7 @@ from gratitude.accounts.models import User
 from gratitude.core.errors import GratitudeError, show_on_form
 from gratitude.gifts.models import Gift
 from gratitude.registries.models import Registry
-from gratitude.registries.selectors import registry_for_member
+from gratitude.registries.selectors import RegistryStanding, registry_for_member, registry_page_for_member
 from gratitude.thanks import exports, rows, selectors, services
 from gratitude.thanks.forms import AddressForm, EnteredAddressForm, FilterForm, MarkForm, NoteForm
 from gratitude.thanks.models import ThankYouStatus
@@ -43,6 +43,7 @@ def _list_page(
     *,
     mark_form: MarkForm | None = None,
     status: int = 200,
+    standing: RegistryStanding | None = None,
 ) -> HttpResponse:
     if selectors.hides_details(registry):
         # Searching for or grouping by a giver would reveal who: those wait for the reveal.
@@ -88,6 +89,8 @@ def _list_page(
             "mark_form": mark_form,
             "undo": undo if undo and undo.get("registry") == registry.pk else None,
             "hide_details": page.hidden,
+            # None: the sub-navigation works it out ({% registry_standing %}).
+            "standing": standing,
         },
         status=status,
     )
@@ -95,8 +98,8 @@ def _list_page(
 
 @login_required
 def thank_you_list_page(request: HttpRequest, registry_id: int) -> HttpResponse:
-    registry = registry_for_member(user=_viewer(request), registry_id=registry_id)
-    return _list_page(request, registry, request.GET)
+    registry, standing = registry_page_for_member(user=_viewer(request), registry_id=registry_id)
+    return _list_page(request, registry, request.GET, standing=standing)
 
 
 def _back(registry: Registry, form: MarkForm) -> HttpResponse:

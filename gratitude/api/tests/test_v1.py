@@ -152,6 +152,23 @@ def test_a_write_token_adds_items_and_gives_through_the_services(client: Client)
     assert too_many.json()["code"] == "not_enough_wanted"
 
 
+@pytest.mark.parametrize("field", ["giver_name", "message", "giver_address"])
+def test_a_nul_in_a_givers_words_is_a_422_on_the_field_and_records_nothing(client: Client, field) -> None:
+    """PostgreSQL refuses a NUL in text; the API must say so on the field (422), never answer 500
+    (found by Schemathesis: a giver name holding \\u0000)."""
+    registry = make_registry()
+    item = make_item(registry=registry)
+    body = {"giver_name": "Ann", field: "Ann\x00 again"}
+    answer = post(
+        client, f"/api/v1/shared/{registry.share_key}/items/{item.pk}/gifts", body, bearer(make_user())
+    )
+    assert answer.status_code == 422, answer.content
+    refusal = answer.json()
+    assert refusal["code"] == "refused"
+    assert refusal["message"].startswith(f"{field}: ") and "NUL" in refusal["message"]
+    assert not Gift.objects.exists()
+
+
 def test_gifts_and_holds_through_the_api_share_the_share_pages_hourly_budget(
     client: Client, settings
 ) -> None:

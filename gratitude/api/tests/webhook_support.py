@@ -14,6 +14,7 @@ from gratitude.api.models import StoreEvent
 from gratitude.api.tasks import apply_store_events
 from gratitude.registries.item_refs import item_ref_make
 from gratitude.registries.models import Item
+from gratitude.testing.wsgi_call import call_wsgi
 
 
 def sign(secret: str, body: bytes, t: int | None = None) -> str:
@@ -94,9 +95,6 @@ class WsgiClient:
     def _request(
         self, method: str, path: str, body: bytes, content_type: str, headers: dict[str, str]
     ) -> WsgiResponse:
-        from django.core.signals import request_finished, request_started
-        from django.db import close_old_connections
-
         from config.wsgi import application
 
         environ = {
@@ -114,19 +112,4 @@ class WsgiClient:
             "CONTENT_TYPE": content_type,
             **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()},
         }
-        started: list[tuple[str, list[tuple[str, str]]]] = []
-        # The request's signals would close the test's connection (and its transaction) otherwise.
-        request_started.disconnect(close_old_connections)
-        request_finished.disconnect(close_old_connections)
-        try:
-            answer = application(
-                environ, lambda status, headers, exc_info=None: started.append((status, headers))
-            )
-            try:
-                content = b"".join(answer)
-            finally:
-                getattr(answer, "close", lambda: None)()
-        finally:
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
-        return WsgiResponse(started[0][0], started[0][1], content)
+        return WsgiResponse(*call_wsgi(application, environ))

@@ -1,10 +1,15 @@
 """The share page kept whole for plain guests (gifts/guest_page.py): served without a query once kept, each
 visitor with their own working CSRF token, every write on the very next request, and never to anyone whose
-page differs (a session: a registrant keeping the surprise, a giver with holds)."""
+page differs (a session: a registrant keeping the surprise, a giver with holds).
+
+Every test runs twice: guests read pages through Django's test handler (the full application), and through
+config/wsgi.py's entry point as gunicorn calls it, where a kept page is served on its short path
+(core/guest_wsgi.py)."""
 
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -24,9 +29,32 @@ from gratitude.registries.services.items import item_archive, item_update
 from gratitude.registries.services.lifecycle import registry_archive
 from gratitude.registries.services.pause import registry_pause
 from gratitude.registries.services.registries import registry_share_link_reset, registry_update
+from gratitude.testing.entry_client import EntryClient
 from gratitude.testing.factories import make_gift, make_item, make_registry, make_user
 
 pytestmark = pytest.mark.django_db
+
+Guest: type[Client] = Client  # the client every guest below reads with; the fixture sets it per run
+FULL_APP_CALLS: list[str] = []  # through the entry point: the requests the short path handed to the full app
+
+
+@pytest.fixture(autouse=True, params=["full application", "config.wsgi entry point"])
+def _guests_through(request, monkeypatch):
+    if request.param == "full application":
+        monkeypatch.setattr(sys.modules[__name__], "Guest", Client)
+        return
+    from config.wsgi import guest_application
+
+    fallback = guest_application.fallback
+
+    def counted(environ, start_response):
+        FULL_APP_CALLS.append(environ["PATH_INFO"])
+        return fallback(environ, start_response)
+
+    monkeypatch.setattr(sys.modules[__name__], "Guest", EntryClient)
+    monkeypatch.setattr(guest_application, "fallback", counted)
+    FULL_APP_CALLS.clear()
+
 
 TOKEN = re.compile(r'"X-CSRFToken": "([A-Za-z0-9]+)"')
 
@@ -46,15 +74,18 @@ def _url(registry) -> str:
 def _kept(registry) -> str:
     """Make the page kept, then prove the next plain guest is served it without a query."""
     for _ in range(2):  # the first request of a process learns the link's registry; the second keeps
-        assert Client().get(_url(registry)).status_code == 200
+        assert Guest().get(_url(registry)).status_code == 200
+    full_app_calls = len(FULL_APP_CALLS)
     with CaptureQueriesContext(connection) as queries:
-        page = Client().get(_url(registry)).content.decode()
+        page = Guest().get(_url(registry)).content.decode()
     assert len(queries) == 0, [q["sql"] for q in queries]
+    # Through the entry point, the kept page is served on the short path, not by the full application.
+    assert len(FULL_APP_CALLS) == full_app_calls
     return page
 
 
 def _guest_sees(registry) -> str:
-    response = Client().get(_url(registry))
+    response = Guest().get(_url(registry))
     return f"{response.status_code} {response.content.decode()}"
 
 
@@ -69,7 +100,7 @@ def test_plain_guests_get_the_kept_page_each_with_their_own_working_token(listed
     assert str(CSRF_PLACEHOLDER) not in page
     tokens = set()
     for _ in range(2):
-        guest = Client(enforce_csrf_checks=True)
+        guest = Guest(enforce_csrf_checks=True)
         response = guest.get(_url(registry))
         assert "csrftoken" in response.cookies  # a new visitor gets the cookie, as a rendered page gives it
         found = TOKEN.search(response.content.decode())
@@ -128,7 +159,7 @@ def test_a_reset_link_and_a_private_registry_close_a_kept_page(listed):
     old_url = _url(registry)
     _kept(registry)
     registry = registry_share_link_reset(registry=registry)
-    assert Client().get(old_url).status_code == 404
+    assert Guest().get(old_url).status_code == 404
     _kept(registry)
     registry_update(
         registry=registry,
@@ -173,7 +204,7 @@ def test_a_registrant_keeping_the_surprise_is_never_served_the_kept_page(listed,
 def test_a_giver_with_a_hold_sees_it_on_a_kept_page(listed):
     _, registry, item = listed
     _kept(registry)
-    giver = Client()
+    giver = Guest()
     giver.post(
         reverse("gifts:reserve", args=[registry.share_key, item.pk]), {"giver_name": "Sam", "quantity": 1}
     )
@@ -185,7 +216,7 @@ def test_a_query_string_is_rendered_not_kept(listed, settings):
     _, registry, _ = listed
     _kept(registry)
     with CaptureQueriesContext(connection) as queries:
-        page = Client().get(_url(registry) + "?from=mail").content.decode()
+        page = Guest().get(_url(registry) + "?from=mail").content.decode()
     assert len(queries) > 0
     # The link preview names the page's own address at SITE_URL, without what the query string added.
     assert "?from=mail" not in page
@@ -243,7 +274,7 @@ def test_the_hosts_spellings_share_one_kept_page_that_names_the_site_by_site_url
     keys_before = {k for k in guest_page._in_process if k.startswith(mine) and registry.share_key in k}
     for host in ("TESTSERVER", "testserver.", "testserver:0001", "testserver:8443", "localhost"):
         with CaptureQueriesContext(connection) as queries:
-            response = Client(HTTP_HOST=host).get(_url(registry))
+            response = Guest(HTTP_HOST=host).get(_url(registry))
         assert response.status_code == 200, host
         assert len(queries) == 0, host  # the one kept page, not a new render
         page = response.content.decode()

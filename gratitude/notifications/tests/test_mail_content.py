@@ -154,6 +154,22 @@ def test_text_and_html_say_the_same_thing(kind, previews):
     assert set(text_links(rendered.text)) == set(scanner.links)
 
 
+FORMAT_DETECTION_OFF = re.compile(
+    r'<meta name="format-detection" content="telephone=no, date=no, address=no, email=no">'
+)
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS)
+def test_every_html_part_asks_clients_not_to_link_numbers(kind):
+    """A phone number in a giver's message must not become a tap-to-call link in the mail we sign (docs/
+    deliverability.md, "Numbers"): the head that asks Apple's clients not to link numbers, dates and street
+    addresses survives the CSS inlining in every kind."""
+    with sample_rows(kind) as (declared, rows):
+        rendered = render(rows, declared)
+    head = rendered.html.split("</head>", 1)[0]
+    assert FORMAT_DETECTION_OFF.search(head), head
+
+
 @pytest.mark.parametrize("kind", ALL_KINDS)
 def test_greets_by_name_names_the_registry_and_says_why(kind):
     with sample_rows(kind) as (declared, rows):

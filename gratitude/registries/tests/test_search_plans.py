@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gratitude.accounts.services import quiet_mode_enable
-from gratitude.registries import selectors
+from gratitude.registries import compiled_queries, selectors
 from gratitude.registries.models import Registry, RegistrySearchName, Visibility
 from gratitude.registries.selectors import registry_search, stepped_back
 from gratitude.registries.services.members import registry_member_add
@@ -146,3 +146,89 @@ def test_on_sqlite_a_common_word_walks_the_order_index_and_a_rare_one_reads_by_k
     walk = plans("maria")
     assert "registry_search_order" in walk
     assert "TEMP B-TREE FOR ORDER BY" not in walk  # the index gives the order: the walk stops at the page
+
+
+# --- The statements compiled once per shape (compiled_queries.py) ---------------------------------------
+
+
+@pytest.fixture
+def fresh_statements(monkeypatch):
+    """No statement kept from an earlier test: each is compiled here, by the first search of its shape."""
+    monkeypatch.setattr(compiled_queries, "_compiled", {})
+
+
+@pytest.mark.parametrize("threshold", THRESHOLDS)
+def test_a_statement_compiled_for_one_search_answers_the_next_with_its_own_words(
+    registries, monkeypatch, fresh_statements, threshold
+):
+    monkeypatch.setattr(selectors, "SEARCH_RARE_MATCHES", threshold)
+
+    # Same shapes (one word, then two), different words: nothing of the first search is kept in the SQL.
+    for query in ["maria", "okafor", "marie", "maria rivera", "marie okafor", "rita rivera"]:
+        assert _titles(query) == _reference(query), (threshold, query)
+    june, march = date(2031, 6, 1), date(2032, 3, 1)
+    assert _titles("maria", month=june) == _reference("maria", month=june) != []
+    assert _titles("marie", month=march) == _reference("marie", month=march) == ["Marie, later"]
+
+
+@pytest.mark.parametrize("threshold", THRESHOLDS)
+def test_a_city_is_matched_as_the_orm_matches_it_its_wildcards_as_letters(
+    registries, monkeypatch, fresh_statements, threshold
+):
+    monkeypatch.setattr(selectors, "SEARCH_RARE_MATCHES", threshold)
+    cities = {"Maria R, June": "Lyon", "Maria R, June again": "L%on", "Mariana, no date": "L_on"}
+    for title, city in cities.items():
+        Registry.objects.filter(title=title).update(city=city, show_city_region=True)
+    Registry.objects.filter(title="Maria O, no date").update(city="Zürich", show_city_region=True)
+
+    assert _titles("maria", city="l%on") == _reference("maria", city="l%on") == ["Maria R, June again"]
+    assert _titles("maria", city="l_on") == _reference("maria", city="l_on") == ["Mariana, no date"]
+    assert _titles("maria", city="LYON") == _reference("maria", city="LYON") == ["Maria R, June"]
+    for city in ["l\\on", "%", "_", "zürich", "ZÜRICH"]:
+        assert _titles("maria", city=city) == _reference("maria", city=city), (threshold, city)
+
+
+@pytest.mark.parametrize("threshold", THRESHOLDS)
+def test_every_result_shows_its_own_registrants_whatever_the_number_of_results(
+    monkeypatch, fresh_statements, threshold
+):
+    """Ids are asked in lists padded to a power of two: 1, 3, 5 and 9 results each get their own names."""
+    monkeypatch.setattr(selectors, "SEARCH_RARE_MATCHES", threshold)
+    for n in range(9):
+        registry = _registry(f"Greta {n}", f"Greta Berg{n}", event_date=date(2031, 1, 1 + n))
+        if n % 2:
+            registry_member_add(registry=registry, user=make_user(display_name=f"Partner {n}"))
+
+    for query, count in [("greta berg0", 1), ("greta berg1", 1), ("greta", 9)]:
+        results = registry_search(name=query)
+        assert len(results) == count
+        for result in results:
+            n = int(result.title.split()[1])
+            assert result.names == ([f"Greta Berg{n}", f"Partner {n}"] if n % 2 else [f"Greta Berg{n}"])
+    monkeypatch.setattr(selectors, "SEARCH_RESULTS_LIMIT", 3)
+    assert [r.names[0] for r in registry_search(name="greta")] == [
+        "Greta Berg8",
+        "Greta Berg7",
+        "Greta Berg6",
+    ]
+    monkeypatch.setattr(selectors, "SEARCH_RESULTS_LIMIT", 5)
+    assert [r.title for r in registry_search(name="greta")] == [f"Greta {n}" for n in (8, 7, 6, 5, 4)]
+
+
+def test_a_value_the_compiled_statement_does_not_take_as_a_parameter_is_refused(fresh_statements):
+    """A marker the ORM wrote into the SQL itself (or left out) would leave the first request's value in
+    every later statement: refused when compiling."""
+    with pytest.raises(ValueError, match="not parameters"):
+        compiled_queries.compiled(
+            "unused marker",
+            lambda term: Registry.objects.values_list("pk"),
+            {"term": compiled_queries.text_marker("term")},
+            ["pk"],
+        )
+    with pytest.raises(ValueError, match="selects"):
+        compiled_queries.compiled(
+            "other columns",
+            lambda term: Registry.objects.filter(title=term).values_list("title", "pk"),
+            {"term": compiled_queries.text_marker("term")},
+            ["pk", "title"],
+        )

@@ -7,12 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 
 from gratitude.accounts.services import quiet_mode_enable
+from gratitude.registries import selectors
 from gratitude.registries.models import MemberRole, Registry, Visibility
 from gratitude.registries.services.lifecycle import registry_archive
+from gratitude.registries.services.members import registry_member_add
 from gratitude.registries.services.pause import registry_pause
 from gratitude.testing.factories import make_registry, make_user
 
@@ -109,3 +112,25 @@ def test_the_pause_control_says_it_closes_the_registry_to_givers(public_registry
 
     assert b"closes \xe2\x80\x9cAlex &amp; Sam\xe2\x80\x9d to givers" in page.content
     assert b"and close it to givers</button>" in page.content
+
+
+@pytest.mark.parametrize("state", [*STATES, "open"])
+def test_the_registry_and_its_standing_in_one_query_say_what_the_two_apart_say(public_registry, state):
+    """registry_page_for_member (the registry page's and the Thank You List's one query) against
+    registry_for_member + registry_standing, for a co-registrant, who is not the quiet owner."""
+    partner = make_user()
+    registry_member_add(registry=public_registry, user=partner, role=MemberRole.CO_REGISTRANT)
+    if state != "open":
+        STATES[state][0](public_registry)
+
+    registry, standing = selectors.registry_page_for_member(user=partner, registry_id=public_registry.pk)
+
+    apart = selectors.registry_for_member(user=partner, registry_id=public_registry.pk)
+    assert registry == apart
+    assert standing == selectors.registry_standing(registry=apart)
+    assert standing.open_to_givers is (state == "open")
+
+
+def test_the_one_query_page_lookup_is_a_404_for_someone_not_a_member(public_registry):
+    with pytest.raises(Http404):
+        selectors.registry_page_for_member(user=make_user(), registry_id=public_registry.pk)
