@@ -16,7 +16,6 @@ chain alone), "base" the same view rendering an empty page that extends base.htm
 from __future__ import annotations
 
 import cProfile
-import io
 import os
 import pstats
 import sys
@@ -31,27 +30,10 @@ from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.urls import clear_url_caches, path
+from pages_cpu import environ
 
 REQUESTS = int(os.environ.get("BENCH_CPU_REQUESTS", "400"))
 PROFILE = os.environ.get("BENCH_CPU_PROFILE", "")
-
-
-def environ(path: str, cookie: str) -> dict[str, object]:
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "HTTP_HOST": "127.0.0.1",
-        "HTTP_X_FORWARDED_PROTO": "https",
-        "HTTP_COOKIE": cookie,
-        "REMOTE_ADDR": "127.0.0.1",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-    }
 
 
 @login_required

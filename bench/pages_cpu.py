@@ -25,7 +25,8 @@ from django.core.management import call_command
 REQUESTS = int(os.environ.get("BENCH_CPU_REQUESTS", "400"))
 
 
-def environ(path: str) -> dict[str, object]:
+def environ(path: str, cookie: str = "") -> dict[str, object]:
+    """A GET of `path` as gunicorn hands it to the app behind the proxy (with `cookie`, a signed-in one)."""
     return {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
@@ -34,6 +35,7 @@ def environ(path: str) -> dict[str, object]:
         "SERVER_PORT": "8000",
         "HTTP_HOST": "127.0.0.1",
         "HTTP_X_FORWARDED_PROTO": "https",
+        **({"HTTP_COOKIE": cookie} if cookie else {}),
         "REMOTE_ADDR": "127.0.0.1",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "wsgi.url_scheme": "http",
